@@ -1,0 +1,362 @@
+"""Who: public bodies, their reference data, the people who act for them.
+
+Imported reference data (Authority, CombinedAuthority, Adjacency, SpendRecord)
+is kept apart from what users type (AuthorityProfile, Membership,
+EmailDomain), so a re-import can never overwrite a council's own words.
+The GSS code is the stable key for every public body; names change.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person. Signs in by email; there are no usernames."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    is_demo = models.BooleanField(
+        default=False, help_text="Demo account created by seed_demo; shown as demo on screen."
+    )
+
+    objects = UserManager()  # type: ignore[misc]
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email
+
+
+class CombinedAuthority(models.Model):
+    """A combined authority (E47...) or the Greater London Authority."""
+
+    gss_code = models.CharField(max_length=9, unique=True)
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=200)
+    authority_type = models.CharField(max_length=100)
+    region = models.CharField(max_length=100, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    population_2020 = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["short_name"]
+        verbose_name_plural = "combined authorities"
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class AuthorityQuerySet(models.QuerySet["Authority"]):
+    def current(self) -> "AuthorityQuerySet":
+        return self.filter(status=Authority.Status.CURRENT)
+
+
+class Authority(models.Model):
+    """A public body that can share services. Today: UK principal councils.
+
+    `kind` leaves room for fire, police, NHS bodies and national parks without
+    a redesign; `tier` says which services a council delivers.
+    """
+
+    class Kind(models.TextChoices):
+        PRINCIPAL_COUNCIL = "council", "Principal council"
+        FIRE = "fire", "Fire and rescue authority"
+        POLICE = "police", "Police body"
+        NHS = "nhs", "NHS body"
+        NATIONAL_PARK = "park", "National park authority"
+        OTHER = "other", "Other public body"
+
+    class Type(models.TextChoices):
+        COUNTY = "CTY", "County council"
+        DISTRICT = "NMD", "District council"
+        UNITARY = "UA", "Unitary authority"
+        METROPOLITAN = "MD", "Metropolitan district"
+        LONDON_BOROUGH = "LBO", "London borough"
+        CITY_OF_LONDON = "CC", "City of London"
+        SCOTTISH = "SCO", "Scottish council"
+        WELSH = "WPA", "Welsh principal area"
+        NI_DISTRICT = "NID", "Northern Ireland district"
+
+    class Tier(models.TextChoices):
+        UPPER = "upper", "Upper tier (county)"
+        LOWER = "lower", "Lower tier (district)"
+        UNITARY = "unitary", "Single tier (unitary)"
+        NI_DISTRICT = "ni_district", "Northern Ireland district"
+
+    class Nation(models.TextChoices):
+        ENGLAND = "England"
+        SCOTLAND = "Scotland"
+        WALES = "Wales"
+        NORTHERN_IRELAND = "Northern Ireland"
+
+    class Status(models.TextChoices):
+        CURRENT = "current", "Current"
+        ABOLISHED = "abolished", "Abolished"
+
+    gss_code = models.CharField("GSS code", max_length=9, unique=True)
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PRINCIPAL_COUNCIL)
+    authority_type = models.CharField(max_length=3, choices=Type.choices)
+    tier = models.CharField(max_length=12, choices=Tier.choices)
+    nation = models.CharField(max_length=20, choices=Nation.choices)
+    region = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CURRENT)
+    successors = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="predecessors",
+        help_text="For an abolished council, the current councils that took over its area.",
+    )
+    parent_county = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="districts"
+    )
+    combined_authority = models.ForeignKey(
+        CombinedAuthority,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    area_km2 = models.PositiveIntegerField("area (km²)", null=True, blank=True)
+    population = models.PositiveIntegerField(null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    population_source = models.CharField(max_length=200, blank=True)
+    mysociety_code = models.CharField(max_length=10, blank=True)
+    mhclg_ecode = models.CharField("MHCLG E-code", max_length=10, blank=True)
+    gov_uk_slug = models.CharField(max_length=100, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = AuthorityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["short_name"]
+        verbose_name_plural = "authorities"
+        indexes = [
+            models.Index(fields=["status", "short_name"]),
+            models.Index(fields=["nation", "region"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("councils:detail", kwargs={"gss_code": self.gss_code})
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == self.Status.CURRENT
+
+
+class AuthorityProfile(models.Model):
+    """What a council says about itself, kept apart from imported facts."""
+
+    authority = models.OneToOneField(Authority, on_delete=models.CASCADE, related_name="profile")
+    description = models.TextField(blank=True, max_length=5000)
+    open_to_sharing = models.TextField(
+        "open-to-sharing statement",
+        blank=True,
+        max_length=2000,
+        help_text="Which services you would share, and how.",
+    )
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    website = models.URLField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Profile of {self.authority}"
+
+
+class Adjacency(models.Model):
+    """Two authorities that share a boundary (stored once, a < b by GSS code).
+
+    Two layers from the reference data: `district` links lower-tier and
+    unitary councils; `upper` links counties and unitaries.
+    """
+
+    class Layer(models.TextChoices):
+        DISTRICT = "district", "District and unitary"
+        UPPER = "upper", "County and unitary"
+
+    authority_a = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
+    authority_b = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
+    layer = models.CharField(max_length=10, choices=Layer.choices)
+    ons_rank_from_a = models.PositiveSmallIntegerField(null=True, blank=True)
+    ons_rank_from_b = models.PositiveSmallIntegerField(null=True, blank=True)
+    via_successor_mapping = models.BooleanField(default=False)
+    touching_pairs = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "adjacencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority_a", "authority_b", "layer"], name="adjacency_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_a_id}–{self.authority_b_id} ({self.layer})"
+
+
+class SpendLine(models.Model):
+    """A revenue outturn (RO) line, e.g. 599 Planning and development services."""
+
+    code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class SpendRecord(models.Model):
+    """Net current expenditure of one authority on one RO line in one financial year."""
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="spend")
+    line = models.ForeignKey(SpendLine, on_delete=models.PROTECT, related_name="records")
+    year = models.CharField(max_length=7, help_text="Financial year, e.g. 2017-18.")
+    net_expenditure_thousands = models.DecimalField(
+        "net expenditure (£ thousands)", max_digits=14, decimal_places=3, null=True, blank=True
+    )
+    source = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["authority", "year", "line"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "line", "year"], name="spend_unique_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id} {self.year} {self.line_id}"
+
+
+class EmailDomain(models.Model):
+    """An email domain that proves a person works for an authority. Staff manage these."""
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(
+        max_length=253, unique=True, help_text="For example adur-worthing.gov.uk"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.domain = self.domain.strip().lower().lstrip("@")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def approved(self) -> "MembershipQuerySet":
+        return self.filter(status=Membership.Status.APPROVED)
+
+    def pending(self) -> "MembershipQuerySet":
+        return self.filter(status=Membership.Status.PENDING)
+
+
+class Membership(models.Model):
+    """A person acting for an authority, or asking to.
+
+    One open (pending or approved) membership per person: an officer acts for
+    one council at a time.
+    """
+
+    class Role(models.TextChoices):
+        OFFICER = "officer", "Officer"
+        ADMIN = "admin", "Authority admin"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        LEFT = "left", "Left"
+
+    class Method(models.TextChoices):
+        DOMAIN = "domain", "Verified email domain"
+        REQUEST = "request", "Approved request"
+        STAFF = "staff", "Added by site staff"
+        DEMO = "demo", "Demo data"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.OFFICER)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    request_message = models.TextField(blank=True, max_length=1000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status__in=["pending", "approved"]),
+                name="membership_one_open_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.authority} ({self.get_status_display()})"

@@ -1,0 +1,27 @@
+// Compiles static/scss/main.scss against GOV.UK Frontend and copies its
+// fonts, images and JavaScript into static/build/, so the site serves every
+// asset itself: councils on closed networks cannot reach a CDN.
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as sass from "sass";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const govuk = join(root, "node_modules", "govuk-frontend", "dist", "govuk");
+const out = join(root, "static", "build");
+
+mkdirSync(out, { recursive: true });
+const result = sass.compile(join(root, "static", "scss", "main.scss"), {
+  loadPaths: [join(root, "node_modules")],
+  style: "compressed",
+  quietDeps: true,
+  silenceDeprecations: ["import"],
+});
+writeFileSync(join(out, "main.css"), result.css);
+cpSync(join(govuk, "assets"), join(out, "govuk", "assets"), { recursive: true });
+cpSync(join(govuk, "govuk-frontend.min.js"), join(out, "govuk", "govuk-frontend.min.js"));
+cpSync(
+  join(root, "node_modules", "topojson-client", "dist", "topojson-client.min.js"),
+  join(out, "topojson-client.min.js"),
+);
+console.log(`built ${out}`);
