@@ -1,4 +1,4 @@
-"""Council pages. Views parse the request, call a selector or service, render."""
+"""Council directory and profile pages. (Placeholder: being built.)"""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -15,5 +15,5 @@ def detail(request: HttpRequest, gss_code: str) -> HttpResponse:
     return render(request, "councils/detail.html", {"authority": authority})
 
 
-def join(request: HttpRequest) -> HttpResponse:
-    return render(request, "councils/join.html", {})
+def profile_edit(request: HttpRequest, gss_code: str) -> HttpResponse:
+    raise NotImplementedError
