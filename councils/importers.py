@@ -22,30 +22,78 @@ from .models import Adjacency, Authority, CombinedAuthority, SpendLine, SpendRec
 GSS_RE = re.compile(r"^[ENSWK]\d{8}$")
 YEAR_RE = re.compile(r"^\d{4}-\d{2}$")
 
-AUTHORITIES_HEADER = (
-    "gss_code,name,short_name,authority_type,authority_type_code,tier,nation,region,"
-    "parent_county_gss,parent_county_name,combined_authority_gss,combined_authority_name,"
-    "latitude,longitude,area_km2,population,population_year,population_source,"
-    "population_mid2023_ons,population_2020_mysociety,mysociety_code,mhclg_ecode,"
-    "gov_uk_slug,start_date,notes"
-).split(",")
-COMBINED_HEADER = (
-    "gss_code,name,short_name,authority_type,region,start_date,latitude,longitude,"
-    "population_2020_mysociety,member_count,mysociety_code"
-).split(",")
-MEMBERSHIP_HEADER = (
-    "combined_authority_gss,combined_authority_name,member_gss,member_name,member_type"
-).split(",")
-ADJACENCY_HEADER = (
-    "gss_code_a,gss_code_b,name_a,name_b,in_ons_lad2021_neighbours,in_mysociety_touching_2022,"
-    "via_2023_successor_mapping,ons_rank_from_a,ons_rank_from_b"
-).split(",")
-ADJACENCY_UPPER_HEADER = "gss_code_a,gss_code_b,name_a,name_b,n_touching_lad_pairs".split(",")
-SPEND_HEADER = (
-    "gss_code,authority_name_in_source,mhclg_ecode,class,year,ro_line,service,"
-    "net_expenditure_gbp_thousands,authority_status_2025,current_successor_gss,"
-    "successor_matched_by"
-).split(",")
+AUTHORITIES_HEADER = [
+    "gss_code",
+    "name",
+    "short_name",
+    "authority_type",
+    "authority_type_code",
+    "tier",
+    "nation",
+    "region",
+    "parent_county_gss",
+    "parent_county_name",
+    "combined_authority_gss",
+    "combined_authority_name",
+    "latitude",
+    "longitude",
+    "area_km2",
+    "population",
+    "population_year",
+    "population_source",
+    "population_mid2023_ons",
+    "population_2020_mysociety",
+    "mysociety_code",
+    "mhclg_ecode",
+    "gov_uk_slug",
+    "start_date",
+    "notes",
+]
+COMBINED_HEADER = [
+    "gss_code",
+    "name",
+    "short_name",
+    "authority_type",
+    "region",
+    "start_date",
+    "latitude",
+    "longitude",
+    "population_2020_mysociety",
+    "member_count",
+    "mysociety_code",
+]
+MEMBERSHIP_HEADER = [
+    "combined_authority_gss",
+    "combined_authority_name",
+    "member_gss",
+    "member_name",
+    "member_type",
+]
+ADJACENCY_HEADER = [
+    "gss_code_a",
+    "gss_code_b",
+    "name_a",
+    "name_b",
+    "in_ons_lad2021_neighbours",
+    "in_mysociety_touching_2022",
+    "via_2023_successor_mapping",
+    "ons_rank_from_a",
+    "ons_rank_from_b",
+]
+ADJACENCY_UPPER_HEADER = ["gss_code_a", "gss_code_b", "name_a", "name_b", "n_touching_lad_pairs"]
+SPEND_HEADER = [
+    "gss_code",
+    "authority_name_in_source",
+    "mhclg_ecode",
+    "class",
+    "year",
+    "ro_line",
+    "service",
+    "net_expenditure_gbp_thousands",
+    "authority_status_2025",
+    "current_successor_gss",
+    "successor_matched_by",
+]
 
 TIER_BY_CSV = {
     "upper tier": Authority.Tier.UPPER,
@@ -388,16 +436,17 @@ class ReferenceImporter:
         )
         ids = dict(Authority.objects.values_list("gss_code", "pk"))
         links = Authority.successors.through
-        wanted_links = {
-            (ids[old], ids[new]) for old, news in successors.items() for new in news
-        }
+        wanted_links = {(ids[old], ids[new]) for old, news in successors.items() for new in news}
         existing_links = set(
             links.objects.filter(from_authority_id__in=[ids[c] for c in abolished]).values_list(
                 "from_authority_id", "to_authority_id"
             )
         )
         links.objects.bulk_create(
-            [links(from_authority_id=a, to_authority_id=b) for a, b in wanted_links - existing_links]
+            [
+                links(from_authority_id=a, to_authority_id=b)
+                for a, b in wanted_links - existing_links
+            ]
         )
         for a, b in existing_links - wanted_links:
             links.objects.filter(from_authority_id=a, to_authority_id=b).delete()
@@ -413,12 +462,12 @@ class ReferenceImporter:
         )
         line_ids = dict(SpendLine.objects.values_list("code", "pk"))
         wanted: dict[tuple[int, int, str], dict[str, Any]] = {}
-        for (code, line, year), (_row, value) in records.items():
-            key = (ids[code], line_ids[line], year)
-            wanted[key] = {
-                "authority_id": key[0],
-                "line_id": key[1],
-                "year": year,
+        for (gss, ro_line, fy), (_row, value) in records.items():
+            record_key = (ids[gss], line_ids[ro_line], fy)
+            wanted[record_key] = {
+                "authority_id": record_key[0],
+                "line_id": record_key[1],
+                "year": fy,
                 "net_expenditure_thousands": value,
                 "source": SPEND_SOURCE,
             }

@@ -46,10 +46,10 @@ class User(AbstractUser):
         default=False, help_text="Demo account created by seed_demo; shown as demo on screen."
     )
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # email is the USERNAME_FIELD; nothing else is asked
 
     def __str__(self) -> str:
         return self.full_name or self.email

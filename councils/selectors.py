@@ -7,12 +7,7 @@ from .models import Authority, Membership, User
 
 def membership_current(*, user: User) -> Membership | None:
     """The user's approved membership (one at most), with its authority."""
-    return (
-        Membership.objects.approved()
-        .select_related("authority")
-        .filter(user=user)
-        .first()
-    )
+    return Membership.objects.approved().select_related("authority").filter(user=user).first()
 
 
 def membership_open(*, user: User) -> Membership | None:

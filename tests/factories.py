@@ -1,7 +1,7 @@
 """factory_boy factories. Real councils come from the imported reference data;
 these make people, memberships and (for edge cases) synthetic authorities."""
 
-from typing import Any
+from typing import Any, cast
 
 import factory
 from allauth.account.models import EmailAddress
@@ -23,7 +23,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
     @factory.post_generation
-    def verified(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def verified(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         """A verified primary address, as allauth records it after confirmation."""
         if create and extracted is not False:
             obj.save()
@@ -70,8 +70,9 @@ class EmailDomainFactory(DjangoModelFactory):
 def officer_of(gss_code: str, *, role: str = Membership.Role.OFFICER, **user: Any) -> User:
     """A verified user with an approved membership of the council with that GSS code."""
     membership = MembershipFactory(
-        authority=Authority.objects.get(gss_code=gss_code), role=role, user__verified=True, **{
-            f"user__{k}": v for k, v in user.items()
-        }
+        authority=Authority.objects.get(gss_code=gss_code),
+        role=role,
+        user__verified=True,
+        **{f"user__{k}": v for k, v in user.items()},
     )
-    return membership.user
+    return cast(User, membership.user)

@@ -9,4 +9,4 @@ os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-secret")
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 
-from .base import *  # noqa: E402, F403
+from .base import *  # noqa: F403

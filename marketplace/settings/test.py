@@ -8,8 +8,8 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 
-from .base import *  # noqa: E402, F403
-from .base import REDIS_URL  # noqa: E402
+from .base import *  # noqa: F403
+from .base import REDIS_URL
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

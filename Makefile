@@ -1,0 +1,56 @@
+# The targets a newcomer needs. `make run` and `make test` are the README's two commands.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test setup lint format bench screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-installs only when the lock files change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+static/build/main.css: node_modules/.package-lock.json scripts/build_assets.mjs static/scss/main.scss
+	npm run --silent build
+
+setup: $(VENV)/.installed static/build/main.css
+
+# Serve the portal on embedded defaults: SQLite, eager Celery, email written to var/email/.
+run: setup
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py import_authorities
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite. Uses DATABASE_URL / REDIS_URL when set (CI points them at
+# PostgreSQL and Redis); SQLite otherwise.
+test: setup
+	scripts/ensure_chromium.sh
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) node_modules static/build staticfiles var
