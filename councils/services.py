@@ -54,13 +54,33 @@ def membership_join_by_domain(*, user: User, email: str) -> Membership | None:
 
 
 @transaction.atomic
-def membership_request(*, user: User, authority: Authority, message: str) -> Membership:
-    """Ask to join an authority. Refused if the user already has an open membership."""
+def membership_request(
+    *,
+    user: User,
+    authority: Authority,
+    message: str,
+    full_name: str | None = None,
+    job_title: str | None = None,
+) -> Membership:
+    """Ask to join an authority. Refused if the user already has an open membership.
+
+    The name and job title, when given, are saved on the user so the council's
+    admins can see who is asking.
+    """
     if not authority.is_current:
         raise ValidationError("You can only join a current council.")
     User.objects.select_for_update().filter(pk=user.pk).first()
     if membership_open(user=user) is not None:
         raise ValidationError("You already belong to a council or have asked to join one.")
+    profile_fields = {
+        name: value.strip()
+        for name, value in (("full_name", full_name), ("job_title", job_title))
+        if value is not None
+    }
+    if profile_fields:
+        User.objects.filter(pk=user.pk).update(**profile_fields)
+        for name, value in profile_fields.items():
+            setattr(user, name, value)
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
@@ -86,7 +106,7 @@ def membership_decide(
     if membership.status != Membership.Status.PENDING:
         raise ValidationError("This request has already been decided.")
     if not approve and not reason.strip():
-        raise ValidationError("Enter the reason for rejecting the request.")
+        raise ValidationError("Enter a reason for rejecting this request")
     membership.status = Membership.Status.APPROVED if approve else Membership.Status.REJECTED
     membership.decided_by = by
     membership.decided_at = timezone.now()
@@ -104,11 +124,17 @@ def _membership_decision_notify(membership_id: int) -> None:
 
 
 def membership_decision_send_email(*, membership_id: int) -> None:
+    """Tell the person whether they may act for the council, and why not if not."""
     membership = Membership.objects.select_related("user", "authority").get(pk=membership_id)
+    if membership.status not in (Membership.Status.APPROVED, Membership.Status.REJECTED):
+        return  # nothing was decided (the request was withdrawn before the task ran)
+    site_url = settings.SITE_URL.rstrip("/")
     context = {
         "membership": membership,
         "site_name": settings.SITE_NAME,
-        "profile_url": reverse("councils:detail", args=[membership.authority.gss_code]),
+        "contact_email": settings.SERVICE_CONTACT_EMAIL,
+        "profile_url": site_url + reverse("councils:detail", args=[membership.authority.gss_code]),
+        "join_url": site_url + reverse("councils:join"),
     }
     approved = membership.status == Membership.Status.APPROVED
     subject = (
@@ -124,14 +150,72 @@ def membership_decision_send_email(*, membership_id: int) -> None:
     )
 
 
+def _lock_authority_admins(authority: Authority) -> list[int]:
+    """Lock the authority's approved admin rows (in pk order, so two admins acting
+    at once cannot both step down and leave the council with none)."""
+    return list(
+        Membership.objects.approved()
+        .filter(authority=authority, role=Membership.Role.ADMIN)
+        .select_for_update()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _refuse_last_admin(*, membership: Membership, by: User) -> None:
+    if by.is_staff or membership.role != Membership.Role.ADMIN:
+        return
+    if _lock_authority_admins(membership.authority) == [membership.pk]:
+        raise ValidationError(
+            "You cannot do this to the only authority admin. Make another member an admin first."
+        )
+
+
 @transaction.atomic
 def membership_set_role(*, membership: Membership, by: User, role: str) -> Membership:
+    """Make an approved member an officer or an authority admin.
+
+    The last admin cannot be made an officer (except by site staff), or
+    nobody could approve new members.
+    """
     if not user_is_authority_admin(user=by, authority=membership.authority):
         raise PermissionDenied("Only this council's admins or site staff can change roles.")
+    if role not in Membership.Role.values:
+        raise ValidationError("Select officer or authority admin")
+    membership = (
+        Membership.objects.select_for_update().select_related("authority").get(pk=membership.pk)
+    )
     if membership.status != Membership.Status.APPROVED:
         raise ValidationError("Only approved members have a role.")
+    if membership.role == role:
+        return membership
+    if role == Membership.Role.OFFICER:
+        _refuse_last_admin(membership=membership, by=by)
     membership.role = role
     membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> Membership:
+    """Stop a member acting for the council (status LEFT; the row is kept as history).
+
+    Safe to call twice: removing a member who has already left changes nothing.
+    """
+    if not user_is_authority_admin(user=by, authority=membership.authority):
+        raise PermissionDenied("Only this council's admins or site staff can remove members.")
+    membership = (
+        Membership.objects.select_for_update().select_related("authority").get(pk=membership.pk)
+    )
+    if membership.status == Membership.Status.LEFT:
+        return membership
+    if membership.status != Membership.Status.APPROVED:
+        raise ValidationError("Only approved members can be removed.")
+    _refuse_last_admin(membership=membership, by=by)
+    membership.status = Membership.Status.LEFT
+    membership.decided_by = by
+    membership.decided_at = timezone.now()
+    membership.save(update_fields=["status", "decided_by", "decided_at"])
     return membership
 
 

@@ -20,4 +20,9 @@ urlpatterns = [
         membership_views.membership_role,
         name="membership_role",
     ),
+    path(
+        "<str:gss_code>/members/<int:membership_id>/remove/",
+        membership_views.membership_remove,
+        name="membership_remove",
+    ),
 ]

@@ -1,19 +1,84 @@
-"""Council directory and profile pages. (Placeholder: being built.)"""
+"""Council directory, profile page and profile editing.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+Views parse the request, call one selector or service and render; the
+permission rule for editing lives in councils.selectors.user_is_authority_admin
+and is checked again by the service.
+"""
 
-from .models import Authority
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from .forms import AuthorityProfileForm
+from .models import Authority, AuthorityProfile
+from .selectors import authority_directory, authority_page, user_is_authority_admin
+from .services import authority_profile_update
+
+DIRECTORY_PAGE_SIZE = 25
 
 
+def paginate(request: HttpRequest, items: Any, *, per_page: int) -> dict[str, Any]:
+    """Page of `items` for ?page=N, plus what templates/includes/pagination.html needs.
+
+    A page past the end shows the last page with a message instead of a 404,
+    so an old bookmark still lands somewhere useful.
+    """
+    paginator = Paginator(items, per_page)
+    raw = request.GET.get("page", "1")
+    requested = int(raw) if raw.isdigit() else 1
+    page_missing = requested < 1 or requested > paginator.num_pages
+    page: Page = paginator.get_page(requested)
+    return {
+        "page_obj": page,
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1)),
+        "page_missing": requested if page_missing and requested > 1 else None,
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
 def directory(request: HttpRequest) -> HttpResponse:
-    return render(request, "councils/directory.html", {})
+    filterset = authority_directory(params=request.GET)
+    valid = filterset.is_valid()
+    councils = filterset.qs if valid else Authority.objects.none()
+    context = {
+        "filter": filterset,
+        "form": filterset.form,  # for the error summary and the "Error:" title prefix
+        **paginate(request, councils, per_page=DIRECTORY_PAGE_SIZE),
+    }
+    return render(request, "councils/directory.html", context)
 
 
+@require_http_methods(["GET", "HEAD"])
 def detail(request: HttpRequest, gss_code: str) -> HttpResponse:
-    authority = get_object_or_404(Authority, gss_code=gss_code)
-    return render(request, "councils/detail.html", {"authority": authority})
+    page = authority_page(gss_code=gss_code)
+    if page is None:
+        raise Http404("No council has that GSS code")
+    can_edit = user_is_authority_admin(user=request.user, authority=page.authority)  # type: ignore[arg-type]
+    return render(request, "councils/detail.html", {"page": page, "can_edit": can_edit})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest, gss_code: str) -> HttpResponse:
-    raise NotImplementedError
+    authority = get_object_or_404(Authority, gss_code=gss_code)
+    if not user_is_authority_admin(user=request.user, authority=authority):  # type: ignore[arg-type]
+        raise PermissionDenied("Only this council's admins or site staff can edit its profile.")
+    profile = AuthorityProfile.objects.filter(authority=authority).first()
+    instance = profile or AuthorityProfile(authority=authority)
+    data = request.POST if request.method == "POST" else None
+    form = AuthorityProfileForm(data, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            authority_profile_update(authority=authority, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{authority.short_name}’s profile has been updated")
+            return redirect(authority)
+    return render(request, "councils/profile_edit.html", {"authority": authority, "form": form})

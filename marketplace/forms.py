@@ -36,7 +36,8 @@ class GovukBoundField(BoundField):
         css = _CLASSES.get(kind) or _CLASSES.get(type(widget).__name__, "")
         if css and self.errors and css != "govuk-checkboxes__input":
             css += f" {css}--error"
-        existing = attrs.get("class", "")
+        # Widget(attrs={"class": ...}) would otherwise be replaced, not extended.
+        existing = f"{widget.attrs.get('class', '')} {attrs.get('class', '')}".strip()
         attrs["class"] = f"{css} {existing}".strip()
         described = []
         if self.help_text:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("data-sources/", views.data_sources, name="data_sources"),
     path("accounts/", include("allauth.urls")),
     path("councils/", include("councils.urls")),
+    path("listings/", include("offers.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # FORM_RENDERER (TemplatesSetting) finds Django's own widget templates here.
+    "django.forms",
     "django_filters",
     "allauth",
     "allauth.account",
@@ -119,6 +121,16 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Find a shared service partner] "
 ACCOUNT_ADAPTER = "councils.adapters.AccountAdapter"
+# GOV.UK labels and error messages on allauth's forms (no placeholders).
+ACCOUNT_FORMS = {
+    "login": "councils.membership_forms.LoginForm",
+    "signup": "councils.membership_forms.SignupForm",
+    "reset_password": "councils.membership_forms.ResetPasswordForm",
+    "reset_password_from_key": "councils.membership_forms.ResetPasswordKeyForm",
+    "change_password": "councils.membership_forms.ChangePasswordForm",
+    "set_password": "councils.membership_forms.SetPasswordForm",
+    "add_email": "councils.membership_forms.AddEmailForm",
+}
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -176,8 +188,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
 SITE_NAME = "Find a shared service partner"
+# Absolute links in emails sent outside a request (Celery tasks).
+SITE_URL = env("SITE_URL", default="http://localhost:8000")
 # Shown on pages and in emails as the contact for the service itself.
 SERVICE_CONTACT_EMAIL = env("SERVICE_CONTACT_EMAIL", default="shared-services@example.org")
+# Password of the demo accounts `manage.py seed_demo` makes (it refuses to run
+# with DEBUG off unless --force), printed on purpose: local use only.
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-password-123")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,322 @@
+"""What: the service taxonomy, listings (offers and needs) and their history.
+
+The taxonomy (ServiceFamily -> Service) is loaded by a data migration and is
+editable by staff in the Django admin. A Service names its revenue outturn
+line by code (`ro_line`, matching councils.SpendLine.code) rather than by a
+foreign key, so the taxonomy can load before the reference data is imported.
+
+A Listing moves through one state machine (offers/lifecycle.py); every state
+change and every edit writes a ListingEvent in the same transaction
+(offers/services.py). Moderation reports and expressions of interest are
+added alongside these models.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from councils.models import Authority, Membership
+
+
+class Office(models.TextChoices):
+    BACK = "back", "Back office"
+    FRONT = "front", "Front office"
+
+
+class ServiceFamily(models.Model):
+    """The first level of the taxonomy, e.g. "Revenues and benefits"."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    office = models.CharField(max_length=5, choices=Office.choices)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists.")
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "service families"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceQuerySet(models.QuerySet["Service"]):
+    def delivered_by(self, tier: str) -> "ServiceQuerySet":
+        """Services an authority of this tier delivers (Authority.Tier value)."""
+        field = Service.TIER_FIELDS.get(tier)
+        if field is None:
+            return self.none()
+        return self.filter(**{field: True})
+
+
+class Service(models.Model):
+    """A service councils deliver and can share, e.g. "Building control"."""
+
+    # Authority.Tier value -> the boolean field that says this tier delivers it.
+    TIER_FIELDS: ClassVar[dict[str, str]] = {
+        Authority.Tier.UPPER: "by_upper",
+        Authority.Tier.LOWER: "by_lower",
+        Authority.Tier.UNITARY: "by_unitary",
+        Authority.Tier.NI_DISTRICT: "by_ni_district",
+    }
+
+    family = models.ForeignKey(ServiceFamily, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    office = models.CharField(max_length=5, choices=Office.choices)
+    description = models.CharField(max_length=300, blank=True)
+    # Booleans rather than a JSON list so "services my tier delivers" is a
+    # plain indexed filter on SQLite and PostgreSQL alike.
+    by_upper = models.BooleanField("county councils deliver it", default=False)
+    by_lower = models.BooleanField("district councils deliver it", default=False)
+    by_unitary = models.BooleanField("single-tier councils deliver it", default=False)
+    by_ni_district = models.BooleanField("Northern Ireland districts deliver it", default=False)
+    ro_line = models.CharField(
+        "revenue outturn line",
+        max_length=10,
+        blank=True,
+        help_text="RO line code holding its spend, e.g. 599. Blank if outside the general fund.",
+    )
+    lgsl_code = models.CharField(
+        "LGSL code",
+        max_length=10,
+        blank=True,
+        help_text="Local Government Service List identifier, where one matches.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family__position", "position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def delivered_by_tiers(self) -> list[str]:
+        """Authority.Tier values of the tiers that deliver this service."""
+        return [tier for tier, field in self.TIER_FIELDS.items() if getattr(self, field)]
+
+
+def tier_delivers(service: Service, tier: str) -> bool:
+    """Whether an authority of `tier` delivers `service` (and so can share it)."""
+    return tier in service.delivered_by_tiers
+
+
+def default_expiry(start: datetime | None = None) -> datetime:
+    """Six months (182 days) after `start`, or after now."""
+    days = getattr(settings, "LISTING_LIFETIME_DAYS", 182)
+    return (start or timezone.now()) + timedelta(days=days)
+
+
+class ListingQuerySet(models.QuerySet["Listing"]):
+    def published(self) -> "ListingQuerySet":
+        return self.filter(status=Listing.Status.PUBLISHED)
+
+    def public(self) -> "ListingQuerySet":
+        """Published and visible to anyone, signed in or not."""
+        return self.published().filter(visibility=Listing.Visibility.PUBLIC)
+
+    def visible_to(self, user: Any) -> "ListingQuerySet":
+        """Published listings this user may see in browse and search.
+
+        "Signed-in public-sector users" means staff and approved officers of
+        any authority; a signed-in member of the public sees public listings.
+        """
+        if (
+            user is not None
+            and user.is_authenticated
+            and (user.is_staff or Membership.objects.approved().filter(user=user).exists())
+        ):
+            return self.published()
+        return self.public()
+
+    def for_authority(self, authority: Authority) -> "ListingQuerySet":
+        return self.filter(authority=authority)
+
+    def expiry_due(self, now: datetime) -> "ListingQuerySet":
+        return self.published().filter(expires_at__lte=now)
+
+
+class Listing(models.Model):
+    """An OFFER ("we can deliver this for you") or a NEED ("we seek a partner")."""
+
+    class Kind(models.TextChoices):
+        OFFER = "offer", "Offer"
+        NEED = "need", "Need"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Waiting for review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
+    class DeliveryModel(models.TextChoices):
+        LEAD_AUTHORITY = "lead_authority", "Lead authority"
+        JOINT_COMMITTEE = "joint_committee", "Joint committee"
+        SHARED_TEAM = "shared_team", "Shared team or shared management"
+        JOINT_COMPANY = "joint_company", "Jointly owned company"
+        CONTRACT = "contract", "Contract between councils"
+        OPEN = "open", "Open to discussion"
+
+    class PartnerScope(models.TextChoices):
+        ANY = "any", "Any distance"
+        RADIUS = "radius", "Within a distance"
+        REGION = "region", "Our own region"
+        NAMED = "named", "Named councils"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Anyone"
+        SIGNED_IN = "signed_in", "Signed-in public sector users only"
+
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="listings")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="listings")
+    title = models.CharField(max_length=120)
+    summary = models.CharField(max_length=300)
+    description = models.TextField(max_length=5000, blank=True)
+    delivery_model = models.CharField(
+        max_length=20, choices=DeliveryModel.choices, default=DeliveryModel.OPEN
+    )
+    annual_value_gbp = models.PositiveBigIntegerField("annual value (£)", null=True, blank=True)
+    population_served = models.PositiveIntegerField(null=True, blank=True)
+    partner_scope = models.CharField(
+        "where you will partner",
+        max_length=10,
+        choices=PartnerScope.choices,
+        default=PartnerScope.ANY,
+    )
+    partner_radius_km = models.PositiveSmallIntegerField("distance (km)", null=True, blank=True)
+    named_partners = models.ManyToManyField(Authority, blank=True, related_name="named_in_listings")
+    earliest_start = models.DateField(null=True, blank=True)
+    contact_name = models.CharField("contact officer", max_length=200)
+    contact_email = models.EmailField("contact email address")
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    is_demo = models.BooleanField(default=False, help_text="Demo data; shown as demo on screen.")
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # The latest moderator's reason (changes requested or rejected); the full
+    # trail is in ListingEvent.
+    status_reason = models.TextField(blank=True, max_length=2000)
+    # Optimistic locking: every save through offers.services adds one.
+    version = models.PositiveIntegerField(default=1)
+    # The fields as last published (offers.services.listing_field_values), so
+    # moderators can diff a resubmission against what the public saw.
+    published_snapshot = models.JSONField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    first_published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="listings_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="listing_status_published"),
+            models.Index(fields=["status", "service"], name="listing_status_service"),
+            models.Index(fields=["authority", "status"], name="listing_authority_status"),
+            models.Index(fields=["status", "expires_at"], name="listing_status_expires"),
+            models.Index(fields=["status", "submitted_at"], name="listing_status_submitted"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(partner_scope="radius") | Q(partner_radius_km__gt=0),
+                name="listing_radius_needs_distance",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published")
+                | (Q(published_at__isnull=False) & Q(expires_at__isnull=False)),
+                name="listing_published_has_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("offers:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class ListingEvent(models.Model):
+    """One line of a listing's history: a state change or an edit."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        SUBMITTED = "submitted", "Submitted for review"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        RENEWED = "renewed", "Renewed"
+        PUBLISHED = "published", "Published"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty for the system (for example expiry).",
+    )
+    from_status = models.CharField(max_length=20, choices=Listing.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Listing.Status.choices)
+    reason = models.TextField(blank=True, max_length=2000)
+    # {"field": {"label": ..., "old": ..., "new": ...}} in display form.
+    changes = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(help_text="The listing's version after this event.")
+    # Set when the owner has been emailed about this event (moderation decisions).
+    owner_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["listing", "-created_at"], name="listingevent_listing")]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} {self.action} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ExpiryReminder(models.Model):
+    """One row per reminder sent: a listing is reminded once per expiry date."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="expiry_reminders")
+    expires_at = models.DateTimeField(help_text="The expiry date this reminder was about.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "expires_at"], name="expiryreminder_once_per_expiry"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder for {self.listing_id} (expires {self.expires_at:%Y-%m-%d})"

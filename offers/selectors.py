@@ -1,0 +1,125 @@
+"""Reads about listings and the taxonomy. Views call these; they never write."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.db.models import Prefetch, QuerySet
+
+from councils.models import Authority, Membership, User
+from councils.selectors import user_can_act_for
+
+from .lifecycle import Role, actions_available
+from .models import Listing, ListingEvent, Service, ServiceFamily
+
+
+def services_grouped_for_tier(*, tier: str) -> list[tuple[str, list[tuple[int, str]]]]:
+    """(family name, [(service id, service name)]) for a grouped <select>, tier's services only."""
+    services = Service.objects.delivered_by(tier).select_related("family")
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for service in services:
+        groups.setdefault(service.family.name, []).append((service.pk, service.name))
+    return list(groups.items())
+
+
+def service_families() -> QuerySet[ServiceFamily]:
+    return ServiceFamily.objects.prefetch_related("services")
+
+
+class Access(StrEnum):
+    ALLOWED = "allowed"
+    SIGN_IN = "sign_in"  # anonymous viewer of a signed-in-only listing
+    NOT_FOUND = "not_found"
+
+
+def user_is_public_sector(*, user: User) -> bool:
+    """Staff or an approved officer of any authority."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or Membership.objects.approved().filter(user=user).exists()
+
+
+def listing_access(*, listing: Listing, user: User) -> Access:
+    """Whether `user` may see this listing's page.
+
+    Published listings: public to all, or signed-in public-sector users only.
+    Anything else (drafts, waiting, sent back, rejected, withdrawn, expired):
+    the owner council's officers and staff only.
+    """
+    if user_can_act_for(user=user, authority=listing.authority):
+        return Access.ALLOWED
+    if listing.status != Listing.Status.PUBLISHED:
+        return Access.NOT_FOUND
+    if listing.visibility == Listing.Visibility.PUBLIC:
+        return Access.ALLOWED
+    if not user.is_authenticated:
+        return Access.SIGN_IN
+    return Access.ALLOWED if user_is_public_sector(user=user) else Access.NOT_FOUND
+
+
+def listing_for_page(*, pk: int) -> Listing | None:
+    """One listing with everything its page shows, or None."""
+    return (
+        Listing.objects.select_related("authority", "service__family", "created_by")
+        .prefetch_related(
+            Prefetch("named_partners", queryset=Authority.objects.only("pk", "name", "gss_code"))
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def listing_history(*, listing: Listing) -> QuerySet[ListingEvent]:
+    return listing.events.select_related("actor").order_by("-created_at", "-pk")
+
+
+def listing_roles(*, listing: Listing, user: User) -> set[Role]:
+    roles: set[Role] = set()
+    if user_can_act_for(user=user, authority=listing.authority):
+        roles.add(Role.OWNER)
+    if user.is_authenticated and user.is_staff:
+        roles.add(Role.STAFF)
+    return roles
+
+
+@dataclass
+class DashboardGroup:
+    status: str
+    label: str
+    hint: str
+    listings: list[Listing] = field(default_factory=list)
+
+
+# Dashboard order: what needs the owner's attention first.
+_DASHBOARD = [
+    (Listing.Status.CHANGES_REQUESTED, "A moderator has asked for changes. Edit and resubmit."),
+    (Listing.Status.DRAFT, "Not yet sent for review. Submit when ready."),
+    (Listing.Status.SUBMITTED, "Waiting for a moderator to check. You can still edit."),
+    (Listing.Status.PUBLISHED, "Shown to other councils until the expiry date. Renew to extend."),
+    (Listing.Status.EXPIRED, "No longer shown. Renew to publish again."),
+    (Listing.Status.REJECTED, "Not published. See the reason on the listing."),
+    (Listing.Status.WITHDRAWN, "Taken down by your council."),
+]
+
+
+def dashboard_groups(*, authority: Authority) -> list[DashboardGroup]:
+    """The authority's listings grouped by state, in the order the owner should act on them.
+
+    One query whatever the number of listings.
+    """
+    groups: dict[str, DashboardGroup] = {
+        status: DashboardGroup(status=status, label=Listing.Status(status).label, hint=hint)
+        for status, hint in _DASHBOARD
+    }
+    listings = (
+        Listing.objects.for_authority(authority)
+        .select_related("service")
+        .order_by("-updated_at", "-pk")
+    )
+    for listing in listings:
+        groups[listing.status].listings.append(listing)
+    return list(groups.values())
+
+
+def next_actions(*, status: str) -> list[str]:
+    """Owner actions for a listing in `status` (ListingEvent.Action values)."""
+    return actions_available(status=status, roles={Role.OWNER})

@@ -1,0 +1,554 @@
+"""Writes about listings: create, edit, the lifecycle, expiry and owner emails.
+
+Every function locks the listing row (select_for_update), asks the state
+machine in offers.lifecycle whether the action is allowed for this person,
+and records a ListingEvent in the same transaction. Emails leave through
+Celery tasks enqueued on commit, so a rolled-back decision sends nothing.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Model
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from councils.models import Authority, User
+from councils.selectors import user_can_act_for
+
+from .lifecycle import ListingError, NotPermitted, Role, transition_target
+from .models import ExpiryReminder, Listing, ListingEvent, Service, default_expiry, tier_delivers
+
+logger = logging.getLogger(__name__)
+
+Action = ListingEvent.Action
+Status = Listing.Status
+
+# What an owner may change after creating a listing (the kind and the
+# authority are fixed: a different kind is a different listing).
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "service",
+    "title",
+    "summary",
+    "description",
+    "delivery_model",
+    "annual_value_gbp",
+    "population_served",
+    "partner_scope",
+    "partner_radius_km",
+    "named_partners",
+    "earliest_start",
+    "contact_name",
+    "contact_email",
+    "visibility",
+)
+SNAPSHOT_FIELDS: tuple[str, ...] = ("kind", *EDITABLE_FIELDS)
+
+
+class ListingConflict(ListingError):
+    """Someone saved the listing after this editor loaded it. `current` is their version."""
+
+    def __init__(self, current: Listing) -> None:
+        super().__init__(
+            "Someone else changed this listing while you were editing it. "
+            "Your changes have not been saved."
+        )
+        self.current = current
+
+
+def field_label(name: str) -> str:
+    field = Listing._meta.get_field(name)
+    label = str(getattr(field, "verbose_name", name))
+    return label[:1].upper() + label[1:]
+
+
+def listing_field_values(*, listing: Listing) -> dict[str, Any]:
+    """The listing's fields as people read them, JSON-safe (for history and snapshots)."""
+    values: dict[str, Any] = {}
+    for name in SNAPSHOT_FIELDS:
+        if name == "named_partners":
+            values[name] = (
+                sorted(a.name for a in listing.named_partners.all()) if listing.pk else []
+            )
+            continue
+        field = Listing._meta.get_field(name)
+        value = getattr(listing, name)
+        if getattr(field, "choices", None):
+            value = getattr(listing, f"get_{name}_display")()
+        elif isinstance(value, Model):
+            value = str(value)
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        values[name] = value
+    return values
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: {"label": field_label(name), "old": before.get(name), "new": after[name]}
+        for name in after
+        if before.get(name) != after[name]
+    }
+
+
+def _roles(*, user: User | None, listing_authority: Authority) -> set[Role]:
+    if user is None:
+        return {Role.SYSTEM}
+    roles: set[Role] = set()
+    if user_can_act_for(user=user, authority=listing_authority):
+        roles.add(Role.OWNER)
+    if user.is_authenticated and user.is_staff:
+        roles.add(Role.STAFF)
+    return roles
+
+
+def _lock(listing: Listing) -> Listing:
+    return (
+        Listing.objects.select_for_update(of=("self",))
+        .select_related("authority", "service")
+        .get(pk=listing.pk)
+    )
+
+
+def _record(
+    *,
+    listing: Listing,
+    by: User | None,
+    action: str,
+    from_status: str,
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+) -> ListingEvent:
+    return ListingEvent.objects.create(
+        listing=listing,
+        actor=by,
+        action=action,
+        from_status=from_status,
+        to_status=listing.status,
+        reason=reason,
+        changes=changes or {},
+        version=listing.version,
+    )
+
+
+def listing_check_rules(
+    *,
+    authority: Authority,
+    service: Service | None,
+    partner_scope: str,
+    partner_radius_km: int | None,
+    named_partners: list[Authority],
+) -> None:
+    """Rules that span fields. Raises ValidationError keyed by field, with GOV.UK wording.
+
+    Forms call this too, so the page and the service give the same message.
+    """
+    errors: dict[str, str] = {}
+    if service is not None and not tier_delivers(service, authority.tier):
+        errors["service"] = (
+            f"{authority.get_tier_display()} councils do not deliver {service.name.lower()}; "
+            "choose a service your council delivers"
+        )
+    if partner_scope == Listing.PartnerScope.RADIUS and not partner_radius_km:
+        errors["partner_radius_km"] = "Enter how far away a partner can be, in kilometres"
+    if partner_scope == Listing.PartnerScope.NAMED and not named_partners:
+        errors["named_partners"] = "Select at least one council you want to partner with"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_version(listing: Listing, version: int | None) -> None:
+    if version is not None and listing.version != version:
+        raise ListingConflict(current=listing)
+
+
+@transaction.atomic
+def listing_create(
+    *,
+    authority: Authority,
+    by: User,
+    kind: str,
+    service: Service,
+    title: str,
+    summary: str,
+    contact_name: str,
+    contact_email: str,
+    description: str = "",
+    delivery_model: str = Listing.DeliveryModel.OPEN,
+    annual_value_gbp: int | None = None,
+    population_served: int | None = None,
+    partner_scope: str = Listing.PartnerScope.ANY,
+    partner_radius_km: int | None = None,
+    named_partners: Iterable[Authority] = (),
+    earliest_start: dt.date | None = None,
+    visibility: str = Listing.Visibility.PUBLIC,
+    is_demo: bool = False,
+) -> Listing:
+    """A draft listing for `authority`. Only its officers (and staff) may create one."""
+    if not user_can_act_for(user=by, authority=authority):
+        raise NotPermitted("Only officers of this council can create its listings.")
+    if not authority.is_current:
+        raise ListingError("Listings can only be created for a current council.")
+    partners = list(named_partners) if partner_scope == Listing.PartnerScope.NAMED else []
+    listing_check_rules(
+        authority=authority,
+        service=service,
+        partner_scope=partner_scope,
+        partner_radius_km=partner_radius_km,
+        named_partners=partners,
+    )
+    listing = Listing(
+        authority=authority,
+        kind=kind,
+        service=service,
+        title=title,
+        summary=summary,
+        description=description,
+        delivery_model=delivery_model,
+        annual_value_gbp=annual_value_gbp,
+        population_served=population_served,
+        partner_scope=partner_scope,
+        partner_radius_km=(
+            partner_radius_km if partner_scope == Listing.PartnerScope.RADIUS else None
+        ),
+        earliest_start=earliest_start,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        visibility=visibility,
+        is_demo=is_demo,
+        created_by=by,
+    )
+    listing.full_clean(exclude=["named_partners"])
+    listing.save()
+    listing.named_partners.set(partners)
+    _record(listing=listing, by=by, action=Action.CREATED, from_status="")
+    return listing
+
+
+@transaction.atomic
+def listing_update(
+    *, listing: Listing, by: User, version: int, changes: Mapping[str, Any]
+) -> Listing:
+    """Apply an owner's edits, refusing them if the listing changed since `version`.
+
+    Editing a published listing sends it back for review. Saving with nothing
+    changed records nothing and keeps the version.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    locked = _lock(listing)
+    target = transition_target(
+        status=locked.status,
+        action=Action.EDITED,
+        roles=_roles(user=by, listing_authority=locked.authority),
+    )
+    _check_version(locked, version)
+    before = listing_field_values(listing=locked)
+    partners = list(changes.get("named_partners", locked.named_partners.all()))
+    for name, value in changes.items():
+        if name != "named_partners":
+            setattr(locked, name, value)
+    if locked.partner_scope != Listing.PartnerScope.RADIUS:
+        locked.partner_radius_km = None
+    if locked.partner_scope != Listing.PartnerScope.NAMED:
+        partners = []
+    listing_check_rules(
+        authority=locked.authority,
+        service=locked.service,
+        partner_scope=locked.partner_scope,
+        partner_radius_km=locked.partner_radius_km,
+        named_partners=partners,
+    )
+    locked.full_clean(exclude=["named_partners"])
+    after = listing_field_values(listing=locked)
+    after["named_partners"] = sorted(a.name for a in partners)
+    diff = _diff(before, after)
+    if not diff:
+        return locked
+    from_status = locked.status
+    locked.status = target
+    if target == Status.SUBMITTED and from_status != Status.SUBMITTED:
+        locked.submitted_at = timezone.now()
+    locked.version += 1
+    locked.save()
+    locked.named_partners.set(partners)
+    _record(listing=locked, by=by, action=Action.EDITED, from_status=from_status, changes=diff)
+    return locked
+
+
+def _transition(
+    *,
+    listing: Listing,
+    by: User | None,
+    action: str,
+    reason: str = "",
+    version: int | None = None,
+) -> tuple[Listing, str]:
+    """Lock, check the state machine and the version, move state. Caller saves and records."""
+    locked = _lock(listing)
+    target = transition_target(
+        status=locked.status,
+        action=action,
+        roles=_roles(user=by, listing_authority=locked.authority),
+    )
+    _check_version(locked, version)
+    from_status = locked.status
+    locked.status = target
+    locked.version += 1
+    return locked, from_status
+
+
+def _require_reason(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": message})
+    return reason
+
+
+@transaction.atomic
+def listing_submit(*, listing: Listing, by: User, version: int | None = None) -> Listing:
+    """Send a draft (or a listing sent back for changes) to the moderators."""
+    locked, from_status = _transition(
+        listing=listing, by=by, action=Action.SUBMITTED, version=version
+    )
+    locked.submitted_at = timezone.now()
+    locked.save()
+    _record(listing=locked, by=by, action=Action.SUBMITTED, from_status=from_status)
+    return locked
+
+
+@transaction.atomic
+def listing_withdraw(
+    *, listing: Listing, by: User, reason: str = "", version: int | None = None
+) -> Listing:
+    """The owner takes the listing down for good."""
+    locked, from_status = _transition(
+        listing=listing, by=by, action=Action.WITHDRAWN, version=version
+    )
+    locked.save()
+    _record(listing=locked, by=by, action=Action.WITHDRAWN, from_status=from_status, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def listing_renew(*, listing: Listing, by: User) -> Listing:
+    """Keep a published (or expired) listing up for another six months from today."""
+    locked, from_status = _transition(listing=listing, by=by, action=Action.RENEWED)
+    old_expiry = locked.expires_at
+    locked.expires_at = default_expiry()
+    locked.save()
+    _record(
+        listing=locked,
+        by=by,
+        action=Action.RENEWED,
+        from_status=from_status,
+        changes={
+            "expires_at": {
+                "label": "Expires",
+                "old": old_expiry.date().isoformat() if old_expiry else None,
+                "new": locked.expires_at.date().isoformat(),
+            }
+        },
+    )
+    return locked
+
+
+def _notify_owner_on_commit(event: ListingEvent) -> None:
+    from .tasks import listing_decision_notify_task  # tasks import services
+
+    transaction.on_commit(lambda: listing_decision_notify_task.delay(event.pk))
+
+
+@transaction.atomic
+def listing_publish(*, listing: Listing, by: User, version: int | None = None) -> Listing:
+    """Staff approve a submitted listing; it is public until it expires."""
+    locked, from_status = _transition(
+        listing=listing, by=by, action=Action.PUBLISHED, version=version
+    )
+    now = timezone.now()
+    locked.published_at = now
+    locked.first_published_at = locked.first_published_at or now
+    locked.expires_at = default_expiry(now)
+    locked.status_reason = ""
+    locked.published_snapshot = listing_field_values(listing=locked)
+    locked.save()
+    event = _record(listing=locked, by=by, action=Action.PUBLISHED, from_status=from_status)
+    _notify_owner_on_commit(event)
+    return locked
+
+
+@transaction.atomic
+def listing_request_changes(
+    *, listing: Listing, by: User, reason: str, version: int | None = None
+) -> Listing:
+    """Staff send the listing back to its owner with what to change."""
+    reason = _require_reason(reason, "Enter the changes the council needs to make")
+    locked, from_status = _transition(
+        listing=listing, by=by, action=Action.CHANGES_REQUESTED, version=version
+    )
+    locked.status_reason = reason
+    locked.save()
+    event = _record(
+        listing=locked,
+        by=by,
+        action=Action.CHANGES_REQUESTED,
+        from_status=from_status,
+        reason=reason,
+    )
+    _notify_owner_on_commit(event)
+    return locked
+
+
+@transaction.atomic
+def listing_reject(
+    *, listing: Listing, by: User, reason: str, version: int | None = None
+) -> Listing:
+    """Staff refuse the listing for good, saying why."""
+    reason = _require_reason(reason, "Enter why the listing is rejected")
+    locked, from_status = _transition(
+        listing=listing, by=by, action=Action.REJECTED, version=version
+    )
+    locked.status_reason = reason
+    locked.save()
+    event = _record(
+        listing=locked, by=by, action=Action.REJECTED, from_status=from_status, reason=reason
+    )
+    _notify_owner_on_commit(event)
+    return locked
+
+
+def listing_expire_due(*, now: dt.datetime | None = None) -> int:
+    """Expire published listings whose expiry has passed. Returns how many. Safe to re-run."""
+    now = now or timezone.now()
+    expired = 0
+    for pk in list(Listing.objects.expiry_due(now).values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = Listing.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+            # State guard: renewed or withdrawn since the query above.
+            if (
+                locked is None
+                or locked.status != Status.PUBLISHED
+                or locked.expires_at is None
+                or locked.expires_at > now
+            ):
+                continue
+            locked.status = Status.EXPIRED
+            locked.version += 1
+            locked.save()
+            _record(
+                listing=locked,
+                by=None,
+                action=Action.EXPIRED,
+                from_status=Status.PUBLISHED,
+            )
+            expired += 1
+    return expired
+
+
+def _owner_recipients(listing: Listing) -> list[str]:
+    recipients = [listing.contact_email]
+    if listing.created_by and listing.created_by.email not in recipients:
+        recipients.append(listing.created_by.email)
+    return [r for r in recipients if r]
+
+
+def _absolute(path: str) -> str:
+    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+
+
+def listing_decision_send_email(*, event_id: int) -> bool:
+    """Email the owner a moderation decision. Returns False if already sent (safe to retry)."""
+    with transaction.atomic():
+        event = (
+            ListingEvent.objects.select_for_update(of=("self",))
+            .select_related("listing", "listing__created_by", "listing__authority")
+            .get(pk=event_id)
+        )
+        if event.owner_notified_at is not None:
+            return False
+        listing = event.listing
+        context = {
+            "event": event,
+            "listing": listing,
+            "site_name": settings.SITE_NAME,
+            "listing_url": _absolute(listing.get_absolute_url()),
+            "edit_url": _absolute(reverse("offers:edit", kwargs={"pk": listing.pk})),
+        }
+        subjects: dict[str, str] = {
+            Action.PUBLISHED: f"Your listing is published: {listing.title}",
+            Action.CHANGES_REQUESTED: f"Changes needed to your listing: {listing.title}",
+            Action.REJECTED: f"Your listing was not published: {listing.title}",
+        }
+        send_mail(
+            subject=f"[{settings.SITE_NAME}] {subjects.get(event.action, listing.title)}",
+            message=render_to_string("offers/email/decision.txt", context),
+            from_email=None,
+            recipient_list=_owner_recipients(listing),
+        )
+        event.owner_notified_at = timezone.now()
+        event.save(update_fields=["owner_notified_at"])
+    return True
+
+
+def listing_expiry_reminders_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Ids of published listings expiring within the reminder window and not yet reminded."""
+    now = now or timezone.now()
+    days = getattr(settings, "LISTING_REMINDER_DAYS_BEFORE", 7)
+    due = Listing.objects.published().filter(
+        expires_at__gt=now, expires_at__lte=now + dt.timedelta(days=days)
+    )
+    reminded = ExpiryReminder.objects.filter(
+        listing_id__in=due.values("pk"), sent_at__isnull=False
+    ).values_list("listing_id", "expires_at")
+    sent = set(reminded)
+    return [pk for pk, expires in due.values_list("pk", "expires_at") if (pk, expires) not in sent]
+
+
+def listing_expiry_reminder_send(*, listing_id: int, now: dt.datetime | None = None) -> bool:
+    """Remind the owner that the listing expires soon. Once per expiry date; False if skipped."""
+    now = now or timezone.now()
+    days = getattr(settings, "LISTING_REMINDER_DAYS_BEFORE", 7)
+    with transaction.atomic():
+        listing = (
+            Listing.objects.select_for_update(of=("self",))
+            .select_related("created_by", "authority")
+            .filter(pk=listing_id)
+            .first()
+        )
+        if (
+            listing is None
+            or listing.status != Status.PUBLISHED
+            or listing.expires_at is None
+            or not now < listing.expires_at <= now + dt.timedelta(days=days)
+        ):
+            return False
+        reminder, _ = ExpiryReminder.objects.get_or_create(
+            listing=listing, expires_at=listing.expires_at
+        )
+        if reminder.sent_at is not None:
+            return False
+        context = {
+            "listing": listing,
+            "site_name": settings.SITE_NAME,
+            "listing_url": _absolute(listing.get_absolute_url()),
+            "renew_url": _absolute(reverse("offers:renew", kwargs={"pk": listing.pk})),
+        }
+        # Sent inside the transaction: if the mail server fails, no reminder
+        # row is kept and the retry sends it.
+        send_mail(
+            subject=f"[{settings.SITE_NAME}] Your listing expires soon: {listing.title}",
+            message=render_to_string("offers/email/expiry_reminder.txt", context),
+            from_email=None,
+            recipient_list=_owner_recipients(listing),
+        )
+        reminder.sent_at = timezone.now()
+        reminder.save(update_fields=["sent_at"])
+    return True

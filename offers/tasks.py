@@ -1,0 +1,51 @@
+"""Thin Celery tasks: take ids and ISO dates, call one service.
+
+Beat entries (to add to CELERY_BEAT_SCHEDULE): `offers.tasks.listings_expire_task`
+and `offers.tasks.listing_expiry_reminders_task`, daily. Both honour the
+LISTING_JOBS_ENABLED off switch (default on).
+"""
+
+import datetime as dt
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import services
+
+
+def _jobs_enabled() -> bool:
+    return bool(getattr(settings, "LISTING_JOBS_ENABLED", True))
+
+
+def _when(now_iso: str | None) -> dt.datetime:
+    return dt.datetime.fromisoformat(now_iso) if now_iso else timezone.now()
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def listing_decision_notify_task(event_id: int) -> bool:
+    return services.listing_decision_send_email(event_id=event_id)
+
+
+@shared_task(acks_late=True)
+def listings_expire_task(now_iso: str | None = None) -> int:
+    if not _jobs_enabled():
+        return 0
+    return services.listing_expire_due(now=_when(now_iso))
+
+
+@shared_task(acks_late=True)
+def listing_expiry_reminders_task(now_iso: str | None = None) -> int:
+    """Coordinator: one small task per listing, each passed the same moment."""
+    if not _jobs_enabled():
+        return 0
+    now = _when(now_iso)
+    ids = services.listing_expiry_reminders_due(now=now)
+    for listing_id in ids:
+        listing_expiry_reminder_task.delay(listing_id, now.isoformat())
+    return len(ids)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def listing_expiry_reminder_task(listing_id: int, now_iso: str | None = None) -> bool:
+    return services.listing_expiry_reminder_send(listing_id=listing_id, now=_when(now_iso))

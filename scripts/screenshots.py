@@ -1,0 +1,99 @@
+"""Full-page screenshots of the main pages, for reviewing how the service looks.
+
+Starts nothing itself: run the site first (`make run`, which also seeds the
+demo accounts), then
+
+    .venv/bin/python scripts/screenshots.py [--base-url http://127.0.0.1:8000]
+
+PNGs 1280 px wide go to screenshots/ (git ignores it). The join page is
+taken signed in as the demo officer; if that sign-in fails the script says
+so and skips only that page.
+"""
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urljoin
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+PUBLIC_PAGES = [
+    ("home", "/"),
+    ("councils", "/councils/"),
+    ("council-adur", "/councils/E07000223/"),
+    ("sign-in", "/accounts/login/"),
+    ("accessibility", "/accessibility/"),
+    ("privacy", "/privacy/"),
+    ("data-sources", "/data-sources/"),
+]
+SIGNED_IN_PAGES = [
+    ("join-signed-in", "/councils/join/"),
+    ("home-signed-in", "/"),
+]
+
+
+def _shoot(page: Page, base_url: str, name: str, path: str, out: Path) -> None:
+    response = page.goto(urljoin(base_url, path))
+    status = response.status if response else "no response"
+    target = out / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    print(f"{status}  {path:<24} -> {target.relative_to(ROOT)}")
+
+
+def _sign_in(page: Page, base_url: str, email: str, password: str) -> bool:
+    page.goto(urljoin(base_url, "/accounts/login/"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return not re.search(r"/accounts/login/", page.url)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--email", default="demo-officer@example.com")
+    parser.add_argument(
+        "--password",
+        default=os.environ.get("DEMO_PASSWORD", "demo-password-123"),
+        help="demo account password (default: $DEMO_PASSWORD or demo-password-123)",
+    )
+    args = parser.parse_args()
+    out: Path = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        for name, path in PUBLIC_PAGES:
+            _shoot(page, args.base_url, name, path, out)
+        if _sign_in(page, args.base_url, args.email, args.password):
+            for name, path in SIGNED_IN_PAGES:
+                _shoot(page, args.base_url, name, path, out)
+        else:
+            print(
+                f"Could not sign in as {args.email} (run manage.py seed_demo?); "
+                "signed-in pages skipped.",
+                file=sys.stderr,
+            )
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

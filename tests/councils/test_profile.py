@@ -1,0 +1,372 @@
+"""Council profile page (/councils/<gss>/) and profile editing (/councils/<gss>/edit/)."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from councils.models import Authority, AuthorityProfile, Membership
+from councils.selectors import format_gbp_thousands, spend_table
+from tests.factories import MembershipFactory, UserFactory, officer_of
+
+pytestmark = pytest.mark.django_db
+
+ADUR, WORTHING, WEST_SUSSEX = "E07000223", "E07000229", "E10000032"
+BRIGHTON = "E06000043"
+EDIT_URL = f"/councils/{ADUR}/edit/"
+GOOD_POST = {
+    "description": "Adur shares one workforce with Worthing.",
+    "open_to_sharing": "Revenues and benefits, as lead authority.",
+    "contact_name": "Shared Services Team",
+    "contact_email": "shared.services@adur-worthing.gov.uk",
+    "contact_phone": "01903 221 000",
+    "website": "https://www.adur-worthing.gov.uk",
+}
+
+
+def html_of(client, code: str) -> str:
+    response = client.get(f"/councils/{code}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def section(html: str, heading_id: str) -> str:
+    """The page from one h2 (by id) to the next h2."""
+    start = html.index(f'id="{heading_id}"')
+    end = html.find("<h2", start)
+    return html[start : end if end != -1 else None]
+
+
+def linked(html: str, code: str, name: str) -> bool:
+    return f'<a class="govuk-link" href="/councils/{code}/">{name}</a>' in html
+
+
+# Key facts -----------------------------------------------------------------
+
+
+def test_profile_shows_key_facts(client):
+    adur = Authority.objects.get(gss_code=ADUR)
+    html = html_of(client, ADUR)
+    assert "<h1" in html and "Adur District Council" in html
+    for text in [
+        "E07000223",
+        "District council",
+        "Lower tier (district)",
+        "England",
+        "South East",
+        f"{adur.population:,} ({adur.population_year})",
+        f"Source: {adur.population_source}",
+        f"{adur.area_km2} km²",
+    ]:
+        assert text in html, text
+    assert linked(html, WEST_SUSSEX, "West Sussex County Council")
+
+
+def test_county_lists_its_districts(client):
+    html = html_of(client, WEST_SUSSEX)
+    for code, name in [(ADUR, "Adur District Council"), (WORTHING, "Worthing Borough Council")]:
+        assert linked(html, code, name)
+    districts = Authority.objects.filter(parent_county__gss_code=WEST_SUSSEX).count()
+    assert districts == 7
+    assert "County council</dt>" not in html
+
+
+def test_combined_authority_and_start_date(client):
+    html = html_of(client, "E08000025")  # Birmingham
+    assert "West Midlands" in html
+    html = html_of(client, BRIGHTON)
+    assert "19 June 2005" in html
+    assert re.search(r"Combined authority</dt>\s*<dd[^>]*>None</dd>", html)
+
+
+def test_unknown_code_is_404(client):
+    assert client.get("/councils/E99999999/").status_code == 404
+    assert client.get("/councils/not-a-code/").status_code == 404
+
+
+# Neighbours ----------------------------------------------------------------
+
+
+def test_district_neighbours_use_the_district_layer(client):
+    html = section(html_of(client, ADUR), "neighbours")
+    assert linked(html, WORTHING, "Worthing Borough Council")
+    assert linked(html, "E07000224", "Arun District Council")
+    assert linked(html, "E07000227", "Horsham District Council")
+    assert linked(html, BRIGHTON, "Brighton and Hove City Council")
+    assert "West Sussex County Council" not in html  # its county is not a neighbour
+
+
+def test_county_neighbours_use_the_upper_layer(client):
+    html = section(html_of(client, WEST_SUSSEX), "neighbours")
+    names = re.findall(r'href="/councils/([A-Z]\d{8})/"', html)
+    expected = set(
+        Authority.objects.filter(
+            gss_code__in=["E06000043", "E10000011", "E10000014", "E10000030"]
+        ).values_list("gss_code", flat=True)
+    )
+    assert len(expected) == 4  # Brighton & Hove, East Sussex, Hampshire, Surrey
+    assert set(names) == expected
+
+
+def test_unitary_shows_district_neighbours_and_counties_separately(client):
+    html = section(html_of(client, BRIGHTON), "neighbours")
+    assert linked(html, ADUR, "Adur District Council")
+    assert "County councils next to Brighton and Hove" in html
+    counties = html.split('<h3 class="govuk-heading-s">County councils next to', 1)[1]
+    assert linked(counties, WEST_SUSSEX, "West Sussex County Council")
+    assert linked(counties, "E10000011", "East Sussex County Council")
+    assert "Adur" not in counties
+    assert "County councils next to it are listed separately" in html
+
+
+def test_island_has_no_neighbours(client):
+    html = section(html_of(client, "E06000046"), "neighbours")  # Isle of Wight
+    assert "No other council shares a land boundary with Isle of Wight." in html
+
+
+# Spend ---------------------------------------------------------------------
+
+
+def test_spend_shows_each_figure_with_its_year(client):
+    html = section(html_of(client, ADUR), "spend")
+    assert "£1,219,000 (2017-18)" in html  # planning and development, line 599
+    assert "−£74,000 (2017-18)" in html  # highways: negative net spend
+    assert "Planning and development services" in html
+    assert "Financial year 2017-18" in html
+    # Every figure carries its year.
+    figures = re.findall(r"£[\d,]+(?: \([^)]*\))?", html)
+    assert figures and all(f.endswith("(2017-18)") for f in figures)
+    # Bars are drawn for positive service lines only, hidden from screen readers.
+    assert 'aria-hidden="true"><span class="app-bar-chart__bar" style="width: 100%">' in html
+
+
+def test_scottish_council_has_no_spend_and_says_why(client):
+    html = section(html_of(client, "S12000036"), "spend")  # City of Edinburgh
+    assert "No spend data: MHCLG revenue outturn covers England only" in html
+    assert "<table" not in html
+
+
+def test_newer_spend_year_is_shown_beside_the_old(client):
+    from councils.models import SpendLine, SpendRecord
+
+    adur = Authority.objects.get(gss_code=ADUR)
+    SpendRecord.objects.create(
+        authority=adur,
+        line=SpendLine.objects.get(code="599"),
+        year="2018-19",
+        net_expenditure_thousands=Decimal("1300.5"),
+        source="test",
+    )
+    html = section(html_of(client, ADUR), "spend")
+    assert "£1,300,500 (2018-19)" in html
+    assert "£1,219,000 (2017-18)" in html
+    assert html.index("Financial year 2018-19") < html.index("Financial year 2017-18")
+
+
+def test_format_gbp_thousands():
+    assert format_gbp_thousands(Decimal("1234"), "2017-18") == "£1,234,000 (2017-18)"
+    assert format_gbp_thousands(Decimal("0.4995"), "2017-18") == "£500 (2017-18)"
+    assert format_gbp_thousands(Decimal("-74"), "2017-18") == "−£74,000 (2017-18)"
+    assert format_gbp_thousands(None, "2017-18") == "No figure reported (2017-18)"
+
+
+def test_spend_table_scales_bars_to_the_largest_service_line():
+    table = spend_table(
+        [
+            ("599", "Planning", "2017-18", Decimal("50")),
+            ("690", "Central services", "2017-18", Decimal("200")),
+            ("290", "Highways", "2017-18", Decimal("-10")),
+            ("698", "Other", "2017-18", None),
+            ("749", "NET CURRENT EXPENDITURE", "2017-18", Decimal("900")),
+        ]
+    )
+    [year] = table
+    bars = {row.code: row.bar_percent for row in year.lines}
+    assert bars == {"290": 0, "599": 25, "690": 100, "698": 0}
+    assert [row.name for row in year.totals] == ["Net current expenditure"]
+
+
+# Abolished councils ----------------------------------------------------------
+
+
+def test_abolished_council_links_its_successors(client):
+    html = html_of(client, "E10000006")  # Cumbria County Council
+    assert "Abolished</strong>" in html
+    assert linked(html, "E06000063", "Cumberland Council")
+    assert linked(html, "E06000064", "Westmorland and Furness Council")
+    assert "has been abolished" in html
+
+
+def test_successor_links_its_predecessors(client):
+    html = html_of(client, "E06000060")  # Buckinghamshire
+    assert "Replaced</dt>" in html
+    for code in ["E07000004", "E07000005", "E07000006", "E07000007", "E10000002"]:
+        name = Authority.objects.get(gss_code=code).name
+        assert linked(html, code, name)
+    assert "Abolished</strong>" not in html
+
+
+# Officers and the council's own words --------------------------------------
+
+
+def test_officer_count_counts_approved_members_only(client):
+    adur = Authority.objects.get(gss_code=ADUR)
+    MembershipFactory.create_batch(2, authority=adur)
+    MembershipFactory(authority=adur, role=Membership.Role.ADMIN)
+    MembershipFactory(authority=adur, status=Membership.Status.PENDING)
+    MembershipFactory(authority=adur, status=Membership.Status.REJECTED)
+    html = html_of(client, ADUR)
+    assert re.search(r'id="officer-count">3 registered officers<', html)
+
+
+def test_profile_empty_state_and_filled_profile(client):
+    html = html_of(client, ADUR)
+    assert "This council has not added a description yet." in html
+    AuthorityProfile.objects.create(
+        authority=Authority.objects.get(gss_code=ADUR),
+        description="We share <everything> with Worthing.",
+        open_to_sharing="Waste collection.",
+        contact_email="team@adur-worthing.gov.uk",
+    )
+    html = html_of(client, ADUR)
+    assert "This council has not added a description yet." not in html
+    assert "We share &lt;everything&gt; with Worthing." in html  # escaped
+    assert "Waste collection." in html
+    assert 'href="mailto:team@adur-worthing.gov.uk"' in html
+
+
+def test_edit_link_only_for_those_allowed(client):
+    assert "Edit profile" not in html_of(client, ADUR)
+    client.force_login(officer_of(ADUR))
+    assert "Edit profile" not in html_of(client, ADUR)
+    client.force_login(officer_of(ADUR, role=Membership.Role.ADMIN))
+    assert f'href="{EDIT_URL}"' in html_of(client, ADUR)
+    assert "Edit profile" not in html_of(client, WORTHING)
+    client.force_login(UserFactory(is_staff=True))
+    assert f'href="/councils/{WORTHING}/edit/"' in html_of(client, WORTHING)
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_profile_page_query_count_is_small_and_constant(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        client.get(f"/councils/{ADUR}/")
+    adur = Authority.objects.get(gss_code=ADUR)
+    before = _queries(client, f"/councils/{ADUR}/")
+    MembershipFactory.create_batch(10, authority=adur)
+    AuthorityProfile.objects.create(authority=adur, description="Hello")
+    assert _queries(client, f"/councils/{ADUR}/") == before
+    # A county with many districts and neighbours, and a successor with predecessors.
+    with django_assert_max_num_queries(before + 1):  # +1: the county's districts
+        client.get(f"/councils/{WEST_SUSSEX}/")
+    with django_assert_max_num_queries(before):
+        client.get("/councils/E06000060/")
+    client.force_login(officer_of(ADUR, role=Membership.Role.ADMIN))
+    with django_assert_max_num_queries(before + 4):  # session, user, membership, admin check
+        client.get(f"/councils/{ADUR}/")
+
+
+# Editing -------------------------------------------------------------------
+
+
+def test_anonymous_user_is_sent_to_sign_in(client):
+    response = client.get(EDIT_URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    response = client.post(EDIT_URL, GOOD_POST)
+    assert response.status_code == 302
+    assert not AuthorityProfile.objects.filter(authority__gss_code=ADUR).exists()
+
+
+@pytest.mark.parametrize(
+    "make_user",
+    [
+        lambda: officer_of(WORTHING, role=Membership.Role.ADMIN),
+        lambda: officer_of(WORTHING),
+        lambda: officer_of(ADUR),  # an officer, not an admin
+        lambda: UserFactory(),  # signed in, no council
+    ],
+)
+def test_others_cannot_get_or_post_the_edit_page(client, make_user):
+    client.force_login(make_user())
+    assert client.get(EDIT_URL).status_code == 403
+    assert client.post(EDIT_URL, GOOD_POST).status_code == 403
+    assert not AuthorityProfile.objects.filter(authority__gss_code=ADUR).exists()
+
+
+def test_authority_admin_can_edit(client):
+    admin = officer_of(ADUR, role=Membership.Role.ADMIN)
+    client.force_login(admin)
+    response = client.get(EDIT_URL)
+    assert response.status_code == 200
+    assert 'method="post"' in response.content.decode()
+    assert "csrfmiddlewaretoken" in response.content.decode()
+
+    response = client.post(EDIT_URL, GOOD_POST, follow=True)
+    assert response.redirect_chain == [(f"/councils/{ADUR}/", 302)]
+    html = response.content.decode()
+    assert "Adur’s profile has been updated" in html
+    assert "govuk-notification-banner--success" in html
+    assert "Adur shares one workforce with Worthing." in html
+    profile = AuthorityProfile.objects.get(authority__gss_code=ADUR)
+    assert profile.contact_phone == "01903 221 000"
+    assert profile.updated_by == admin
+
+
+def test_edit_form_shows_current_values(client):
+    AuthorityProfile.objects.create(
+        authority=Authority.objects.get(gss_code=ADUR), contact_name="Existing Team"
+    )
+    client.force_login(officer_of(ADUR, role=Membership.Role.ADMIN))
+    assert 'value="Existing Team"' in client.get(EDIT_URL).content.decode()
+
+
+def test_staff_can_edit_any_council(client):
+    client.force_login(UserFactory(is_staff=True))
+    response = client.post(f"/councils/{WORTHING}/edit/", GOOD_POST)
+    assert response.status_code == 302
+    assert AuthorityProfile.objects.get(authority__gss_code=WORTHING).contact_name == (
+        "Shared Services Team"
+    )
+
+
+def test_form_errors_keep_every_value(client):
+    client.force_login(officer_of(ADUR, role=Membership.Role.ADMIN))
+    bad = {
+        **GOOD_POST,
+        "contact_email": "not-an-email",
+        "contact_phone": "call us",
+        "website": "not a website",
+        "description": "x" * 5001,
+    }
+    response = client.post(EDIT_URL, bad)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert "<title>Error: " in html
+    for message in [
+        "Enter an email address in the correct format, like name@example.gov.uk",
+        "Enter a telephone number, like 01632 960 001 or +44 808 157 0192",
+        "Enter a website address in the correct format, like https://www.example.gov.uk",
+        "About your council must be 5,000 characters or fewer",
+    ]:
+        assert message in html, message
+    assert 'href="#id_contact_email"' in html  # the summary links to the field
+    assert 'value="not-an-email"' in html
+    assert 'value="call us"' in html
+    assert 'value="not a website"' in html
+    assert 'value="Shared Services Team"' in html
+    assert "Revenues and benefits, as lead authority." in html
+    assert "x" * 5001 in html
+    assert not AuthorityProfile.objects.filter(authority__gss_code=ADUR).exists()
+
+
+def test_edit_unknown_council_is_404(client):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get("/councils/E99999999/edit/").status_code == 404

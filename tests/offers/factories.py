@@ -1,0 +1,51 @@
+"""Factories for listings. Real councils and the real taxonomy (loaded by the
+offers data migration) are used; only people and listings are made up."""
+
+from datetime import timedelta
+from typing import Any, cast
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from councils.models import Authority
+from offers.models import Listing, Service
+
+ADUR = "E07000223"  # district (lower tier)
+ARUN = "E07000224"  # district, Adur's neighbour
+WEST_SUSSEX = "E10000032"  # county (upper tier)
+HARTLEPOOL = "E06000001"  # unitary
+ANTRIM = "N09000001"  # Northern Ireland district
+
+
+class ListingFactory(DjangoModelFactory[Listing]):
+    """A listing in any state. For moves between states use offers.services."""
+
+    class Meta:
+        model = Listing
+        skip_postgeneration_save = True
+
+    kind = Listing.Kind.OFFER
+    authority = factory.LazyFunction(lambda: Authority.objects.get(gss_code=ADUR))
+    service = factory.LazyFunction(lambda: Service.objects.get(slug="building-control"))
+    title = factory.Sequence(lambda n: f"Shared building control service {n}")
+    summary = factory.Faker("sentence", nb_words=16)
+    description = factory.Faker("paragraph", nb_sentences=4)
+    delivery_model = Listing.DeliveryModel.LEAD_AUTHORITY
+    contact_name = factory.Faker("name")
+    contact_email = factory.Sequence(lambda n: f"contact{n}@adur-worthing.example.gov.uk")
+    status = Listing.Status.DRAFT
+
+    @classmethod
+    def _create(cls, model_class: type[Listing], *args: Any, **kwargs: Any) -> Listing:
+        if kwargs.get("status") in (Listing.Status.PUBLISHED, Listing.Status.EXPIRED):
+            now = timezone.now()
+            kwargs.setdefault("published_at", now - timedelta(days=1))
+            kwargs.setdefault("first_published_at", kwargs["published_at"])
+            kwargs.setdefault("expires_at", now + timedelta(days=180))
+        return super()._create(model_class, *args, **kwargs)
+
+
+def make_listing(**kwargs: Any) -> Listing:
+    """ListingFactory(...) typed as the Listing it returns."""
+    return cast(Listing, ListingFactory(**kwargs))
