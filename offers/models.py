@@ -320,3 +320,104 @@ class ExpiryReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder for {self.listing_id} (expires {self.expires_at:%Y-%m-%d})"
+
+
+# --- Moderation: screening terms and reports; expressions of interest ---------
+
+
+class ScreeningTerm(models.Model):
+    """A word or phrase that flags a listing for the moderator's attention.
+
+    Flags never block submission (offers.screening); staff edit the list in
+    the Django admin.
+    """
+
+    term = models.CharField(max_length=100, help_text="Matched as a whole word, any case.")
+    note = models.CharField(max_length=200, blank=True, help_text="Why this term is screened.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["term"]
+        constraints = [
+            models.UniqueConstraint(models.functions.Lower("term"), name="screeningterm_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class Report(models.Model):
+    """A signed-in user's report that a listing breaks the rules. Joins the moderation queue."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved (listing taken down)"
+        DISMISSED = "dismissed", "Dismissed"
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_reports"
+    )
+    reason = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "listing"], name="report_status_listing")]
+        constraints = [
+            # A second click, or a second report while the first is open, is the same report.
+            models.UniqueConstraint(
+                fields=["listing", "reporter"],
+                condition=Q(status="open"),
+                name="report_one_open_per_reporter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on {self.listing_id} by {self.reporter_id} ({self.status})"
+
+
+class Interest(models.Model):
+    """An officer of another council tells a listing's owner they are interested."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_DISCUSSION = "in_discussion", "In discussion"
+        PARTNERED = "partnered", "Partnered"
+        NOT_TAKEN_FORWARD = "not_taken_forward", "Not taken forward"
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="interests")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests_sent"
+    )
+    sender_authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="interests_sent"
+    )
+    message = models.TextField(max_length=2000)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    # Set once the listing's contact has been emailed; a retried task sends nothing.
+    notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "sender"], name="interest_once_per_sender"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Interest in {self.listing_id} from {self.sender_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("offers:interest_detail", kwargs={"pk": self.pk})

@@ -20,6 +20,31 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
     yield
 
 
+def ensure_reference_data() -> None:
+    """Put back what transactional tests wiped: pytest-django flushes every table
+    after a transactional (live server, Celery worker) test, including the
+    imported councils and the service taxonomy loaded by a data migration."""
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    from councils.models import Authority
+    from offers.models import Service
+
+    if not Authority.objects.exists():
+        call_command("import_authorities", verbosity=0)
+    if not Service.objects.exists():
+        taxonomy = import_module("offers.migrations.0002_service_taxonomy")
+        taxonomy.load(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request: pytest.FixtureRequest) -> None:
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Rate-limit counters live in the cache; each test starts from zero."""

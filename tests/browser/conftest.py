@@ -8,16 +8,12 @@ production.
 
 import json
 from collections.abc import Iterator
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-
-from councils.models import Authority
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,15 +54,8 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def reference_data(transactional_db: None) -> None:
-    """live_server tests are transactional and every one ends by emptying all tables,
-    the imported councils included; put them back before the next test needs them."""
-    if not Authority.objects.exists():
-        call_command("import_authorities", stdout=StringIO())
-
-
-@pytest.fixture
-def base_url(live_server: Any, reference_data: None) -> str:
+def base_url(live_server: Any) -> str:
+    # Reference data is restored for live-server tests by tests/conftest.py.
     return str(live_server.url)
 
 
