@@ -307,6 +307,10 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def pending(self) -> "MembershipQuerySet":
         return self.filter(status=Membership.Status.PENDING)
 
+    def not_demo(self) -> "MembershipQuerySet":
+        """Public counts leave demo accounts out, so demo data never inflates real figures."""
+        return self.exclude(user__is_demo=True)
+
 
 class Membership(models.Model):
     """A person acting for an authority, or asking to.

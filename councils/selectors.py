@@ -40,7 +40,7 @@ def directory_summary() -> dict[str, int]:
         wales=Count("pk", filter=Q(nation=Authority.Nation.WALES)),
         northern_ireland=Count("pk", filter=Q(nation=Authority.Nation.NORTHERN_IRELAND)),
     )
-    counts["officers"] = Membership.objects.approved().count()
+    counts["officers"] = Membership.objects.approved().not_demo().count()
     return counts
 
 
@@ -130,6 +130,7 @@ def _officer_count() -> Coalesce:
     """Approved members per authority, as a subquery so no GROUP BY spans the row."""
     approved = (
         Membership.objects.approved()
+        .not_demo()
         .filter(authority=OuterRef("pk"))
         .order_by()
         .values("authority")
