@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -203,6 +204,15 @@ class Listing(models.Model):
         max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     is_demo = models.BooleanField(default=False, help_text="Demo data; shown as demo on screen.")
+    is_synthetic = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Benchmark load from generate_synthetic_listings; never real or demo data.",
+    )
+    # Full-text search document (offers/search.py). On PostgreSQL a trigger
+    # keeps it current on every insert and update, and a GIN index serves it
+    # (migration 0005); on SQLite it stays empty and search falls back to icontains.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     # The latest moderator's reason (changes requested or rejected); the full

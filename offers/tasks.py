@@ -49,3 +49,10 @@ def listing_expiry_reminders_task(now_iso: str | None = None) -> int:
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def listing_expiry_reminder_task(listing_id: int, now_iso: str | None = None) -> bool:
     return services.listing_expiry_reminder_send(listing_id=listing_id, now=_when(now_iso))
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def interest_notify_task(interest_id: int) -> bool:
+    from . import interest_services
+
+    return interest_services.interest_send_email(interest_id=interest_id)

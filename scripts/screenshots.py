@@ -50,7 +50,7 @@ def _shoot(page: Page, base_url: str, name: str, path: str, out: Path) -> None:
     status = response.status if response else "no response"
     target = out / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
-    print(f"{status}  {path:<24} -> {target.relative_to(ROOT)}")
+    print(f"{status}  {path:<24} -> {target}")
 
 
 def _sign_in(page: Page, base_url: str, email: str, password: str) -> bool:
