@@ -41,6 +41,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/djlint --lint templates
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -2,7 +2,16 @@
 
 from django.contrib import admin
 
-from .models import ExpiryReminder, Listing, ListingEvent, Service, ServiceFamily
+from .models import (
+    ExpiryReminder,
+    Interest,
+    Listing,
+    ListingEvent,
+    Report,
+    ScreeningTerm,
+    Service,
+    ServiceFamily,
+)
 
 
 class ServiceInline(admin.TabularInline):
@@ -89,3 +98,36 @@ class ListingAdmin(admin.ModelAdmin):
 class ExpiryReminderAdmin(admin.ModelAdmin):
     list_display = ["listing", "expires_at", "sent_at"]
     raw_id_fields = ["listing"]
+
+
+@admin.register(ScreeningTerm)
+class ScreeningTermAdmin(admin.ModelAdmin):
+    """The words that flag a listing for the moderator's attention (offers.screening)."""
+
+    list_display = ["term", "note", "is_active", "created_at"]
+    list_editable = ["is_active"]
+    search_fields = ["term", "note"]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Read-only: reports are dealt with on the moderation pages."""
+
+    list_display = ["listing", "reporter", "status", "created_at", "resolved_by", "resolved_at"]
+    list_filter = ["status"]
+    list_select_related = ["listing", "reporter", "resolved_by"]
+    raw_id_fields = ["listing", "reporter", "resolved_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Interest)
+class InterestAdmin(admin.ModelAdmin):
+    list_display = ["listing", "sender", "sender_authority", "status", "created_at", "notified_at"]
+    list_filter = ["status"]
+    list_select_related = ["listing", "sender", "sender_authority"]
+    raw_id_fields = ["listing", "sender", "sender_authority"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -5,7 +5,7 @@ distance by the haversine formula on a sphere of the Earth's mean radius is
 within 0.5% of the ellipsoidal distance, which is plenty for "within N km".
 """
 
-from math import asin, cos, degrees, radians, sin, sqrt
+from math import asin, cos, degrees, pi, radians, sin, sqrt
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 
@@ -25,8 +25,13 @@ def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float
     A cheap prefilter: anything outside the box is certainly further than `km`;
     inside it the exact distance still has to be checked.
     """
-    dlat = degrees(km / EARTH_RADIUS_KM)
-    # Near the poles a circle of latitude is short; clamp so the box stays valid.
-    cos_lat = max(cos(radians(lat)), 1e-6)
-    dlon = min(180.0, degrees(km / (EARTH_RADIUS_KM * cos_lat)))
+    angle = km / EARTH_RADIUS_KM
+    dlat = degrees(angle)
+    # The widest point of the circle is not on the centre's parallel: the exact
+    # half-width in longitude is asin(sin(angle) / cos(lat)). Near a pole (or
+    # for a huge radius) the circle wraps, so the box spans all longitudes.
+    cos_lat = cos(radians(lat))
+    if angle >= pi / 2 or sin(angle) >= cos_lat:
+        return max(-90.0, lat - dlat), min(90.0, lat + dlat), -180.0, 180.0
+    dlon = degrees(asin(sin(angle) / cos_lat))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon

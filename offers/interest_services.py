@@ -74,8 +74,7 @@ def interest_register(*, listing: Listing, by: User, message: str) -> tuple[Inte
         raise NotPermitted(REFUSALS.get(check.eligibility, "You cannot do that."))
     if not _rate_limit_take(user_id=by.pk):
         raise InterestRateLimited(
-            "You have expressed interest in too many listings in the last hour. "
-            "Try again later."
+            "You have expressed interest in too many listings in the last hour. Try again later."
         )
     interest, created = Interest.objects.get_or_create(
         listing=listing,

@@ -45,7 +45,7 @@ def interest_express(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            interest, created = services.interest_register(
+            _interest, created = services.interest_register(
                 listing=listing, by=user, message=form.cleaned_data["message"]
             )
         except services.InterestRateLimited as error:

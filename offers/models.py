@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -350,7 +351,7 @@ class ScreeningTerm(models.Model):
     class Meta:
         ordering = ["term"]
         constraints = [
-            models.UniqueConstraint(models.functions.Lower("term"), name="screeningterm_unique"),
+            models.UniqueConstraint(Lower("term"), name="screeningterm_unique"),
         ]
 
     def __str__(self) -> str:

@@ -77,7 +77,7 @@ def moderation_queue() -> ModerationQueue:
             QueueItem(
                 listing=listing,
                 flags=listing_flags(listing=listing, terms=terms),
-                open_reports=listing.open_reports,  # type: ignore[attr-defined]
+                open_reports=listing.open_reports,
                 first_submission=listing.published_snapshot is None,
                 waiting_since=listing.submitted_at,
             )
@@ -94,9 +94,9 @@ def moderation_queue() -> ModerationQueue:
             QueueItem(
                 listing=listing,
                 flags=listing_flags(listing=listing, terms=terms),
-                open_reports=listing.open_reports,  # type: ignore[attr-defined]
+                open_reports=listing.open_reports,
                 first_submission=listing.published_snapshot is None,
-                waiting_since=listing.oldest_report,  # type: ignore[attr-defined]
+                waiting_since=listing.oldest_report,
             )
         )
     return queue

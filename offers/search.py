@@ -108,7 +108,7 @@ def marks_to_html(text: str) -> SafeString:
 
 
 def highlight_terms(text: str, terms: Sequence[str]) -> SafeString:
-    """Escape `text` and wrap case-insensitive occurrences of `terms` in <mark> (SQLite fallback)."""
+    """Escape `text`, wrapping case-insensitive matches of `terms` in <mark> (SQLite)."""
     clean = text.replace(START, "").replace(STOP, "")
     if not terms:
         return escape(clean)

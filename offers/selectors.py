@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 
@@ -10,6 +11,9 @@ from councils.selectors import user_can_act_for
 
 from .lifecycle import Role, actions_available
 from .models import Listing, ListingEvent, Service, ServiceFamily
+
+if TYPE_CHECKING:
+    from .filters import ListingFilter
 
 
 def services_grouped_for_tier(*, tier: str) -> list[tuple[str, list[tuple[int, str]]]]:
@@ -123,3 +127,44 @@ def dashboard_groups(*, authority: Authority) -> list[DashboardGroup]:
 def next_actions(*, status: str) -> list[str]:
     """Owner actions for a listing in `status` (ListingEvent.Action values)."""
     return actions_available(status=status, roles={Role.OWNER})
+
+
+# Browse, search and council profiles ---------------------------------------
+
+
+def listings_browsable(*, user: User) -> QuerySet[Listing]:
+    """Published, unexpired listings this user may see, with what a result shows."""
+    from django.utils import timezone
+
+    return (
+        Listing.objects.visible_to(user)
+        .filter(expires_at__gt=timezone.now())
+        .select_related("authority", "service__family")
+    )
+
+
+def listing_browse(*, params: Any, user: User) -> "ListingFilter":
+    """The /listings/ filterset. Call `is_valid()` first; `.qs` is then ordered and filtered.
+
+    A signed-in officer's own council is the default place distances are measured from.
+    """
+    from councils.selectors import membership_current
+
+    from .filters import ListingFilter
+
+    membership = membership_current(user=user) if user.is_authenticated else None
+    return ListingFilter(
+        data=params,
+        queryset=listings_browsable(user=user),
+        own_authority=membership.authority if membership else None,
+    )
+
+
+def authority_listings(
+    *, authority: Authority, user: User, limit: int
+) -> tuple[list[Listing], int]:
+    """Up to `limit` of a council's browsable listings, newest first, and how many there are."""
+    listings = listings_browsable(user=user).filter(authority=authority)
+    rows = list(listings.order_by("-published_at", "-pk")[:limit])
+    total = len(rows) if len(rows) < limit else listings.count()
+    return rows, total

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import browse_views, interest_views, moderation_views, views
 
 app_name = "offers"
 
 urlpatterns = [
+    path("", browse_views.listing_browse_view, name="browse"),
+    # 404 unless settings.BENCH_VIEWS (bench/settings.py): the benchmark's baseline.
+    path("bench/trivial/", browse_views.bench_trivial, name="bench_trivial"),
     path("new/", views.listing_create_kind, name="create_kind"),
     path("new/<str:kind>/", views.listing_create, name="create"),
     path("dashboard/", views.dashboard, name="dashboard"),
@@ -13,4 +16,16 @@ urlpatterns = [
     path("<int:pk>/submit/", views.listing_submit, name="submit"),
     path("<int:pk>/withdraw/", views.listing_withdraw, name="withdraw"),
     path("<int:pk>/renew/", views.listing_renew, name="renew"),
+    # Moderation, reports, expressions of interest: moderation_views.py, interest_views.py
+    path("moderation/", moderation_views.moderation_queue, name="moderation_queue"),
+    path("moderation/<int:pk>/", moderation_views.moderation_review, name="moderation_review"),
+    path(
+        "moderation/reports/<int:pk>/dismiss/",
+        moderation_views.report_dismiss,
+        name="report_dismiss",
+    ),
+    path("<int:pk>/report/", moderation_views.report_create, name="report"),
+    path("<int:pk>/report/sent/", moderation_views.report_sent, name="report_sent"),
+    path("<int:pk>/interest/", interest_views.interest_express, name="interest"),
+    path("interests/<int:pk>/", interest_views.interest_detail, name="interest_detail"),
 ]

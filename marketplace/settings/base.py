@@ -187,6 +187,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task not acknowledged within an hour is redelivered to another worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
+# Wires bench/'s trivial baseline view (offers.browse_views.bench_trivial). Off unless
+# bench/bench_browse.py turns it on for its own server; never on in production.
+BENCH_VIEWS = env.bool("DJANGO_BENCH_VIEWS", default=False)
+
 SITE_NAME = "Find a shared service partner"
 # Absolute links in emails sent outside a request (Celery tasks).
 SITE_URL = env("SITE_URL", default="http://localhost:8000")

@@ -1,0 +1,65 @@
+"""Browse and search listings (/listings/), and the benchmark's trivial view.
+
+The view parses the request, asks offers.selectors.listing_browse for the
+filterset and renders; filtering, search and ordering live in offers/filters.py
+and offers/search.py.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from councils.models import User
+
+from .models import Listing
+from .search import attach_highlights
+from .selectors import listing_browse
+
+PAGE_SIZE = 20
+
+
+def _paginate(request: HttpRequest, items: Any) -> dict[str, Any]:
+    """Page ?page=N of `items`. A page past the end shows the last page and says so."""
+    paginator = Paginator(items, PAGE_SIZE)
+    raw = request.GET.get("page", "1").strip()
+    # int() of a 10,000-digit string is slow or refused, so cap the length first.
+    requested = int(raw) if raw.isdigit() and len(raw) <= 9 else (10**9 if raw.isdigit() else 1)
+    page = paginator.get_page(requested)
+    missing = requested if requested > 1 and requested != page.number else None
+    return {
+        "page_obj": page,
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1)),
+        "page_missing": missing,
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+def listing_browse_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    filterset = listing_browse(params=request.GET, user=user)
+    valid = filterset.is_valid()
+    listings = filterset.qs if valid else Listing.objects.none()
+    context: dict[str, Any] = {
+        "filter": filterset,
+        "form": filterset.form,  # the error summary and the "Error:" title prefix
+        "selected": filterset.selected(),
+        "tags": filterset.tags(),
+        "near_options": filterset.near_options(),
+        "service_groups": filterset.service_groups(),
+        "effective_sort": filterset.effective_sort if valid else "",
+        **_paginate(request, listings),
+    }
+    attach_highlights(context["page_obj"].object_list, q=filterset.query if valid else "")
+    return render(request, "offers/browse/browse.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def bench_trivial(request: HttpRequest) -> HttpResponse:
+    """The benchmark's baseline: the same stack and middleware, no work. 404 unless BENCH_VIEWS."""
+    if not getattr(settings, "BENCH_VIEWS", False):
+        raise Http404
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,375 @@
+"""The listings browse page's filters. State lives in the query string (a GET form).
+
+Combining rule: values ticked in one group are alternatives (OR); groups
+narrow each other (AND). So "Offers" + "Needs" shows both kinds, while
+"Offers" + "ICT" shows only ICT offers. Service family and service are two
+groups like any other: ticking a family and a service from another family
+finds nothing, and the empty state says so.
+
+Every value is validated: an unknown choice, a bad distance or an over-long
+search makes the form invalid and the page shows a GOV.UK error summary, never
+a guess and never a server error. NUL characters are removed from free text
+(PostgreSQL cannot store or compare them).
+"""
+
+from dataclasses import dataclass
+from math import radians
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import F, FloatField, QuerySet, Value
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.http import QueryDict
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from councils.models import Authority
+
+from .geo import EARTH_RADIUS_KM, bounding_box
+from .models import Listing, Service
+from .search import listing_text_search
+
+MAX_DISTANCE_KM = 1500  # Unst to the Isles of Scilly is about 1,200 km
+SORT_CHOICES = [
+    ("relevance", "Relevance"),
+    ("newest", "Newest"),
+    ("nearest", "Nearest"),
+]
+
+
+class CleanCharField(forms.CharField):
+    """Free text with NUL characters removed before validation (PostgreSQL rejects them)."""
+
+    def to_python(self, value: Any) -> str:
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
+        return super().to_python(value)
+
+
+class KilometresField(forms.IntegerField):
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = value.strip().removesuffix("km").strip()
+        return super().to_python(value)
+
+
+class TextFilter(django_filters.CharFilter):
+    field_class = CleanCharField
+
+
+class KilometresFilter(django_filters.Filter):
+    field_class = KilometresField
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where distances are measured from: a council's centroid."""
+
+    gss_code: str
+    name: str
+    short_name: str
+    latitude: float
+    longitude: float
+    is_own: bool = False
+
+
+@dataclass(frozen=True)
+class FilterTag:
+    group: str
+    label: str
+    remove_url: str
+
+
+def _checkboxes(label: str, **extra: Any) -> django_filters.MultipleChoiceFilter:
+    return django_filters.MultipleChoiceFilter(
+        label=label,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # every lookup follows a foreign key: no row can repeat
+        error_messages={"invalid_choice": f"{label}: choose only from the options shown"},
+        **extra,
+    )
+
+
+def distance_expression(place: Place) -> Any:
+    """Haversine distance in km from `place` to each listing's council, in SQL.
+
+    Built from Django's database math functions, so it runs on PostgreSQL and
+    on SQLite (Django registers the maths functions there). Mirrors
+    offers.geo.haversine_km.
+    """
+    phi0 = Value(radians(place.latitude))
+    lambda0 = Value(radians(place.longitude))
+    phi = Radians(F("authority__latitude"))
+    lam = Radians(F("authority__longitude"))
+    h = Power(Sin((phi - phi0) / 2), 2) + Cos(phi0) * Cos(phi) * Power(Sin((lam - lambda0) / 2), 2)
+    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(h, output_field=FloatField()))
+
+
+class ListingFilter(django_filters.FilterSet):
+    q = TextFilter(
+        label="Search",
+        method="filter_noop",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false"}),
+        error_messages={"max_length": "Search must be 200 characters or fewer"},
+    )
+    kind = _checkboxes("Offers or needs", choices=Listing.Kind.choices)
+    family = _checkboxes("Service family", field_name="service__family__slug", choices=[])
+    service = _checkboxes("Service", field_name="service__slug", choices=[])
+    near = django_filters.ChoiceFilter(
+        label="Distance from",
+        method="filter_noop",
+        choices=[],
+        error_messages={"invalid_choice": "Select a council from the list"},
+    )
+    within = KilometresFilter(
+        label="Within (km)",
+        method="filter_noop",
+        min_value=1,
+        max_value=MAX_DISTANCE_KM,
+        error_messages={
+            "invalid": "Enter the distance as a whole number of kilometres, like 50",
+            "min_value": "Distance must be 1 km or more",
+            "max_value": f"Distance must be {MAX_DISTANCE_KM:,} km or less",
+        },
+    )
+    nation = _checkboxes("Nation", field_name="authority__nation", choices=Authority.Nation.choices)
+    region = _checkboxes("Region", field_name="authority__region", choices=[])
+    authority_type = _checkboxes(
+        "Type of council", field_name="authority__authority_type", choices=Authority.Type.choices
+    )
+    delivery_model = _checkboxes("How it would be shared", choices=Listing.DeliveryModel.choices)
+    council = django_filters.ChoiceFilter(
+        label="Council",
+        field_name="authority__gss_code",
+        choices=[],
+        error_messages={"invalid_choice": "Select a council from the list"},
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort by",
+        method="filter_noop",
+        choices=SORT_CHOICES,
+        error_messages={"invalid_choice": "Select how to sort the listings from the list"},
+    )
+
+    class Meta:
+        model = Listing
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, own_authority: Authority | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Reference lists, read once per request: one query for councils (and
+        # from them the regions), one for services with their families.
+        councils = list(
+            Authority.objects.current()
+            .order_by("name")
+            .values_list("gss_code", "name", "short_name", "latitude", "longitude", "region")
+        )
+        self.places = {
+            gss: Place(
+                gss,
+                name,
+                short,
+                lat,
+                lon,
+                is_own=own_authority is not None and gss == own_authority.gss_code,
+            )
+            for gss, name, short, lat, lon, _region in councils
+            if lat is not None and lon is not None
+        }
+        self.council_names = {gss: name for gss, name, *_rest in councils}
+        council_choices = [(gss, name) for gss, name, *_rest in councils]
+        self.filters["near"].extra["choices"] = council_choices
+        self.filters["council"].extra["choices"] = council_choices
+        regions = sorted({r for *_rest, r in councils if r})
+        self.filters["region"].extra["choices"] = [(r, r) for r in regions]
+
+        services = list(Service.objects.select_related("family"))
+        families: dict[str, str] = {}
+        self.family_services: dict[str, list[tuple[str, str]]] = {}
+        for service in services:
+            families.setdefault(service.family.slug, service.family.name)
+            self.family_services.setdefault(service.family.slug, []).append(
+                (service.slug, service.name)
+            )
+        self.family_names = families
+        self.filters["family"].extra["choices"] = list(families.items())
+        self.filters["service"].extra["choices"] = [(s.slug, s.name) for s in services]
+
+        self.own_place: Place | None = None
+        if own_authority is not None:
+            self.own_place = self.places.get(own_authority.gss_code)
+
+    # -- validation ---------------------------------------------------------
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if not valid:
+            return False
+        data = self.form.cleaned_data
+        if data.get("within") and self.origin is None:
+            self.form.add_error("within", "Choose a council to measure the distance from")
+        if data.get("sort") == "nearest" and self.origin is None:
+            self.form.add_error("sort", "Choose a council to sort by distance from it")
+        return not self.form.errors
+
+    @property
+    def origin(self) -> Place | None:
+        """The chosen council, or the viewer's own council, or None."""
+        cleaned = getattr(self.form, "cleaned_data", {})
+        near = cleaned.get("near")
+        if near:
+            place = self.places.get(near)
+            if place is not None:
+                return place
+        return self.own_place
+
+    @property
+    def query(self) -> str:
+        return (getattr(self.form, "cleaned_data", {}).get("q") or "").strip()
+
+    @property
+    def effective_sort(self) -> str:
+        chosen = getattr(self.form, "cleaned_data", {}).get("sort") or ""
+        if chosen == "relevance" and not self.query:
+            chosen = ""
+        if chosen == "nearest" and self.origin is None:
+            chosen = ""
+        return chosen or ("relevance" if self.query else "newest")
+
+    # -- filtering ----------------------------------------------------------
+
+    def filter_noop(self, queryset: QuerySet[Listing], name: str, value: Any) -> QuerySet[Listing]:
+        return queryset  # applied together in filter_queryset: they interact
+
+    def filter_queryset(self, queryset: QuerySet[Listing]) -> QuerySet[Listing]:
+        queryset = super().filter_queryset(queryset)
+        if self.query:
+            queryset = listing_text_search(queryset, q=self.query)
+        origin = self.origin
+        if origin is not None:
+            within = self.form.cleaned_data.get("within")
+            if within:
+                min_lat, max_lat, min_lon, max_lon = bounding_box(
+                    origin.latitude, origin.longitude, within
+                )
+                queryset = queryset.filter(
+                    authority__latitude__range=(min_lat, max_lat),
+                    authority__longitude__range=(min_lon, max_lon),
+                )
+            queryset = queryset.annotate(distance_km=distance_expression(origin))
+            if within:
+                queryset = queryset.filter(distance_km__lte=within)
+        ordering = {
+            "relevance": [F("rank").desc(), F("published_at").desc(), F("pk").desc()],
+            "nearest": [
+                F("distance_km").asc(nulls_last=True),
+                F("published_at").desc(),
+                F("pk").desc(),
+            ],
+            "newest": [F("published_at").desc(), F("pk").desc()],
+        }[self.effective_sort]
+        return queryset.order_by(*ordering)
+
+    # -- display ------------------------------------------------------------
+
+    @property
+    def active_filters(self) -> bool:
+        return bool(self.tags())
+
+    def _selected(self, name: str) -> list[str]:
+        data = self.form.data
+        if isinstance(data, QueryDict):
+            return [v for v in data.getlist(name) if v]
+        value = data.get(name)
+        if isinstance(value, list):
+            return [v for v in value if v]
+        return [value] if value else []
+
+    def selected(self) -> dict[str, list[str]]:
+        return {name: self._selected(name) for name in self.filters}
+
+    def _remove_url(self, name: str, value: str) -> str:
+        params = QueryDict(mutable=True)
+        for key in self.filters:
+            values = self._selected(key)
+            if key == name:
+                values = [v for v in values if v != value]
+            if key == "within" and name == "near":
+                values = []  # a distance means nothing without its council
+            if values:
+                params.setlist(key, values)
+        query = params.urlencode()
+        return f"?{query}" if query else "?"
+
+    def tags(self) -> list[FilterTag]:
+        """One removable tag per chosen value (for valid choices only)."""
+        labels: dict[str, dict[str, str]] = {
+            name: {str(k): str(v) for k, v in self.form.fields[name].choices}  # type: ignore[attr-defined]
+            for name in (
+                "kind",
+                "family",
+                "service",
+                "nation",
+                "region",
+                "authority_type",
+                "delivery_model",
+                "council",
+            )
+        }
+        tags: list[FilterTag] = []
+        for name in self.filters:
+            if name == "sort":
+                continue
+            group = str(self.filters[name].label)
+            for value in self._selected(name):
+                if name == "q":
+                    label = f"“{value.replace(chr(0), '')[:60]}”"
+                elif name == "within":
+                    label = f"Within {value} km"
+                elif name == "near":
+                    place = self.places.get(value)
+                    if place is None:
+                        continue
+                    label = place.name
+                else:
+                    label = labels[name].get(value)
+                    if label is None:
+                        continue
+                tags.append(FilterTag(group, label, self._remove_url(name, value)))
+        return tags
+
+    def near_options(self) -> SafeString:
+        """<option>s for the council select, built in Python: 382 widget templates are slow."""
+        chosen = self._selected("near")
+        current = chosen[0] if chosen else ""
+        own = self.own_place
+        first = f"Your council ({own.short_name})" if own else "Choose a council"
+        head = format_html(
+            '<option value=""{}>{}</option>', " selected" if not current else "", first
+        )
+        rows = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (gss, " selected" if gss == current else "", place.name)
+                for gss, place in self.places.items()
+            ),
+        )
+        return head + rows
+
+    def service_groups(self) -> list[dict[str, Any]]:
+        chosen = set(self._selected("service"))
+        return [
+            {
+                "slug": slug,
+                "name": name,
+                "open": any(s in chosen for s, _n in self.family_services.get(slug, [])),
+                "services": [
+                    {"slug": s, "name": n, "checked": s in chosen}
+                    for s, n in self.family_services.get(slug, [])
+                ],
+            }
+            for slug, name in self.family_names.items()
+        ]
