@@ -12,6 +12,7 @@ added alongside these models.
 """
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -432,3 +433,224 @@ class Interest(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("offers:interest_detail", kwargs={"pk": self.pk})
+
+
+# --- Matching: the savings assumption and recorded shared arrangements -------------
+
+
+class SavingsAssumption(models.Model):
+    """The rate range behind every savings estimate. One row (pk=1), edited by staff.
+
+    A policy assumption, not a fact: pages show it as an estimate with this source.
+    """
+
+    low_percent = models.DecimalField(
+        "realistic saving (%)", max_digits=5, decimal_places=2, default=Decimal("1.80")
+    )
+    high_percent = models.DecimalField(
+        "best-case saving (%)", max_digits=5, decimal_places=2, default=Decimal("3.60")
+    )
+    source = models.CharField(
+        max_length=300,
+        default="New Local Government Network, “Shared Necessities”",
+        help_text="Shown next to every estimate.",
+    )
+    source_url = models.URLField(blank=True)
+    note = models.TextField(
+        blank=True,
+        default=(
+            "Sharing back-office services saves about 1.8% of expenditure realistically "
+            "and 3.6% at best."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "savings assumption"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(low_percent__gte=0)
+                & Q(high_percent__lte=100)
+                & Q(low_percent__lte=models.F("high_percent")),
+                name="savings_rate_range_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.low_percent}% to {self.high_percent}% ({self.source})"
+
+
+class SharedArrangement(models.Model):
+    """A recorded, publicly documented arrangement in which councils share a service.
+
+    Feeds the "experienced partner" signal. The evaluation set in
+    data/evaluation/ is kept out of this table on purpose (see docs/matching.md).
+    """
+
+    name = models.CharField(max_length=200)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="arrangements")
+    members = models.ManyToManyField(Authority, related_name="shared_arrangements")
+    delivery_model = models.CharField(
+        max_length=20, choices=Listing.DeliveryModel.choices, default=Listing.DeliveryModel.OPEN
+    )
+    source_url = models.URLField("source", help_text="A public page that documents it.")
+    started_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    notes = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["service", "is_active"], name="arrangement_service")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.service})"
+
+
+# --- Digests: preferences, saved searches (alerts), runs and deliveries --------
+
+
+class DigestFrequency(models.TextChoices):
+    OFF = "off", "Off"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
+class DigestPreference(models.Model):
+    """How and about what a person hears by email. No row: the defaults apply
+    (weekly once they belong to a council, following their council's listings)."""
+
+    class Kinds(models.TextChoices):
+        BOTH = "both", "Offers and needs"
+        OFFER = "offer", "Offers only"
+        NEED = "need", "Needs only"
+
+    class Distance(models.TextChoices):
+        ANY = "any", "Any distance"
+        RADIUS = "radius", "Within a distance of my council"
+        REGION = "region", "My council's region only"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_preference"
+    )
+    frequency = models.CharField(
+        max_length=6, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+    )
+    follow_council = models.BooleanField(
+        default=True,
+        help_text="Choose services and kinds from the council's own listings "
+        "(a need for legal services hears about legal offers).",
+    )
+    kinds = models.CharField(max_length=5, choices=Kinds.choices, default=Kinds.BOTH)
+    services = models.ManyToManyField(Service, blank=True, related_name="+")
+    distance = models.CharField(max_length=6, choices=Distance.choices, default=Distance.RADIUS)
+    radius_km = models.PositiveSmallIntegerField(default=100)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(radius_km__gt=0), name="digestpreference_radius_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest preference of {self.user_id} ({self.frequency})"
+
+
+class SavedSearch(models.Model):
+    """A search from the listings page kept as an alert: its query string is re-run
+    through offers.filters.ListingFilter for every digest."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(max_length=100)
+    querystring = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = "saved search alert"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "querystring"], name="savedsearch_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        query = f"?{self.querystring}" if self.querystring else ""
+        return reverse("offers:browse") + query
+
+
+class DigestRun(models.Model):
+    """One scheduled run: a frequency and the period it is for. Re-running the
+    coordinator for the same period reuses the row (unique constraint)."""
+
+    frequency = models.CharField(max_length=6, choices=DigestFrequency.choices)
+    period_start = models.DateField()
+    # Listings published before this moment belong to this period.
+    window_end = models.DateTimeField()
+    due = models.PositiveIntegerField(default=0)
+    batches = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    last_fanned_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["frequency", "period_start"], name="digestrun_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_frequency_display()} digest for {self.period_start:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("offers:digest_run", kwargs={"pk": self.pk})
+
+
+class DigestDelivery(models.Model):
+    """One person's digest for one run: the record that decides whether it is due.
+
+    pending -> sending -> sent | skipped (nothing new) | failed (permanent);
+    a transient failure puts it back to pending for the retry.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped (nothing new)"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(DigestRun, on_delete=models.CASCADE, related_name="deliveries")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
+    )
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.PENDING)
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    listing_ids = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["run", "user"]
+        verbose_name_plural = "digest deliveries"
+        constraints = [
+            # Exactly once per person per period: the run is unique per period.
+            models.UniqueConstraint(fields=["run", "user"], name="digestdelivery_once"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "status", "-window_end"], name="digestdelivery_user_sent"),
+            models.Index(fields=["run", "status"], name="digestdelivery_run_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest {self.run_id} for {self.user_id}: {self.status}"

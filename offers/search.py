@@ -73,8 +73,8 @@ def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[List
             summary_marked=SearchHeadline("summary", query, **options),
         )
     terms = search_terms(q)
-    if not terms:
-        return queryset.none()
+    if not terms:  # only punctuation or symbols: nothing can match
+        return queryset.none().annotate(rank=Value(0.0))
     fields = ["title", "summary", "description", "service__name", "authority__name"]
     for term in terms:
         matches = Q()

@@ -1,12 +1,14 @@
 """Moderation: the staff queue, the review page and its decisions, reports, screening flags."""
 
 from datetime import timedelta
+from typing import cast
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from councils.models import User
 from offers import moderation_services, services
 from offers.models import Listing, ListingEvent, Report, ScreeningTerm
 from tests.factories import UserFactory, officer_of
@@ -37,7 +39,7 @@ def submitted(days_ago: float = 0, **kwargs) -> Listing:
 def published(**kwargs) -> Listing:
     """A listing published through the services, so it has a snapshot."""
     listing = make_listing(status=S.SUBMITTED, submitted_at=timezone.now(), **kwargs)
-    return services.listing_publish(listing=listing, by=UserFactory(is_staff=True))
+    return services.listing_publish(listing=listing, by=cast(User, UserFactory(is_staff=True)))
 
 
 def state(listing: Listing) -> tuple:
