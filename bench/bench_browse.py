@@ -137,7 +137,7 @@ def prepare(env: dict[str, str], *, skip_load: bool) -> None:
         run([*manage, "generate_synthetic_listings", "--delete"], env)
         run([*manage, "generate_synthetic_listings", "--count", str(LISTINGS), "--seed", "1"], env)
         print(f"  loaded in {time.monotonic() - started:.0f} s")
-    run([*manage, "dbshell", "--", "-c", "VACUUM ANALYZE offers_listing;"], env)
+    run([*manage, "dbshell", "--", "-c", "VACUUM ANALYZE;"], env)
 
 
 QUERY_COUNT_SCRIPT = """

@@ -50,6 +50,10 @@ def listing_browse_view(request: HttpRequest) -> HttpResponse:
         "tags": filterset.tags(),
         "near_options": filterset.near_options(),
         "service_groups": filterset.service_groups(),
+        "checkboxes": {
+            name: filterset.checkbox_items(name)
+            for name in ("kind", "family", "delivery_model", "nation", "region", "authority_type")
+        },
         "effective_sort": filterset.effective_sort if valid else "",
         **_paginate(request, listings),
     }

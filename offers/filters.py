@@ -18,15 +18,16 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import QueryDict
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from councils.models import Authority
 
-from .geo import EARTH_RADIUS_KM, bounding_box
+from .geo import EARTH_RADIUS_KM, bounding_box, haversine_km
 from .models import Listing, Service
 from .search import listing_text_search
 
@@ -41,7 +42,7 @@ SORT_CHOICES = [
 class CleanCharField(forms.CharField):
     """Free text with NUL characters removed before validation (PostgreSQL rejects them)."""
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: Any) -> str | None:
         if isinstance(value, str):
             value = value.replace("\x00", "")
         return super().to_python(value)
@@ -72,6 +73,7 @@ class Place:
     latitude: float
     longitude: float
     is_own: bool = False
+    pk: int = 0
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,13 @@ class ListingFilter(django_filters.FilterSet):
     kind = _checkboxes("Offers or needs", choices=Listing.Kind.choices)
     family = _checkboxes("Service family", field_name="service__family__slug", choices=[])
     service = _checkboxes("Service", field_name="service__slug", choices=[])
-    near = django_filters.ChoiceFilter(
+    # GSS codes, checked against the cached reference data in is_valid: a
+    # ChoiceField would deep-copy 382 choices on every request.
+    near = TextFilter(
         label="Distance from",
         method="filter_noop",
-        choices=[],
-        error_messages={"invalid_choice": "Select a council from the list"},
+        max_length=9,
+        error_messages={"max_length": "Select a council from the list"},
     )
     within = KilometresFilter(
         label="Within (km)",
@@ -140,11 +144,11 @@ class ListingFilter(django_filters.FilterSet):
         "Type of council", field_name="authority__authority_type", choices=Authority.Type.choices
     )
     delivery_model = _checkboxes("How it would be shared", choices=Listing.DeliveryModel.choices)
-    council = django_filters.ChoiceFilter(
+    council = TextFilter(
         label="Council",
         field_name="authority__gss_code",
-        choices=[],
-        error_messages={"invalid_choice": "Select a council from the list"},
+        max_length=9,
+        error_messages={"max_length": "Select a council from the list"},
     )
     sort = django_filters.ChoiceFilter(
         label="Sort by",
@@ -159,44 +163,14 @@ class ListingFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, own_authority: Authority | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Reference lists, read once per request: one query for councils (and
-        # from them the regions), one for services with their families.
-        councils = list(
-            Authority.objects.current()
-            .order_by("name")
-            .values_list("gss_code", "name", "short_name", "latitude", "longitude", "region")
-        )
-        self.places = {
-            gss: Place(
-                gss,
-                name,
-                short,
-                lat,
-                lon,
-                is_own=own_authority is not None and gss == own_authority.gss_code,
-            )
-            for gss, name, short, lat, lon, _region in councils
-            if lat is not None and lon is not None
-        }
-        self.council_names = {gss: name for gss, name, *_rest in councils}
-        council_choices = [(gss, name) for gss, name, *_rest in councils]
-        self.filters["near"].extra["choices"] = council_choices
-        self.filters["council"].extra["choices"] = council_choices
-        regions = sorted({r for *_rest, r in councils if r})
-        self.filters["region"].extra["choices"] = [(r, r) for r in regions]
-
-        services = list(Service.objects.select_related("family"))
-        families: dict[str, str] = {}
-        self.family_services: dict[str, list[tuple[str, str]]] = {}
-        for service in services:
-            families.setdefault(service.family.slug, service.family.name)
-            self.family_services.setdefault(service.family.slug, []).append(
-                (service.slug, service.name)
-            )
-        self.family_names = families
-        self.filters["family"].extra["choices"] = list(families.items())
-        self.filters["service"].extra["choices"] = [(s.slug, s.name) for s in services]
-
+        self.reference = browse_reference()
+        self.places = self.reference.places
+        self.council_names = self.reference.council_names
+        self.family_names = self.reference.families
+        self.family_services = self.reference.family_services
+        self.filters["region"].extra["choices"] = [(r, r) for r in self.reference.regions]
+        self.filters["family"].extra["choices"] = list(self.reference.families.items())
+        self.filters["service"].extra["choices"] = self.reference.services
         self.own_place: Place | None = None
         if own_authority is not None:
             self.own_place = self.places.get(own_authority.gss_code)
@@ -208,6 +182,11 @@ class ListingFilter(django_filters.FilterSet):
         if not valid:
             return False
         data = self.form.cleaned_data
+        if data.get("near") and data["near"] not in self.places:
+            self.form.add_error("near", "Select a council from the list")
+            return False
+        if data.get("council") and data["council"] not in self.council_names:
+            self.form.add_error("council", "Select a council from the list")
         if data.get("within") and self.origin is None:
             self.form.add_error("within", "Choose a council to measure the distance from")
         if data.get("sort") == "nearest" and self.origin is None:
@@ -240,6 +219,18 @@ class ListingFilter(django_filters.FilterSet):
 
     # -- filtering ----------------------------------------------------------
 
+    def councils_within(self, origin: Place, km: float) -> list[int]:
+        """Ids of councils whose centroid is within `km` of `origin` (box, then exact check)."""
+        min_lat, max_lat, min_lon, max_lon = bounding_box(origin.latitude, origin.longitude, km)
+        return [
+            place.pk
+            for place in self.places.values()
+            if min_lat <= place.latitude <= max_lat
+            and min_lon <= place.longitude <= max_lon
+            and haversine_km(origin.latitude, origin.longitude, place.latitude, place.longitude)
+            <= km
+        ]
+
     def filter_noop(self, queryset: QuerySet[Listing], name: str, value: Any) -> QuerySet[Listing]:
         return queryset  # applied together in filter_queryset: they interact
 
@@ -251,16 +242,11 @@ class ListingFilter(django_filters.FilterSet):
         if origin is not None:
             within = self.form.cleaned_data.get("within")
             if within:
-                min_lat, max_lat, min_lon, max_lon = bounding_box(
-                    origin.latitude, origin.longitude, within
-                )
-                queryset = queryset.filter(
-                    authority__latitude__range=(min_lat, max_lat),
-                    authority__longitude__range=(min_lon, max_lon),
-                )
+                # The councils in range, found in Python with the pure formula
+                # (382 points): the database then gets a plain authority_id IN
+                # (...), which PostgreSQL combines well with the text index.
+                queryset = queryset.filter(authority_id__in=self.councils_within(origin, within))
             queryset = queryset.annotate(distance_km=distance_expression(origin))
-            if within:
-                queryset = queryset.filter(distance_km__lte=within)
         ordering = {
             "relevance": [F("rank").desc(), F("published_at").desc(), F("pk").desc()],
             "nearest": [
@@ -306,7 +292,7 @@ class ListingFilter(django_filters.FilterSet):
     def tags(self) -> list[FilterTag]:
         """One removable tag per chosen value (for valid choices only)."""
         labels: dict[str, dict[str, str]] = {
-            name: {str(k): str(v) for k, v in self.form.fields[name].choices}  # type: ignore[attr-defined]
+            name: {str(k): str(v) for k, v in self.form.fields[name].choices}
             for name in (
                 "kind",
                 "family",
@@ -315,10 +301,10 @@ class ListingFilter(django_filters.FilterSet):
                 "region",
                 "authority_type",
                 "delivery_model",
-                "council",
             )
         }
         tags: list[FilterTag] = []
+        label: str | None
         for name in self.filters:
             if name == "sort":
                 continue
@@ -333,6 +319,10 @@ class ListingFilter(django_filters.FilterSet):
                     if place is None:
                         continue
                     label = place.name
+                elif name == "council":
+                    label = self.council_names.get(value)
+                    if label is None:
+                        continue
                 else:
                     label = labels[name].get(value)
                     if label is None:
@@ -341,35 +331,147 @@ class ListingFilter(django_filters.FilterSet):
         return tags
 
     def near_options(self) -> SafeString:
-        """<option>s for the council select, built in Python: 382 widget templates are slow."""
+        """<option>s for the council select: cached HTML, with the chosen one marked."""
         chosen = self._selected("near")
-        current = chosen[0] if chosen else ""
+        current = chosen[0] if chosen and chosen[0] in self.places else ""
         own = self.own_place
         first = f"Your council ({own.short_name})" if own else "Choose a council"
         head = format_html(
             '<option value=""{}>{}</option>', " selected" if not current else "", first
         )
-        rows = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (gss, " selected" if gss == current else "", place.name)
-                for gss, place in self.places.items()
-            ),
-        )
-        return head + rows
+        rows = self.reference.near_html
+        if current:
+            rows = rows.replace(
+                f'<option value="{current}">', f'<option value="{current}" selected>'
+            )
+        return head + mark_safe(rows)  # noqa: S308 - built by format_html_join; codes validated
+
+    def checkbox_items(self, name: str) -> SafeString:
+        """GOV.UK checkbox items for one filter: cached HTML, with the chosen boxes ticked."""
+        return _tick(self.reference.checkboxes[name], name, set(self._selected(name)))
 
     def service_groups(self) -> list[dict[str, Any]]:
+        """Services grouped by family, each group's checkbox items pre-rendered."""
         chosen = set(self._selected("service"))
         return [
             {
                 "slug": slug,
                 "name": name,
                 "open": any(s in chosen for s, _n in self.family_services.get(slug, [])),
-                "services": [
-                    {"slug": s, "name": n, "checked": s in chosen}
-                    for s, n in self.family_services.get(slug, [])
-                ],
+                "items": _tick(self.reference.service_checkboxes[slug], "service", chosen),
             }
             for slug, name in self.family_names.items()
         ]
+
+
+def _checkbox_html(name: str, first_id: str, choices: list[tuple[str, str]]) -> str:
+    """Unticked GOV.UK checkbox items. The first box carries the field's id, so the
+    error summary's link lands on it."""
+    return str(
+        format_html_join(
+            "",
+            '<div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" '
+            'id="{}" name="{}" type="checkbox" value="{}"><label class="govuk-label '
+            'govuk-checkboxes__label" for="{}">{}</label></div>',
+            (
+                (
+                    first_id if i == 0 else f"{first_id}-{i}",
+                    name,
+                    value,
+                    first_id if i == 0 else f"{first_id}-{i}",
+                    label,
+                )
+                for i, (value, label) in enumerate(choices)
+            ),
+        )
+    )
+
+
+def _tick(html: str, name: str, chosen: set[str]) -> SafeString:
+    for value in chosen:
+        marker = f'name="{name}" type="checkbox" value="{escape(value)}"'
+        html = html.replace(f"{marker}>", f"{marker} checked>")
+    return mark_safe(html)  # noqa: S308 - built by format_html_join, values escaped
+
+
+@dataclass(frozen=True)
+class BrowseReference:
+    """Councils and the taxonomy as the browse page needs them, with pre-rendered controls."""
+
+    places: dict[str, Place]
+    council_names: dict[str, str]
+    regions: list[str]
+    families: dict[str, str]
+    family_services: dict[str, list[tuple[str, str]]]
+    services: list[tuple[str, str]]
+    near_html: str
+    checkboxes: dict[str, str]
+    service_checkboxes: dict[str, str]
+
+
+REFERENCE_CACHE_KEY = "offers:browse-reference:v1"
+# Councils and services change a few times a year (imports, staff edits to the
+# taxonomy); a new name shows on the browse page within five minutes.
+REFERENCE_CACHE_SECONDS = 300
+
+
+def browse_reference() -> BrowseReference:
+    """The reference data, from the cache, or two queries and a render on a miss."""
+    cached = cache.get(REFERENCE_CACHE_KEY)
+    if isinstance(cached, BrowseReference):
+        return cached
+    councils = list(
+        Authority.objects.current()
+        .order_by("name")
+        .values_list("gss_code", "name", "short_name", "latitude", "longitude", "region", "pk")
+    )
+    places = {
+        gss: Place(gss, name, short, lat, lon, pk=pk)
+        for gss, name, short, lat, lon, _region, pk in councils
+        if lat is not None and lon is not None
+    }
+    regions = sorted({r for *_rest, r, _pk in councils if r})
+    families: dict[str, str] = {}
+    family_services: dict[str, list[tuple[str, str]]] = {}
+    services: list[tuple[str, str]] = []
+    for slug, name, family_slug, family_name in Service.objects.values_list(
+        "slug", "name", "family__slug", "family__name"
+    ):
+        families.setdefault(family_slug, family_name)
+        family_services.setdefault(family_slug, []).append((slug, name))
+        services.append((slug, name))
+    static_choices: dict[str, list[tuple[str, str]]] = {
+        "kind": Listing.Kind.choices,
+        "family": list(families.items()),
+        "delivery_model": Listing.DeliveryModel.choices,
+        "nation": Authority.Nation.choices,
+        "region": [(r, r) for r in regions],
+        "authority_type": Authority.Type.choices,
+    }
+    reference = BrowseReference(
+        places=places,
+        council_names={gss: name for gss, name, *_rest in councils},
+        regions=regions,
+        families=families,
+        family_services=family_services,
+        services=services,
+        near_html=str(
+            format_html_join(
+                "",
+                '<option value="{}">{}</option>',
+                ((p.gss_code, p.name) for p in places.values()),
+            )
+        ),
+        checkboxes={
+            name: _checkbox_html(name, f"id_{name}", [(str(v), str(lbl)) for v, lbl in choices])
+            for name, choices in static_choices.items()
+        },
+        service_checkboxes={
+            slug: _checkbox_html(
+                "service", "id_service" if n == 0 else f"id_service-{slug}", family_services[slug]
+            )
+            for n, slug in enumerate(families)
+        },
+    )
+    cache.set(REFERENCE_CACHE_KEY, reference, REFERENCE_CACHE_SECONDS)
+    return reference

@@ -16,7 +16,7 @@ documented in docs/matching.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -38,6 +38,17 @@ TIER_DELIVERERS = {
     UNITARY: "single-tier",
     NI_DISTRICT: "Northern Ireland district",
 }
+# Every factor, in the order contributions are added (and shown in the CSV).
+FACTORS = (
+    "distance",
+    "boundary",
+    "county",
+    "combined_authority",
+    "region",
+    "listing",
+    "experienced",
+    "spend",
+)
 NATIONS = frozenset({"Scotland", "Wales", "Northern Ireland"})
 
 
@@ -205,86 +216,107 @@ class SavingsEstimate:
         return f"{format_gbp(self.low_gbp)} to {format_gbp(self.high_gbp)} a year"
 
 
-@dataclass(frozen=True, slots=True)
-class _Facts:
-    """What a candidate's sentences are built from (the same numbers as its points)."""
+class _Shared:
+    """What every suggestion of one ranking shares (kept once, not per candidate)."""
 
-    spend: SpendComparison
-    listing: ListingRef | None = None
-    listing_same_service: bool = False
-    listing_count: int = 0
-    experience: tuple[str, ...] = ()
+    __slots__ = ("origin", "rate", "reference", "service")
+
+    def __init__(
+        self, reference: Reference, origin: Body, service: ServiceInfo, rate: SavingsRate
+    ) -> None:
+        self.reference, self.origin, self.service, self.rate = reference, origin, service, rate
+
+    def spend_pair(self, body: Body) -> tuple[str, float | None, float | None]:
+        """For "not enough data" sentences: the year and whatever figures exist."""
+        line = self.service.ro_line
+        return common_year(
+            self.reference.spend_of(self.origin.gss_code, line),
+            self.reference.spend_of(body.gss_code, line),
+        )
 
 
 class Suggestion:
     """One ranked candidate. Numbers are computed when ranking; sentences, the spend
     comparison and the savings estimate are built on first access (from the same
-    numbers), so ranking 20,000 bodies does not format 100,000 sentences."""
+    numbers), so ranking 20,000 bodies does not format 100,000 sentences.
 
-    __slots__ = (
-        "_cache",
-        "_facts",
-        "_origin",
-        "_rate",
-        "_service",
-        "body",
-        "distance_km",
-        "listings",
-        "points",
-        "score",
-    )
+    `points` lists (factor, points) in FACTORS order; `score` is their sum.
+    """
+
+    __slots__ = ("_cache", "_raw", "_shared", "body", "distance_km", "listings", "points", "score")
 
     def __init__(
         self,
-        *,
         body: Body,
         distance_km: float | None,
         points: tuple[tuple[str, float], ...],
-        facts: _Facts,
-        origin: Body,
-        service: ServiceInfo,
-        rate: SavingsRate,
-        listings: tuple[ListingRef, ...] = (),
+        score: float,
+        listings: tuple[ListingRef, ...],
+        raw: tuple[Any, ...],
+        shared: _Shared,
     ) -> None:
         self.body = body
         self.distance_km = distance_km
         self.points = points
-        self.score: float = sum(p for _factor, p in points)
+        self.score = score
         self.listings = listings
-        self._facts = facts
-        self._origin = origin
-        self._service = service
-        self._rate = rate
-        self._cache: dict[str, Any] = {}
+        # (spend year or None, origin spend, candidate spend, similarity,
+        #  best listing, same service?, how many, experience names)
+        self._raw = raw
+        self._shared = shared
+        self._cache: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<Suggestion {self.body.gss_code} {self.score:.2f}>"
 
+    def _cached(self) -> dict[str, Any]:
+        if self._cache is None:
+            self._cache = {}
+        return self._cache
+
     @property
     def contributions(self) -> tuple[Contribution, ...]:
-        if "contributions" not in self._cache:
-            self._cache["contributions"] = tuple(
+        cache = self._cached()
+        if "contributions" not in cache:
+            cache["contributions"] = tuple(
                 Contribution(factor, points, self._sentence(factor))
                 for factor, points in self.points
             )
-        return self._cache["contributions"]
+        return cache["contributions"]
 
     @property
     def spend(self) -> SpendComparison:
-        return self._facts.spend
+        cache = self._cached()
+        if "spend" not in cache:
+            year, a, b, similarity = self._raw[:4]
+            shared = self._shared
+            if year is None:  # no common figure: name the newest year either has
+                year, a, b = shared.spend_pair(self.body)
+            cache["spend"] = SpendComparison(year, shared.service.ro_line_name, a, b, similarity)
+        return cache["spend"]
 
     @property
     def savings(self) -> SavingsEstimate:
-        if "savings" not in self._cache:
-            self._cache["savings"] = estimate_savings(self._facts.spend, self._rate)
-        return self._cache["savings"]
+        cache = self._cached()
+        if "savings" not in cache:
+            cache["savings"] = estimate_savings(self.spend, self._shared.rate)
+        return cache["savings"]
+
+    @property
+    def scoring_contributions(self) -> list[Contribution]:
+        """Contributions that added points, largest first (equal points keep factor order)."""
+        scoring = [c for c in self.contributions if c.points > 0]
+        scoring.sort(key=lambda c: -c.points)
+        return scoring
 
     @property
     def reasons(self) -> list[str]:
         """The sentences of factors that added points, largest first."""
-        scoring = [c for c in self.contributions if c.points > 0]
-        scoring.sort(key=lambda c: -c.points)
-        return [c.sentence for c in scoring]
+        return [c.sentence for c in self.scoring_contributions]
+
+    @property
+    def spend_sentence(self) -> str:
+        return self._sentence("spend")
 
     @property
     def geography(self) -> str:
@@ -295,7 +327,8 @@ class Suggestion:
         return " and ".join(parts)
 
     def _sentence(self, factor: str) -> str:
-        facts, origin, body, service = self._facts, self._origin, self.body, self._service
+        origin, body, service = self._shared.origin, self.body, self._shared.service
+        listing, same_service, count, experience = self._raw[4:]
         if factor == "distance":
             if self.distance_km is None:
                 return "Distance unknown (no location recorded)."
@@ -309,16 +342,14 @@ class Suggestion:
         if factor == "region":
             return f"Both in {_region_phrase(origin.region)}."
         if factor == "listing":
-            return listing_sentence(
-                service, facts.listing, facts.listing_same_service, facts.listing_count
-            )
+            return listing_sentence(service, listing, same_service, count)
         if factor == "experienced":
             return (
                 f"Already shares {_lower(service.name)} with other councils "
-                f"({'; '.join(sorted(set(facts.experience)))})."
+                f"({'; '.join(sorted(set(experience)))})."
             )
         if factor == "spend":
-            return spend_sentence(origin, body, service, facts.spend)
+            return spend_sentence(origin, body, service, self.spend)
         raise ValueError(f"Unknown factor {factor!r}")
 
 
@@ -655,6 +686,120 @@ class Reference:
 # --- Scoring ------------------------------------------------------------------------------
 
 
+class _Scorer:
+    """Scores candidates against one origin and service. What is the same for every
+    candidate (the origin's neighbours, spend and years, weights) is looked up once."""
+
+    def __init__(
+        self, reference: Reference, origin: Body, service: ServiceInfo, context: Context
+    ) -> None:
+        w = context.weights
+        self.w = w
+        self.shared = _Shared(reference, origin, service, context.rate)
+        self.neighbours = reference.neighbours.get(origin.gss_code, frozenset())
+        self.county = origin.county
+        self.combined = origin.combined_authority
+        self.region = origin.region
+        self.population = origin.population
+        self.line = service.ro_line
+        self.spend = reference.spend
+        self.origin_spend = reference.spend_of(origin.gss_code, service.ro_line) or {}
+        self.origin_years = sorted(self.origin_spend, reverse=True)
+        self.listings = context.listings
+        self.kinds = context.complementary_kinds
+        self.experience = context.experience
+        self.service = service
+        self.boundary = ("boundary", w.boundary)
+        self.same_county = ("county", w.same_county)
+        self.same_combined = ("combined_authority", w.same_combined_authority)
+        self.same_region = ("region", w.same_region)
+        self.experienced = ("experienced", w.experienced)
+        self.no_listing = ("listing", 0.0)
+
+        self.score = self._make_score()
+
+    def _make_score(self) -> Callable[[Body, float | None], Suggestion]:
+        """The per-candidate scorer as a closure: every constant is a local cell, which
+        keeps the loop fast enough for 20,000 bodies."""
+        w = self.w
+        w_distance, half = w.distance, w.distance_half_km
+        w_boundary, w_county, w_combined = w.boundary, w.same_county, w.same_combined_authority
+        w_region, w_experienced, w_spend = w.same_region, w.experienced, w.spend_similarity
+        neighbours, county, combined, region = (
+            self.neighbours,
+            self.county,
+            self.combined,
+            self.region,
+        )
+        population, line, spend_get = self.population, self.line, self.spend.get
+        mine, years = self.origin_spend, self.origin_years
+        listings_get, kinds, service = self.listings.get, self.kinds, self.service
+        experience_get, shared = self.experience.get, self.shared
+        boundary, same_county, same_combined = self.boundary, self.same_county, self.same_combined
+        same_region, experienced, no_listing = self.same_region, self.experienced, self.no_listing
+
+        def score(candidate: Body, km: float | None) -> Suggestion:
+            gss = candidate.gss_code
+            first = w_distance * 0.5 ** (km / half) if km is not None else 0.0
+            points: list[tuple[str, float]] = [("distance", first)]
+            total = first
+            if gss in neighbours:
+                points.append(boundary)
+                total += w_boundary
+            if county and county == candidate.county:
+                points.append(same_county)
+                total += w_county
+            if combined and combined == candidate.combined_authority:
+                points.append(same_combined)
+                total += w_combined
+            if region and region == candidate.region:
+                points.append(same_region)
+                total += w_region
+            own = listings_get(gss)
+            best, same_service, count = None, False, 0
+            if own:
+                best, same_service, count = pick_listing(service, own, kinds)
+                got = listing_points(best, same_service, w)
+                points.append(("listing", got))
+                total += got
+            else:
+                points.append(no_listing)
+                total += 0.0
+            experience = experience_get(gss)
+            if experience:
+                points.append(experienced)
+                total += w_experienced
+            year = a = b = similarity = None
+            if line:
+                theirs = spend_get((gss, line))
+                if theirs:
+                    for y in years:
+                        a, b = mine[y], theirs.get(y)
+                        if a is not None and b is not None:
+                            year = y
+                            if a > 0 and b > 0:
+                                similarity = spend_similarity(
+                                    a, b, population, candidate.population
+                                )
+                            break
+            if year is None:
+                a = b = None
+            got_spend = 0.0 if similarity is None else w_spend * similarity
+            points.append(("spend", got_spend))
+            total += got_spend
+            return Suggestion(
+                candidate,
+                km,
+                tuple(points),
+                total,
+                tuple(own) if own else (),
+                (year, a, b, similarity, best, same_service, count, tuple(experience or ())),
+                shared,
+            )
+
+        return score
+
+
 def score_candidate(
     reference: Reference,
     origin: Body,
@@ -663,42 +808,9 @@ def score_candidate(
     context: Context,
     km: float | None,
 ) -> Suggestion:
-    """Score one eligible candidate: the sum of its factor contributions, in this order:
-    distance, boundary, county, combined authority, region, listing, experience, spend."""
-    w = context.weights
-    points: list[tuple[str, float]] = [("distance", distance_points(km, w))]
-    if candidate.gss_code in reference.neighbours.get(origin.gss_code, ()):
-        points.append(("boundary", w.boundary))
-    if origin.county and origin.county == candidate.county:
-        points.append(("county", w.same_county))
-    if origin.combined_authority and origin.combined_authority == candidate.combined_authority:
-        points.append(("combined_authority", w.same_combined_authority))
-    if origin.region and origin.region == candidate.region:
-        points.append(("region", w.same_region))
-    own_listings = tuple(context.listings.get(candidate.gss_code, ()))
-    best, same_service, count = pick_listing(service, own_listings, context.complementary_kinds)
-    points.append(("listing", listing_points(best, same_service, w)))
-    experience = tuple(context.experience.get(candidate.gss_code, ()))
-    if experience:
-        points.append(("experienced", w.experienced))
-    spend = compare_spend(
-        origin,
-        candidate,
-        service,
-        reference.spend_of(origin.gss_code, service.ro_line),
-        reference.spend_of(candidate.gss_code, service.ro_line),
-    )
-    points.append(("spend", spend_points(spend, w)))
-    return Suggestion(
-        body=candidate,
-        distance_km=km,
-        points=tuple(points),
-        facts=_Facts(spend, best, same_service, count, experience),
-        origin=origin,
-        service=service,
-        rate=context.rate,
-        listings=own_listings,
-    )
+    """Score one eligible candidate: the sum of its factor contributions, in FACTORS order
+    (distance, boundary, county, combined authority, region, listing, experience, spend)."""
+    return _Scorer(reference, origin, service, context).score(candidate, km)
 
 
 def sort_key(suggestion: Suggestion) -> tuple[float, float, str]:
@@ -736,6 +848,8 @@ def rank_partners(
     pool = reference.bodies if candidates is None else candidates
     limits = context.limits
     tiers = service.tiers
+    scorer = _Scorer(reference, origin, service, context)
+    score = scorer.score
     for candidate in pool:
         if candidate.gss_code == origin.gss_code:
             continue
@@ -751,7 +865,7 @@ def rank_partners(
             if limited is not None:
                 excluded.append(Exclusion(candidate, limited, "limit"))
                 continue
-        suggestions.append(score_candidate(reference, origin, candidate, service, context, km))
+        suggestions.append(score(candidate, km))
     suggestions.sort(key=sort_key)
     excluded.sort(key=lambda e: (e.body.short_name, e.body.gss_code))
     return Ranking(

@@ -10,20 +10,19 @@ queries.
 """
 
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
-from councils.models import Adjacency, Authority, SpendLine, SpendRecord
+from councils.models import Adjacency, Authority, CombinedAuthority, SpendLine, SpendRecord
 
 from . import matching
 from .models import Listing, SavingsAssumption, Service, SharedArrangement
-
-_lock = threading.Lock()
-_cached: dict[str, matching.Reference] = {}
 
 # Lines whose published names shout or title-case; shown in sentence case.
 _LINE_NAMES = {"330": "Children's social care", "360": "Adult social care", "390": "Public health"}
@@ -38,10 +37,14 @@ def _sentence_case(name: str) -> str:
 
 
 def reference_fingerprint() -> str:
-    """One cheap query over the reference tables; changes whenever an import changes them."""
+    """One query over the reference tables, recorded arrangements and the savings
+    assumption; its value changes whenever an import or an admin edit changes them."""
     a = Authority._meta.db_table
     j = Adjacency._meta.db_table
     s = SpendRecord._meta.db_table
+    r = SharedArrangement._meta.db_table
+    m = SharedArrangement.members.through._meta.db_table
+    v = SavingsAssumption._meta.db_table
     sql = (
         f"SELECT (SELECT COUNT(*) FROM {a}), (SELECT MAX(id) FROM {a}), "  # noqa: S608 (table names, not input)
         f"(SELECT SUM(latitude) + SUM(longitude) FROM {a}), "
@@ -52,16 +55,19 @@ def reference_fingerprint() -> str:
         f"FROM {a}), "
         f"(SELECT COUNT(*) FROM {j}), (SELECT MAX(id) FROM {j}), "
         f"(SELECT COUNT(*) FROM {s}), (SELECT MAX(id) FROM {s}), "
-        f"(SELECT SUM(net_expenditure_thousands) FROM {s})"
+        f"(SELECT SUM(net_expenditure_thousands) FROM {s}), "
+        f"(SELECT COUNT(*) FROM {r}), (SELECT MAX(id) FROM {r}), "
+        f"(SELECT COUNT(*) FROM {m}), (SELECT MAX(id) FROM {m}), "
+        f"(SELECT SUM(low_percent + high_percent + LENGTH(source)) FROM {v})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql)
         row = cursor.fetchone()
-    return "|".join("" if v is None else f"{float(v):.6f}" for v in row)
+    return "|".join("" if value is None else f"{float(value):.6f}" for value in row)
 
 
 def build_reference(*, version: str = "") -> matching.Reference:
-    """Read every body, boundary and spend figure (four queries)."""
+    """Read every body, boundary and spend figure (three queries)."""
     rows = Authority.objects.values_list(
         "pk",
         "gss_code",
@@ -124,31 +130,70 @@ def build_reference(*, version: str = "") -> matching.Reference:
     return matching.Reference(bodies, list(adjacency), spend, version=version)
 
 
-def matching_reference() -> matching.Reference:
-    """The process's Reference, rebuilt only when the fingerprint changes."""
+@dataclass
+class _Snapshot:
+    version: str
+    checked_at: float
+    reference: matching.Reference
+    arrangements: dict[int, list[tuple[str, frozenset[str]]]]
+    rate: matching.SavingsRate
+    line_names: dict[str, str]
+
+
+_lock = threading.Lock()
+_snapshot: list[_Snapshot] = []  # zero or one; a list so no `global` is needed
+
+
+def _load_snapshot(version: str) -> _Snapshot:
+    line_names = {
+        code: _LINE_NAMES.get(code) or _sentence_case(name)
+        for code, name in SpendLine.objects.values_list("code", "name")
+    }
+    return _Snapshot(
+        version=version,
+        checked_at=time.monotonic(),
+        reference=build_reference(version=version),
+        arrangements=_arrangements_all(),
+        rate=_savings_rate_from_db(),
+        line_names=line_names,
+    )
+
+
+def _current_snapshot() -> _Snapshot:
+    """The process's snapshot. The fingerprint is re-read at most every
+    MATCHING_REFERENCE_CHECK_SECONDS (default 30), so a re-import reaches every
+    web process within that time; edits in this process (admin, tests) clear it
+    at once through the signals connected at the end of this module."""
+    ttl = float(getattr(settings, "MATCHING_REFERENCE_CHECK_SECONDS", 30))
+    now = time.monotonic()
+    if _snapshot and now - _snapshot[0].checked_at < ttl:
+        return _snapshot[0]
     version = reference_fingerprint()
-    reference = _cached.get("reference")
-    if reference is not None and reference.version == version:
-        return reference
     with _lock:
-        reference = _cached.get("reference")
-        if reference is None or reference.version != version:
-            reference = build_reference(version=version)
-            _cached["reference"] = reference
-    return reference
+        if _snapshot and _snapshot[0].version == version:
+            _snapshot[0].checked_at = now
+            return _snapshot[0]
+        fresh = _load_snapshot(version)
+        _snapshot[:] = [fresh]
+        return fresh
 
 
-def matching_reference_clear() -> None:
-    """Forget the cached Reference (tests that rewrite reference rows call this)."""
-    _cached.pop("reference", None)
+def matching_reference() -> matching.Reference:
+    """The process's Reference (bodies, boundaries, spend, distance rows)."""
+    return _current_snapshot().reference
+
+
+def matching_reference_clear(**_signal_kwargs: object) -> None:
+    """Forget the cached snapshot; connected to saves and deletes of the data it holds."""
+    with _lock:
+        _snapshot.clear()
 
 
 def matching_weights() -> matching.Weights:
     return matching.Weights.from_mapping(getattr(settings, "MATCHING_WEIGHTS", None))
 
 
-def savings_rate() -> matching.SavingsRate:
-    """The admin-edited assumption, or the documented default if the row is missing."""
+def _savings_rate_from_db() -> matching.SavingsRate:
     row = SavingsAssumption.objects.filter(pk=1).first()
     if row is None:
         return matching.SavingsRate()
@@ -159,23 +204,14 @@ def savings_rate() -> matching.SavingsRate:
     )
 
 
-_line_name_cache: dict[str, str] = {}
+def savings_rate() -> matching.SavingsRate:
+    """The admin-edited assumption (cached with the reference), or the documented default."""
+    return _current_snapshot().rate
 
 
 def service_info(*, service: Service) -> matching.ServiceInfo:
-    """The pure record for a Service (its family must be loaded or is fetched once)."""
-    line_name = ""
-    if service.ro_line:
-        line_name = _line_name_cache.get(service.ro_line, "")
-        if not line_name:
-            raw = (
-                SpendLine.objects.filter(code=service.ro_line)
-                .values_list("name", flat=True)
-                .first()
-            )
-            line_name = _LINE_NAMES.get(service.ro_line) or _sentence_case(raw or "")
-            if line_name:
-                _line_name_cache[service.ro_line] = line_name
+    """The pure record for a Service (select_related its family to save a query)."""
+    line_names = _current_snapshot().line_names
     return matching.ServiceInfo(
         pk=service.pk,
         name=service.name,
@@ -183,7 +219,7 @@ def service_info(*, service: Service) -> matching.ServiceInfo:
         family_name=service.family.name,
         tiers=frozenset(service.delivered_by_tiers),
         ro_line=service.ro_line,
-        ro_line_name=line_name,
+        ro_line_name=line_names.get(service.ro_line, "") if service.ro_line else "",
     )
 
 
@@ -212,14 +248,11 @@ def _live_listings(
     return by_council
 
 
-def arrangements_for(*, service_pks: Iterable[int]) -> dict[int, list[tuple[str, frozenset[str]]]]:
-    """Active recorded arrangements per service: (name, member GSS codes). One query."""
+def _arrangements_all() -> dict[int, list[tuple[str, frozenset[str]]]]:
+    """Active recorded arrangements per service id: (name, member GSS codes). One query."""
     through = SharedArrangement.members.through
     rows = (
-        through.objects.filter(
-            sharedarrangement__service_id__in=list(service_pks),
-            sharedarrangement__is_active=True,
-        )
+        through.objects.filter(sharedarrangement__is_active=True)
         .order_by("sharedarrangement_id")
         .values_list(
             "sharedarrangement_id",
@@ -235,6 +268,12 @@ def arrangements_for(*, service_pks: Iterable[int]) -> dict[int, list[tuple[str,
     for service_pk, name, gss_codes in members.values():
         out.setdefault(service_pk, []).append((name, frozenset(gss_codes)))
     return out
+
+
+def arrangements_for(*, service_pks: Iterable[int]) -> dict[int, list[tuple[str, frozenset[str]]]]:
+    """Recorded arrangements for these services (from the cached snapshot)."""
+    everything = _current_snapshot().arrangements
+    return {pk: everything[pk] for pk in service_pks if pk in everything}
 
 
 def experience_map(
@@ -340,6 +379,11 @@ def rank_listings_for_authority(
     if not listings:
         return []
     reference = matching_reference()
+    if authority.gss_code not in reference.by_gss or any(
+        x.authority_id not in reference.by_pk for x in listings
+    ):  # rows created since the snapshot was taken: rebuild once
+        matching_reference_clear()
+        reference = matching_reference()
     origin = reference.by_gss.get(authority.gss_code)
     if origin is None:
         return []
@@ -422,3 +466,66 @@ def listed_services(*, authority: Authority) -> list[Service]:
         .select_related("family")
         .distinct()
     )
+
+
+# Edits in this process (the admin, tests, factories) clear the snapshot at once;
+# bulk imports in another process are caught by the fingerprint.
+for _model in (
+    Authority,
+    CombinedAuthority,
+    Adjacency,
+    SpendLine,
+    SpendRecord,
+    SharedArrangement,
+    SavingsAssumption,
+):
+    post_save.connect(
+        matching_reference_clear, sender=_model, dispatch_uid=f"matching-save-{_model.__name__}"
+    )
+    post_delete.connect(
+        matching_reference_clear, sender=_model, dispatch_uid=f"matching-del-{_model.__name__}"
+    )
+m2m_changed.connect(
+    matching_reference_clear,
+    sender=SharedArrangement.members.through,
+    dispatch_uid="matching-arrangement-members",
+)
+post_migrate.connect(matching_reference_clear, dispatch_uid="matching-post-migrate")  # and flush
+
+
+# --- The Find a partner page ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerSearch:
+    authority: Authority
+    service: Service
+    ranking: matching.Ranking
+
+    @property
+    def map_layer(self) -> str:
+        """TopoJSON layer to draw: counties (utla) when the service is a county one
+        or the asker is a county; districts and unitaries (ltla) otherwise."""
+        if self.authority.tier == Authority.Tier.UPPER or not self.service.by_lower:
+            return "utla"
+        return "ltla"
+
+    def excluded_by_kind(self) -> dict[str, list[matching.Exclusion]]:
+        groups: dict[str, list[matching.Exclusion]] = {"limit": [], "tier": [], "abolished": []}
+        for exclusion in self.ranking.excluded:
+            groups.setdefault(exclusion.kind, []).append(exclusion)
+        return groups
+
+
+def partner_search(
+    *, gss_code: str, service_slug: str, include_signed_in: bool
+) -> PartnerSearch | None:
+    """Rank partners for a current council (by GSS code) and a service (by slug)."""
+    authority = Authority.objects.current().filter(gss_code=gss_code).first()
+    service = Service.objects.select_related("family").filter(slug=service_slug).first()
+    if authority is None or service is None:
+        return None
+    ranking = partner_ranking(
+        authority=authority, service=service, include_signed_in=include_signed_in
+    )
+    return PartnerSearch(authority=authority, service=service, ranking=ranking)

@@ -634,6 +634,9 @@ class DigestDelivery(models.Model):
     window_end = models.DateTimeField(null=True, blank=True)
     listing_ids = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set with `claimed_at` when a worker takes the row to send it; a claim older
+    # than settings.DIGEST_CLAIM_TIMEOUT is taken as abandoned (worker died).
+    claim_token = models.CharField(max_length=32, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

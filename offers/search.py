@@ -58,6 +58,13 @@ def search_terms(q: str) -> list[str]:
     return list(seen)[:MAX_TERMS]
 
 
+def _headline(field: str, query: SearchQuery) -> SearchHeadline:
+    # highlight_all: titles and summaries are short, so mark every match in full.
+    return SearchHeadline(
+        field, query, config="english", start_sel=START, stop_sel=STOP, highlight_all=True
+    )
+
+
 def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[Listing]:
     """Listings matching `q`, annotated with `rank`, `title_marked` and `summary_marked`.
 
@@ -66,11 +73,10 @@ def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[List
     """
     if uses_full_text():
         query = SearchQuery(q, search_type="websearch", config="english")
-        options = {"config": "english", "start_sel": START, "stop_sel": STOP, "highlight_all": True}
         return queryset.filter(search_vector=query).annotate(
             rank=SearchRank(F("search_vector"), query),
-            title_marked=SearchHeadline("title", query, **options),
-            summary_marked=SearchHeadline("summary", query, **options),
+            title_marked=_headline("title", query),
+            summary_marked=_headline("summary", query),
         )
     terms = search_terms(q)
     if not terms:  # only punctuation or symbols: nothing can match
@@ -85,7 +91,7 @@ def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[List
     # the same order as the PostgreSQL weights.
     rank: Case | Value = Value(0.0)
     for term in terms:
-        rank = rank + Case(  # type: ignore[operator,assignment]
+        rank = rank + Case(  # type: ignore[assignment]
             When(title__icontains=term, then=Value(1.0)),
             When(
                 Q(summary__icontains=term)

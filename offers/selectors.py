@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from councils.models import Authority, Membership, User
@@ -132,7 +133,7 @@ def next_actions(*, status: str) -> list[str]:
 # Browse, search and council profiles ---------------------------------------
 
 
-def listings_browsable(*, user: User) -> QuerySet[Listing]:
+def listings_browsable(*, user: User | AnonymousUser) -> QuerySet[Listing]:
     """Published, unexpired listings this user may see, with what a result shows."""
     from django.utils import timezone
 
@@ -143,7 +144,7 @@ def listings_browsable(*, user: User) -> QuerySet[Listing]:
     )
 
 
-def listing_browse(*, params: Any, user: User) -> "ListingFilter":
+def listing_browse(*, params: Any, user: User | AnonymousUser) -> "ListingFilter":
     """The /listings/ filterset. Call `is_valid()` first; `.qs` is then ordered and filtered.
 
     A signed-in officer's own council is the default place distances are measured from.
@@ -161,7 +162,7 @@ def listing_browse(*, params: Any, user: User) -> "ListingFilter":
 
 
 def authority_listings(
-    *, authority: Authority, user: User, limit: int
+    *, authority: Authority, user: User | AnonymousUser, limit: int
 ) -> tuple[list[Listing], int]:
     """Up to `limit` of a council's browsable listings, newest first, and how many there are."""
     listings = listings_browsable(user=user).filter(authority=authority)

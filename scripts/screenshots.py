@@ -1,13 +1,16 @@
 """Full-page screenshots of the main pages, for reviewing how the service looks.
 
 Starts nothing itself: run the site first (`make run`, which also seeds the
-demo accounts), then
+demo accounts) and seed the demo listings (`manage.py seed_demo_listings`),
+then
 
     .venv/bin/python scripts/screenshots.py [--base-url http://127.0.0.1:8000]
 
-PNGs 1280 px wide go to screenshots/ (git ignores it). The join page is
-taken signed in as the demo officer; if that sign-in fails the script says
-so and skips only that page.
+PNGs 1280 px wide go to screenshots/ (git ignores it). The join page and the
+dashboard are taken signed in as the demo officer, the moderation queue as
+the demo moderator, each in its own browser context; if a sign-in fails the
+script says so and skips only that person's pages. A listing page is found
+by following the first search result, so no listing id is needed.
 """
 
 import argparse
@@ -38,10 +41,16 @@ PUBLIC_PAGES = [
     ("accessibility", "/accessibility/"),
     ("privacy", "/privacy/"),
     ("data-sources", "/data-sources/"),
+    ("listings", "/listings/"),
+    ("listings-search", "/listings/?q=building+control"),
 ]
 SIGNED_IN_PAGES = [
     ("join-signed-in", "/councils/join/"),
     ("home-signed-in", "/"),
+    ("listings-dashboard", "/listings/dashboard/"),
+]
+MODERATOR_PAGES = [
+    ("listings-moderation-queue", "/listings/moderation/"),
 ]
 
 
@@ -51,6 +60,21 @@ def _shoot(page: Page, base_url: str, name: str, path: str, out: Path) -> None:
     target = out / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
     print(f"{status}  {path:<24} -> {target}")
+
+
+def _shoot_first_listing(page: Page, base_url: str, out: Path) -> None:
+    """The listing page of the first search result (demo listings come from seed_demo_listings)."""
+    page.goto(urljoin(base_url, "/listings/"))
+    first = page.locator(".app-result-list a").first
+    if first.count() == 0:
+        print(
+            "No published listings to show (run manage.py seed_demo_listings); "
+            "listing page skipped.",
+            file=sys.stderr,
+        )
+        return
+    href = first.get_attribute("href") or ""
+    _shoot(page, base_url, "listing", href, out)
 
 
 def _sign_in(page: Page, base_url: str, email: str, password: str) -> bool:
@@ -67,6 +91,7 @@ def main() -> int:
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--email", default="demo-officer@example.com")
+    parser.add_argument("--moderator-email", default="demo-moderator@example.com")
     parser.add_argument(
         "--password",
         default=os.environ.get("DEMO_PASSWORD", "demo-password-123"),
@@ -82,15 +107,24 @@ def main() -> int:
         page = context.new_page()
         for name, path in PUBLIC_PAGES:
             _shoot(page, args.base_url, name, path, out)
-        if _sign_in(page, args.base_url, args.email, args.password):
-            for name, path in SIGNED_IN_PAGES:
-                _shoot(page, args.base_url, name, path, out)
-        else:
-            print(
-                f"Could not sign in as {args.email} (run manage.py seed_demo?); "
-                "signed-in pages skipped.",
-                file=sys.stderr,
-            )
+        _shoot_first_listing(page, args.base_url, out)
+        for email, pages in [
+            (args.email, SIGNED_IN_PAGES),
+            (args.moderator_email, MODERATOR_PAGES),
+        ]:
+            # A fresh context per person: the sign-in page redirects a signed-in user.
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = context.new_page()
+            if _sign_in(page, args.base_url, email, args.password):
+                for name, path in pages:
+                    _shoot(page, args.base_url, name, path, out)
+            else:
+                print(
+                    f"Could not sign in as {email} (run manage.py seed_demo?); "
+                    "their pages skipped.",
+                    file=sys.stderr,
+                )
+            context.close()
         browser.close()
     return 0
 

@@ -7,6 +7,7 @@ listed in the README's table of environment variables.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -186,10 +187,57 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task not acknowledged within an hour is redelivered to another worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Periodic jobs, on UK time (CELERY_TIMEZONE). Each has an off switch below.
+CELERY_BEAT_SCHEDULE = {
+    "digests-daily": {
+        "task": "offers.tasks.digests_send_task",
+        "schedule": crontab(hour=7, minute=0),
+        "kwargs": {"frequency": "daily"},
+    },
+    "digests-weekly": {
+        "task": "offers.tasks.digests_send_task",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+        "kwargs": {"frequency": "weekly"},
+    },
+    "listings-expire": {
+        "task": "offers.tasks.listings_expire_task",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    "listing-expiry-reminders": {
+        "task": "offers.tasks.listing_expiry_reminders_task",
+        "schedule": crontab(hour=6, minute=30),
+    },
+}
+# Off switches for the scheduled jobs (the tasks check them when they run).
+DIGESTS_ENABLED = env.bool("DIGESTS_ENABLED", default=True)
+LISTING_JOBS_ENABLED = env.bool("LISTING_JOBS_ENABLED", default=True)
+# Digests: people per batch task; how long a claimed digest may stay "sending"
+# before another worker takes it as abandoned (longer than CELERY_TASK_TIME_LIMIT).
+DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)
+DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=300)
+DIGEST_MAX_LISTINGS = 20
+DIGEST_SEND_HOUR = 7
 
 # Wires bench/'s trivial baseline view (offers.browse_views.bench_trivial). Off unless
 # bench/bench_browse.py turns it on for its own server; never on in production.
 BENCH_VIEWS = env.bool("DJANGO_BENCH_VIEWS", default=False)
+
+# Partner matching (offers/matching.py): points each factor adds to a candidate's
+# score. Documented, with the reasoning behind each number, in docs/matching.md.
+MATCHING_WEIGHTS = {
+    "distance": 30.0,  # full at 0 km, halving every distance_half_km
+    "distance_half_km": 20.0,
+    "boundary": 20.0,
+    "same_county": 10.0,
+    "same_combined_authority": 6.0,
+    "same_region": 4.0,
+    "listing_same_service": 30.0,  # a complementary live listing for the same service
+    "listing_same_family": 12.0,
+    "experienced": 8.0,  # already shares this service (recorded arrangements)
+    "spend_similarity": 8.0,  # times 0..1 likeness of spend, total and per head
+}
+# How often a web process re-reads the reference-data fingerprint (seconds).
+MATCHING_REFERENCE_CHECK_SECONDS = env.int("MATCHING_REFERENCE_CHECK_SECONDS", default=30)
 
 SITE_NAME = "Find a shared service partner"
 # Absolute links in emails sent outside a request (Celery tasks).

@@ -25,6 +25,13 @@ if REDIS_URL:
             "KEY_PREFIX": "marketplace-test",
         }
     }
+# SQLite: a file test database rather than memory, so the Celery worker process
+# started by tests/celery/ can open it. Named per process so two runs in one
+# checkout never share it; pytest-django deletes it afterwards.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")  # noqa: F405
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -41,6 +41,12 @@ FORWARD = [
     ON offers_listing FOR EACH ROW EXECUTE FUNCTION offers_listing_search_vector()
     """,
     "CREATE INDEX IF NOT EXISTS offers_listing_search_gin ON offers_listing USING gin (search_vector)",
+    # Browse at national scale: the result count is an index-only scan, and
+    # "newest first" (any page) walks an index in order.
+    "CREATE INDEX IF NOT EXISTS offers_listing_browse_count ON offers_listing"
+    " (visibility, expires_at) WHERE status = 'published'",
+    "CREATE INDEX IF NOT EXISTS offers_listing_browse_newest ON offers_listing"
+    " (published_at DESC, id DESC) WHERE status = 'published'",
     # Listings that exist before this migration: one UPDATE fills them all.
     "UPDATE offers_listing AS l SET search_vector = "
     + DOCUMENT.format(l="l", s="s", f="f", a="a")
@@ -49,6 +55,8 @@ FORWARD = [
 ]
 
 BACKWARD = [
+    "DROP INDEX IF EXISTS offers_listing_browse_newest",
+    "DROP INDEX IF EXISTS offers_listing_browse_count",
     "DROP INDEX IF EXISTS offers_listing_search_gin",
     "DROP TRIGGER IF EXISTS offers_listing_search_vector_trigger ON offers_listing",
     "DROP FUNCTION IF EXISTS offers_listing_search_vector()",

@@ -7,6 +7,7 @@ app renders it by name and never imports offers.
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
 
 from councils.models import Authority
 
@@ -20,10 +21,6 @@ PROFILE_LIMIT = 10
 @register.inclusion_tag("offers/includes/authority_listings.html", takes_context=True)
 def authority_listings(context: dict[str, Any], authority: Authority) -> dict[str, Any]:
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None:
-        from django.contrib.auth.models import AnonymousUser
-
-        user = AnonymousUser()
+    user = getattr(request, "user", None) or AnonymousUser()
     listings, total = select_authority_listings(authority=authority, user=user, limit=PROFILE_LIMIT)
     return {"authority": authority, "listings": listings, "total": total}

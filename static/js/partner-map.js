@@ -1,0 +1,220 @@
+/*
+ * Find a partner: draws council boundaries as an SVG, shaded by score, from the
+ * ONS TopoJSON this site serves itself (no tiles, no CDN). The ranked list on the
+ * page is the content; this map only enhances it, so without JavaScript (or if
+ * the boundaries fail to load) the map simply stays hidden.
+ *
+ * Keyboard: the map is one tab stop. Arrow keys move through councils in rank
+ * order (Home/End: first/last); Enter follows the link to that council in the list.
+ * Needs window.topojson (static/build/topojson-client.min.js).
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("partner-map");
+  var dataNode = document.getElementById("partner-map-data");
+  if (!root || !dataNode || !window.topojson || !window.fetch) return;
+  var data = JSON.parse(dataNode.textContent);
+
+  // Codes in the ONS file that differ from the register we hold (data/reference/SOURCES.md).
+  var ALIASES = {
+    S12000046: "S12000049", // Glasgow City (old code still in ltla/utla)
+    S12000044: "S12000050", // North Lanarkshire
+    E08000038: "E08000016", // Barnsley, recoded by ONS in 2025
+    E08000039: "E08000019", // Sheffield, recoded by ONS in 2025
+  };
+  // GOV.UK blues, darkest for the best scores.
+  var SHADES = ["#003078", "#1d70b8", "#5694ca", "#9fc3e3", "#d2e2f1"];
+  var SVG = "http://www.w3.org/2000/svg";
+  var LAT0 = 54.5;
+  var KX = Math.cos((LAT0 * Math.PI) / 180);
+  var SCALE = 100; // SVG units per degree of latitude
+
+  var ranked = {};
+  data.ranked.forEach(function (row) {
+    ranked[row[0]] = { gss: row[0], name: row[1], score: row[2], rank: row[3] };
+  });
+  var top = data.topScore > 0 ? data.topScore : 1;
+
+  function shade(score) {
+    var f = score / top;
+    if (f >= 0.8) return 0;
+    if (f >= 0.6) return 1;
+    if (f >= 0.4) return 2;
+    if (f >= 0.2) return 3;
+    return 4;
+  }
+
+  function project(p) {
+    return [(p[0] + 2) * KX * SCALE, (LAT0 - p[1]) * SCALE];
+  }
+
+  function pathData(geometry, box) {
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    var d = [];
+    polygons.forEach(function (polygon) {
+      polygon.forEach(function (ring) {
+        ring.forEach(function (point, i) {
+          var xy = project(point);
+          if (xy[0] < box[0]) box[0] = xy[0];
+          if (xy[1] < box[1]) box[1] = xy[1];
+          if (xy[0] > box[2]) box[2] = xy[0];
+          if (xy[1] > box[3]) box[3] = xy[1];
+          d.push((i ? "L" : "M") + xy[0].toFixed(1) + "," + xy[1].toFixed(1));
+        });
+        d.push("Z");
+      });
+    });
+    return d.join("");
+  }
+
+  function listHref(gss) {
+    if (document.getElementById("partner-" + gss)) return "#partner-" + gss;
+    var params = new URLSearchParams(window.location.search);
+    params.set("all", "1");
+    return "?" + params.toString() + "#partner-" + gss;
+  }
+
+  function keep(feature, year) {
+    var p = feature.properties || {};
+    return !(p.end && p.end < year) && !(p.start && p.start > year);
+  }
+
+  function draw(topo) {
+    var object = topo.objects[data.layer];
+    var features = topojson.feature(topo, object).features.filter(function (f) {
+      return keep(f, data.year) && f.geometry;
+    });
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("role", "group");
+    svg.setAttribute("aria-labelledby", "map-heading");
+    svg.setAttribute("aria-describedby", "map-help");
+    svg.setAttribute("focusable", "false");
+    var whole = [Infinity, Infinity, -Infinity, -Infinity];
+    var near = [Infinity, Infinity, -Infinity, -Infinity];
+    var links = [];
+    var originPath = null;
+    var plain = document.createElementNS(SVG, "g");
+    var linked = document.createElementNS(SVG, "g");
+    svg.appendChild(plain);
+    svg.appendChild(linked);
+
+    features.forEach(function (feature) {
+      var code = feature.properties.areacd;
+      code = ALIASES[code] || code;
+      var box = [Infinity, Infinity, -Infinity, -Infinity];
+      var path = document.createElementNS(SVG, "path");
+      path.setAttribute("d", pathData(feature.geometry, box));
+      path.setAttribute("class", "app-map__shape");
+      for (var k = 0; k < 2; k++) {
+        whole[k] = Math.min(whole[k], box[k]);
+        whole[k + 2] = Math.max(whole[k + 2], box[k + 2]);
+      }
+      var entry = ranked[code];
+      if (code === data.origin) {
+        path.setAttribute("fill", "#ffffff");
+        plain.appendChild(path);
+        originPath = path.cloneNode();
+        originPath.setAttribute("class", "app-map__origin");
+        grow(near, box);
+      } else if (entry) {
+        path.setAttribute("fill", SHADES[shade(entry.score)]);
+        var a = document.createElementNS(SVG, "a");
+        a.setAttribute("href", listHref(code));
+        a.setAttribute("class", "app-map__link");
+        a.setAttribute("tabindex", "-1");
+        a.setAttribute("aria-label", entry.rank + ". " + entry.name + ", score " + entry.score);
+        a.setAttribute("data-gss", code);
+        a.appendChild(path);
+        linked.appendChild(a);
+        links[entry.rank] = a;
+        if (entry.rank <= 12) grow(near, box);
+      } else {
+        path.setAttribute("class", "app-map__shape app-map__shape--none");
+        plain.appendChild(path);
+      }
+    });
+    if (originPath) svg.appendChild(originPath);
+
+    var order = links.filter(Boolean);
+    if (order.length) order[0].setAttribute("tabindex", "0");
+    var tip = root.querySelector(".app-map__tip");
+
+    function show(a) {
+      var entry = ranked[a.getAttribute("data-gss")];
+      tip.textContent = entry.rank + ". " + entry.name + ": score " + entry.score;
+    }
+    function focusAt(i) {
+      i = Math.max(0, Math.min(order.length - 1, i));
+      order.forEach(function (a) { a.setAttribute("tabindex", "-1"); });
+      order[i].setAttribute("tabindex", "0");
+      order[i].focus();
+    }
+    order.forEach(function (a, i) {
+      a.addEventListener("focus", function () { show(a); });
+      a.addEventListener("mouseenter", function () { show(a); });
+      a.addEventListener("keydown", function (event) {
+        var moves = { ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: order.length - 1 };
+        if (event.key in moves) {
+          event.preventDefault();
+          focusAt(moves[event.key]);
+        }
+      });
+    });
+
+    function view(box) {
+      var padX = (box[2] - box[0]) * 0.08 + 5;
+      var padY = (box[3] - box[1]) * 0.08 + 5;
+      svg.setAttribute(
+        "viewBox",
+        [box[0] - padX, box[1] - padY, box[2] - box[0] + 2 * padX, box[3] - box[1] + 2 * padY]
+          .map(function (v) { return v.toFixed(1); })
+          .join(" ")
+      );
+    }
+    var hasNear = isFinite(near[0]);
+    view(hasNear ? near : whole);
+    root.querySelectorAll(".app-map__zoom").forEach(function (button) {
+      button.addEventListener("click", function () {
+        view(button.getAttribute("data-zoom") === "near" && hasNear ? near : whole);
+      });
+    });
+
+    var legend = root.querySelector(".app-map__legend");
+    var labels = ["80% of the top score or more", "60% to 80%", "40% to 60%", "20% to 40%", "under 20%"];
+    SHADES.forEach(function (colour, i) {
+      legend.appendChild(item(colour, labels[i]));
+    });
+    legend.appendChild(item("#e5e5e5", "not suggested"));
+    root.querySelector(".app-map__canvas").appendChild(svg);
+    root.hidden = false;
+  }
+
+  function item(colour, text) {
+    var li = document.createElement("li");
+    var swatch = document.createElement("span");
+    swatch.className = "app-map__swatch";
+    swatch.style.background = colour;
+    li.appendChild(swatch);
+    li.appendChild(document.createTextNode(text));
+    return li;
+  }
+
+  function grow(target, box) {
+    target[0] = Math.min(target[0], box[0]);
+    target[1] = Math.min(target[1], box[1]);
+    target[2] = Math.max(target[2], box[2]);
+    target[3] = Math.max(target[3], box[3]);
+  }
+
+  fetch(root.getAttribute("data-boundaries"), { credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) throw new Error("boundaries: HTTP " + response.status);
+      return response.json();
+    })
+    .then(draw)
+    .catch(function (error) {
+      // The list already says everything the map would; leave the map hidden.
+      if (window.console) window.console.warn("Partner map not drawn:", error);
+    });
+})();
