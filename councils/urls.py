@@ -1,27 +1,31 @@
-from django.urls import path
+from django.urls import path, register_converter
+
+from .converters import GssCodeConverter
 
 from . import membership_views, views
+
+register_converter(GssCodeConverter, "gss")
 
 app_name = "councils"
 
 urlpatterns = [
     path("", views.directory, name="directory"),
     path("join/", membership_views.join, name="join"),
-    path("<str:gss_code>/", views.detail, name="detail"),
-    path("<str:gss_code>/edit/", views.profile_edit, name="profile_edit"),
-    path("<str:gss_code>/members/", membership_views.members, name="members"),
+    path("<gss:gss_code>/", views.detail, name="detail"),
+    path("<gss:gss_code>/edit/", views.profile_edit, name="profile_edit"),
+    path("<gss:gss_code>/members/", membership_views.members, name="members"),
     path(
-        "<str:gss_code>/members/<int:membership_id>/decide/",
+        "<gss:gss_code>/members/<int:membership_id>/decide/",
         membership_views.membership_decide,
         name="membership_decide",
     ),
     path(
-        "<str:gss_code>/members/<int:membership_id>/role/",
+        "<gss:gss_code>/members/<int:membership_id>/role/",
         membership_views.membership_role,
         name="membership_role",
     ),
     path(
-        "<str:gss_code>/members/<int:membership_id>/remove/",
+        "<gss:gss_code>/members/<int:membership_id>/remove/",
         membership_views.membership_remove,
         name="membership_remove",
     ),

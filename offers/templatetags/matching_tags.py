@@ -24,12 +24,15 @@ def suggested_partners_for_listing(listing: Listing, limit: int = 5) -> dict[str
 
 
 @register.inclusion_tag("offers/matching/_suggested.html")
-def suggested_partners_for_council(authority: Authority, limit: int = 3) -> dict[str, Any]:
-    """For each service the council has a live listing for, its best partners."""
+def suggested_partners_for_council(
+    authority: Authority, limit: int = 3, services: int = 3
+) -> dict[str, Any]:
+    """For the first few services the council has live listings for, its best partners
+    (one query for the services, then one per service shown)."""
     if not authority.is_current:
         return {"groups": []}
     groups = [
         (service, authority, suggested_partners(authority=authority, service=service, limit=limit))
-        for service in listed_services(authority=authority)
+        for service in listed_services(authority=authority)[:services]
     ]
     return {"groups": groups, "heading_level": 3, "council_page": True}
