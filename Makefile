@@ -29,6 +29,7 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_authorities
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo_listings
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite. Uses DATABASE_URL / REDIS_URL when set (CI points them at

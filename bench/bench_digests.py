@@ -70,7 +70,7 @@ def _ensure_database(url: str) -> None:
             "-U",
             "postgres",
             "-tAc",
-            f"SELECT 1 FROM pg_database WHERE datname='{name}'",
+            f"SELECT 1 FROM pg_database WHERE datname='{name}'",  # noqa: S608 (our own argument)
         ],
         capture_output=True,
         text=True,
@@ -81,6 +81,7 @@ def _ensure_database(url: str) -> None:
 
 
 def _load(users: int, listings: int) -> None:
+    from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
     from django.db import transaction
 
@@ -100,12 +101,13 @@ def _load(users: int, listings: int) -> None:
         tier: [s for s in services if tier in s.delivered_by_tiers]
         for tier in {c.tier for c in councils}
     }
+    unusable = make_password(None)  # nobody signs in as a bench officer
     with transaction.atomic():
         Listing.objects.filter(title__startswith="[bench]").delete()
         User.objects.filter(email__startswith="bench-officer-").delete()
         made = User.objects.bulk_create(
             [
-                User(email=BENCH_EMAIL.format(i), full_name=f"Officer {i}", password="!")
+                User(email=BENCH_EMAIL.format(i), full_name=f"Officer {i}", password=unusable)
                 for i in range(users)
             ],
             batch_size=2000,
@@ -226,8 +228,8 @@ def _run_worker_pool(args: argparse.Namespace, env: dict[str, str]) -> dict[str,
                 raise SystemExit("digest run did not finish within 10 minutes")
             time.sleep(0.1)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
+        os.kill(worker.pid, signal.SIGTERM)  # warm shutdown: the pool finishes and exits
+        worker.wait(timeout=60)
     return {"elapsed": elapsed, "due": run.due, "batches": run.batches, **done, "peak_kb": peak}
 
 
@@ -331,7 +333,7 @@ def main() -> None:
     print(f"  total run time {r['elapsed']:.1f} s (coordinator queued -> last row final)")
     print(f"  {r['sent'] / r['elapsed']:.0f} digests sent per second")
     print(
-        f"  peak RSS per worker process (VmHWM): "
+        "  peak RSS per worker process (VmHWM): "
         + ", ".join(f"{kb / 1024:.0f} MB" for kb in sorted(pool.values(), reverse=True))
     )
 

@@ -100,7 +100,7 @@ class BatchData:
 def _is_due(frequency: str) -> Q:
     """People whose chosen (or default) frequency is `frequency`."""
     approved = Membership.objects.approved().filter(user=OuterRef("pk"))
-    chosen = Q(digest_preference__frequency=frequency)
+    chosen: Any = Q(digest_preference__frequency=frequency)
     if frequency == DigestFrequency.WEEKLY:
         # Weekly by default once they belong to a council.
         chosen |= Q(digest_preference__isnull=True) & Exists(approved)

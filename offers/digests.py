@@ -34,6 +34,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from councils.models import User
 
@@ -63,7 +64,7 @@ logger = logging.getLogger(__name__)
 
 Status = DigestDelivery.Status
 OFFER, NEED = Listing.Kind.OFFER, Listing.Kind.NEED
-PERIOD_LENGTH = {
+PERIOD_LENGTH: dict[str, dt.timedelta] = {
     DigestFrequency.DAILY: dt.timedelta(days=1),
     DigestFrequency.WEEKLY: dt.timedelta(days=7),
 }
@@ -295,10 +296,14 @@ class Composer:
     def __init__(self, *, data: BatchData, run: DigestRun) -> None:
         self.data = data
         self.run = run
-        self.length = PERIOD_LENGTH[DigestFrequency(run.frequency)]
+        self.length = PERIOD_LENGTH[run.frequency]
         self.by_service: dict[int, list[Listing]] = {}
         for listing in data.listings:
             self.by_service.setdefault(listing.service_id, []).append(listing)
+        self.by_pk = {x.pk: x for x in data.listings}
+        # Rendered listing fragments: an item is the same for everyone it matches
+        # the same way (same council, same reason), so it is rendered once.
+        self.fragments: dict[tuple[DigestItem, str], str] = {}
         self._matches: dict[tuple[int | None, PrefSnapshot], list[DigestItem]] = {}
         self._alert_items: dict[tuple[int | None, int, int], DigestItem] = {}
 
@@ -371,7 +376,7 @@ class Composer:
                 return False  # never their own council's listings
             return recipient.public_sector or visibility == Listing.Visibility.PUBLIC
 
-        by_pk = {x.pk: x for x in self.data.listings}
+        by_pk = self.by_pk
         chosen: dict[int, DigestItem] = {}
         for item in self._pref_matches(recipient):
             listing = by_pk[item.pk]
@@ -379,12 +384,12 @@ class Composer:
                 chosen[item.pk] = item
         for alert in recipient.alerts:
             for pk in self.data.alert_hits.get(alert.pk, ()):
-                listing = by_pk.get(pk)
-                if listing is None or pk in chosen:
+                hit = by_pk.get(pk)
+                if hit is None or pk in chosen:
                     continue  # de-duplicated: the first reason found is kept
-                if not fresh(listing.published_at or end, listing.visibility, listing.authority_id):
+                if not fresh(hit.published_at or end, hit.visibility, hit.authority_id):
                     continue
-                chosen[pk] = self._alert_item(recipient, listing, alert.name)
+                chosen[pk] = self._alert_item(recipient, hit, alert.name)
         items = sorted(
             chosen.values(), key=lambda i: (-i.score, -i.published_at.timestamp(), -i.pk)
         )
@@ -406,8 +411,26 @@ def digest_subject(*, count: int, frequency: str) -> str:
     return f"{count} new shared service {noun} for you {when}"
 
 
-def digest_render(*, digest: Digest, frequency: str) -> tuple[str, str, str]:
+def _fragments(
+    items: Sequence[DigestItem], fmt: str, cache: dict[tuple[DigestItem, str], str]
+) -> str:
+    parts = []
+    for item in items:
+        key = (item, fmt)
+        if key not in cache:
+            cache[key] = render_to_string(f"offers/email/digest_item.{fmt}", {"item": item})
+        parts.append(cache[key])
+    return "".join(parts)
+
+
+def digest_render(
+    *,
+    digest: Digest,
+    frequency: str,
+    fragments: dict[tuple[DigestItem, str], str] | None = None,
+) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of one digest email."""
+    cache = fragments if fragments is not None else {}
     shown = digest.items[: max_listings()]
     token = unsubscribe_token(user_id=digest.recipient.user_id)
     context = {
@@ -425,6 +448,9 @@ def digest_render(*, digest: Digest, frequency: str) -> tuple[str, str, str]:
         "unsubscribe_url": _absolute(reverse("offers:digest_unsubscribe", args=[token])),
         "contact_email": getattr(settings, "SERVICE_CONTACT_EMAIL", ""),
         "rate": digest.rate,
+        # Rendered by the item templates, which escape every value.
+        "items_html": mark_safe(_fragments(shown, "html", cache)),  # noqa: S308
+        "items_text": _fragments(shown, "txt", cache),
     }
     subject = f"[{settings.SITE_NAME}] " + digest_subject(
         count=len(digest.items), frequency=frequency
@@ -435,9 +461,13 @@ def digest_render(*, digest: Digest, frequency: str) -> tuple[str, str, str]:
 
 
 def digest_message(
-    *, digest: Digest, run: DigestRun, connection: Any = None
+    *,
+    digest: Digest,
+    run: DigestRun,
+    connection: Any = None,
+    fragments: dict[tuple[DigestItem, str], str] | None = None,
 ) -> EmailMultiAlternatives:
-    subject, text, html = digest_render(digest=digest, frequency=run.frequency)
+    subject, text, html = digest_render(digest=digest, frequency=run.frequency, fragments=fragments)
     token = unsubscribe_token(user_id=digest.recipient.user_id)
     unsubscribe = _absolute(reverse("offers:digest_unsubscribe", args=[token]))
     message = EmailMultiAlternatives(
@@ -565,7 +595,9 @@ def digest_batch_send(*, run_id: int, user_ids: Sequence[int]) -> BatchResult:
         for position, user_id in enumerate(order):
             digest = digests[user_id]
             try:
-                message = digest_message(digest=digest, run=run, connection=connection)
+                message = digest_message(
+                    digest=digest, run=run, connection=connection, fragments=composer.fragments
+                )
                 message.send()
             except Exception as exc:
                 if classify_mail_error(exc) == Failure.TRANSIENT:

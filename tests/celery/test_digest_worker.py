@@ -94,10 +94,25 @@ class Worker:
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             [
-                sys.executable, "-m", "celery", "-A", "marketplace", "worker",
-                "-Q", self.queue, "--pool", "prefork", "--concurrency", "2",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "-n", f"{self.queue}-{uuid.uuid4().hex[:6]}@%h", "-l", "WARNING",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "marketplace",
+                "worker",
+                "-Q",
+                self.queue,
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"{self.queue}-{uuid.uuid4().hex[:6]}@%h",
+                "-l",
+                "WARNING",
             ],
             cwd=ROOT,
             env=self.env,
@@ -139,7 +154,9 @@ def workers(transactional_db: None, redis_url: str, queue: str) -> Iterator[list
         worker.stop()
 
 
-def _start_worker(workers: list[Worker], *, redis_url: str, queue: str, sink: Path, delay: float) -> Worker:
+def _start_worker(
+    workers: list[Worker], *, redis_url: str, queue: str, sink: Path, delay: float
+) -> Worker:
     worker = Worker(redis_url=redis_url, queue=queue, sink=sink, delay=delay)
     worker.start()
     workers.append(worker)
@@ -155,7 +172,7 @@ def _send_coordinator(redis_url: str, queue: str) -> None:
             "offers.tasks.digests_send_task",
             args=["weekly", MONDAY.isoformat()],
             connection=conn,
-            queue=q,
+            queue=q,  # type: ignore[arg-type]  # celery accepts a kombu Queue here
         )
 
 
@@ -175,12 +192,18 @@ def _make_due_officers(n: int) -> tuple[list[User], DigestRun | None]:
 
     end = digest_window_end(period_start=MONDAY)
     make_listing(
-        kind=Listing.Kind.NEED, authority=Authority.objects.get(gss_code=ADUR), service=legal,
-        status=Listing.Status.PUBLISHED, published_at=end - dt.timedelta(days=40),
+        kind=Listing.Kind.NEED,
+        authority=Authority.objects.get(gss_code=ADUR),
+        service=legal,
+        status=Listing.Status.PUBLISHED,
+        published_at=end - dt.timedelta(days=40),
     )
     make_listing(
-        kind=Listing.Kind.OFFER, authority=Authority.objects.get(gss_code=ARUN), service=legal,
-        status=Listing.Status.PUBLISHED, published_at=end - dt.timedelta(days=2),
+        kind=Listing.Kind.OFFER,
+        authority=Authority.objects.get(gss_code=ARUN),
+        service=legal,
+        status=Listing.Status.PUBLISHED,
+        published_at=end - dt.timedelta(days=2),
         title="Arun offers legal services",
     )
     return officers, None
@@ -200,7 +223,8 @@ def test_worker_sends_each_due_digest_once_and_a_rerun_sends_nothing(
     _send_coordinator(redis_url, queue)
     _wait_for(
         lambda: DigestDelivery.objects.filter(status="sent").count() == 25,
-        timeout=60, what="25 digests sent by the worker",
+        timeout=60,
+        what="25 digests sent by the worker",
     )
     _send_coordinator(redis_url, queue)  # the same period again
     time.sleep(1.5)
@@ -230,9 +254,7 @@ def test_killed_worker_then_rerun_delivers_every_digest_exactly_once(
         DigestDelivery.objects.filter(run=run, status="sent").values_list("user_id", flat=True)
     )
     # THE NAMED WINDOW: accepted by the mail server, row not yet committed as sent.
-    in_window = {
-        int(key.split(":")[1]) for key in accepted_at_kill
-    } - sent_at_kill
+    in_window = {int(key.split(":")[1]) for key in accepted_at_kill} - sent_at_kill
     assert len(accepted_at_kill) < n, "the kill came after the run finished; slow the sink"
     assert len(in_window) <= 2, "at most one message in flight per pool process"
     assert max(accepted_at_kill.values()) == 1
@@ -241,7 +263,8 @@ def test_killed_worker_then_rerun_delivers_every_digest_exactly_once(
     _send_coordinator(redis_url, queue)
     _wait_for(
         lambda: DigestDelivery.objects.filter(run=run, status="sent").count() == n,
-        timeout=90, what=f"all {n} digests sent after the restart",
+        timeout=90,
+        what=f"all {n} digests sent after the restart",
     )
     time.sleep(1.0)  # anything still queued (the killed worker's batches) lands now
 

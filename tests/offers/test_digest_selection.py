@@ -5,10 +5,11 @@ so the tests do not depend on the day they run.
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -40,6 +41,10 @@ pytestmark = pytest.mark.django_db
 MONDAY = dt.date(2025, 3, 3)
 WORTHING = "E07000229"  # Adur's neighbour
 ANTRIM = "N09000001"
+
+
+def _person(**kwargs: Any) -> User:
+    return cast(User, UserFactory(**kwargs))
 
 
 def _service(slug: str) -> Service:
@@ -87,7 +92,7 @@ def _titles(message: Any) -> str:
 
 def test_officers_are_weekly_by_default_and_others_are_not_due() -> None:
     officer = officer_of(ADUR)
-    stranger = UserFactory()
+    stranger = _person()
     daily = officer_of(ARUN)
     DigestPreference.objects.create(user=daily, frequency=DigestFrequency.DAILY)
     off = officer_of(WORTHING)
@@ -176,7 +181,9 @@ def test_digest_has_html_and_text_parts_and_unsubscribe_headers() -> None:
     _send(run, [officer])
 
     (message,) = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
     html, mimetype = message.alternatives[0]
+    assert isinstance(html, str)
     assert mimetype == "text/html"
     assert "Legal offer" in html and "Legal offer" in message.body
     unsubscribe = message.extra_headers["List-Unsubscribe"]
@@ -398,7 +405,7 @@ def test_alert_hits_equal_the_listings_page_for_the_same_search() -> None:
 
 
 def test_signed_in_only_listings_go_only_to_public_sector_people() -> None:
-    member_of_public = UserFactory()
+    member_of_public = _person()
     DigestPreference.objects.create(user=member_of_public, frequency=DigestFrequency.WEEKLY)
     SavedSearch.objects.create(user=member_of_public, name="Payroll", querystring="service=payroll")
     run = _run()
@@ -543,7 +550,7 @@ def test_permanent_failure_is_recorded_and_others_in_the_batch_still_sent(settin
 
 
 def test_retry_of_failed_digests_sends_them_once(settings: Any) -> None:
-    staff = UserFactory(is_staff=True)
+    staff = _person(is_staff=True)
     officer = officer_of(ADUR)
     run = _run()
     _adur_needs_legal(run)

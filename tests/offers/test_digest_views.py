@@ -1,12 +1,13 @@
 """Pages: preferences, alerts, one-click unsubscribe, the staff view of runs."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core import signing
 from django.test import Client
 
+from councils.models import User
 from offers import digests
 from offers.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
 from offers.unsubscribe import unsubscribe_token, unsubscribe_user_id
@@ -16,6 +17,10 @@ from tests.offers.factories import ADUR
 pytestmark = pytest.mark.django_db
 
 MONDAY = dt.date(2025, 3, 3)
+
+
+def _staff() -> User:
+    return cast(User, UserFactory(is_staff=True))
 
 
 def _url(token: str) -> str:
@@ -195,7 +200,7 @@ def _run_with_outcomes() -> DigestRun:
 
 def test_staff_see_runs_with_counts_and_can_retry_failures(client: Client, settings: Any) -> None:
     run = _run_with_outcomes()
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(_staff())
 
     runs = client.get("/listings/digests/runs/")
     detail = client.get(f"/listings/digests/runs/{run.pk}/")
@@ -222,7 +227,7 @@ def test_runs_page_queries_do_not_grow_with_runs(
 ) -> None:
     for week in range(12):
         digests.digest_run_start(frequency="weekly", period_start=MONDAY + dt.timedelta(weeks=week))
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(_staff())
 
     with django_assert_max_num_queries(6):
         response = client.get("/listings/digests/runs/")
