@@ -1,10 +1,15 @@
 """Thin Celery tasks: take ids, call one service."""
 
+from typing import Any
+
 from celery import shared_task
+
+from marketplace.mail import retry_transient_mail_errors
 
 from . import services
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def membership_decision_notify_task(membership_id: int) -> None:
-    services.membership_decision_send_email(membership_id=membership_id)
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def membership_decision_notify_task(self: Any, membership_id: int) -> None:
+    with retry_transient_mail_errors(self):
+        services.membership_decision_send_email(membership_id=membership_id)

@@ -1,8 +1,7 @@
 from django.urls import path, register_converter
 
-from .converters import GssCodeConverter
-
 from . import membership_views, views
+from .converters import GssCodeConverter
 
 register_converter(GssCodeConverter, "gss")
 

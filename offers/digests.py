@@ -19,7 +19,6 @@ plain values and touch no database.
 
 import datetime as dt
 import logging
-import smtplib
 import uuid
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -37,6 +36,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from councils.models import User
+from marketplace.mail import Failure, classify_mail_error
 
 from .digest_selectors import (
     BatchData,
@@ -202,28 +202,7 @@ def why_sentence(why: Why, *, service_name: str, kind_label: str) -> str:
     }[why]
 
 
-# --- Mail errors (pure) ------------------------------------------------------------------
-
-
-class Failure(StrEnum):
-    TRANSIENT = "transient"
-    PERMANENT = "permanent"
-
-
-def classify_mail_error(exc: BaseException) -> Failure:
-    """4xx replies and lost connections are worth retrying; 5xx replies are not."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _msg in exc.recipients.values()]
-        return (
-            Failure.TRANSIENT if codes and all(400 <= c < 500 for c in codes) else Failure.PERMANENT
-        )
-    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
-        return Failure.TRANSIENT
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return Failure.TRANSIENT if 400 <= exc.smtp_code < 500 else Failure.PERMANENT
-    if isinstance(exc, OSError):  # refused, reset, timed out, DNS
-        return Failure.TRANSIENT
-    return Failure.PERMANENT
+# --- Mail errors: classified by marketplace.mail ------------------------------------------
 
 
 class DigestTransientError(Exception):

@@ -12,6 +12,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from marketplace.mail import retry_transient_mail_errors
+
 from . import digests, services
 
 
@@ -23,9 +25,10 @@ def _when(now_iso: str | None) -> dt.datetime:
     return dt.datetime.fromisoformat(now_iso) if now_iso else timezone.now()
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def listing_decision_notify_task(event_id: int) -> bool:
-    return services.listing_decision_send_email(event_id=event_id)
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def listing_decision_notify_task(self: Any, event_id: int) -> bool:
+    with retry_transient_mail_errors(self):
+        return services.listing_decision_send_email(event_id=event_id)
 
 
 @shared_task(acks_late=True)
@@ -47,16 +50,18 @@ def listing_expiry_reminders_task(now_iso: str | None = None) -> int:
     return len(ids)
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def listing_expiry_reminder_task(listing_id: int, now_iso: str | None = None) -> bool:
-    return services.listing_expiry_reminder_send(listing_id=listing_id, now=_when(now_iso))
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def listing_expiry_reminder_task(self: Any, listing_id: int, now_iso: str | None = None) -> bool:
+    with retry_transient_mail_errors(self):
+        return services.listing_expiry_reminder_send(listing_id=listing_id, now=_when(now_iso))
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def interest_notify_task(interest_id: int) -> bool:
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def interest_notify_task(self: Any, interest_id: int) -> bool:
     from . import interest_services
 
-    return interest_services.interest_send_email(interest_id=interest_id)
+    with retry_transient_mail_errors(self):
+        return interest_services.interest_send_email(interest_id=interest_id)
 
 
 # --- Digests (offers/digests.py) ---------------------------------------------------------

@@ -15,6 +15,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from councils.models import Authority, User
+from marketplace.mail import Failure, classify_mail_error
 from offers import digests
 from offers.digest_selectors import (
     PrefSnapshot,
@@ -586,8 +587,8 @@ def test_mail_errors_are_classified() -> None:
         smtplib.SMTPRecipientsRefused({"a@b": (550, b"unknown")}),
         ValueError("bad header"),
     ]
-    assert {digests.classify_mail_error(e) for e in transient} == {digests.Failure.TRANSIENT}
-    assert {digests.classify_mail_error(e) for e in permanent} == {digests.Failure.PERMANENT}
+    assert {classify_mail_error(e) for e in transient} == {Failure.TRANSIENT}
+    assert {classify_mail_error(e) for e in permanent} == {Failure.PERMANENT}
 
 
 def test_abandoned_claims_are_taken_over_and_live_ones_are_not(settings: Any) -> None:

@@ -233,3 +233,13 @@ def test_runs_page_queries_do_not_grow_with_runs(
         response = client.get("/listings/digests/runs/")
 
     assert response.status_code == 200 and len(response.context["runs"]) == 12
+
+
+def test_listings_page_offers_to_save_the_search_as_an_alert(client):
+    from tests.factories import officer_of
+
+    client.force_login(officer_of("E07000223"))
+    response = client.get("/listings/?q=legal&kind=offer")
+    assert response.status_code == 200
+    assert 'data-testid="save-search"' in response.text
+    assert "q=legal&amp;kind=offer" in response.text
