@@ -5,13 +5,13 @@ an email backend that fails the way a real server does.
 """
 
 import smtplib
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
-from councils.models import Authority, Membership
+from councils.models import Authority, Membership, User
 from councils.services import membership_request
 from councils.tasks import membership_decision_notify_task
 from marketplace.celery import app as celery_app
@@ -44,7 +44,7 @@ class RefusingBackend(LocmemBackend):
 @pytest.fixture
 def decided_membership() -> Membership:
     ATTEMPTS.clear()
-    user = UserFactory()
+    user = cast(User, UserFactory())
     membership = membership_request(
         user=user, authority=Authority.objects.get(gss_code="E07000223"), message="Hello"
     )
@@ -59,7 +59,7 @@ def test_transient_refusals_are_retried_until_the_email_goes(
     # An eager retry re-applies the task with the app's propagate setting, so
     # let Celery run the retries instead of re-raising the first refusal.
     monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
-    result = membership_decision_notify_task.apply(args=[decided_membership.pk], throw=False)
+    result = membership_decision_notify_task.apply(args=(decided_membership.pk,), throw=False)
     assert result.successful()
     assert len(ATTEMPTS) == 3
     assert len(mail.outbox) == 1
@@ -67,7 +67,7 @@ def test_transient_refusals_are_retried_until_the_email_goes(
 
 def test_a_permanent_refusal_is_not_retried(settings, decided_membership):
     settings.EMAIL_BACKEND = "tests.test_mail_retries.RefusingBackend"
-    result = membership_decision_notify_task.apply(args=[decided_membership.pk], throw=False)
+    result = membership_decision_notify_task.apply(args=(decided_membership.pk,), throw=False)
     assert result.failed()
     assert isinstance(result.result, smtplib.SMTPResponseException)
     assert len(ATTEMPTS) == 1

@@ -102,11 +102,15 @@ def test_home_states_the_savings_estimate_with_its_source(client):
     assert "front-office" in text
 
 
-def test_home_links_to_the_directory_and_asks_visitors_to_sign_in(client):
+def test_home_starts_at_find_a_partner_links_the_lists_and_asks_visitors_to_sign_in(client):
     response = client.get("/")
     html = response.content.decode()
 
-    assert re.search(r'href="/councils/"[^>]*class="govuk-button govuk-button--start"', html)
+    assert re.search(
+        r'href="/listings/partners/"[^>]*class="govuk-button govuk-button--start"', html
+    )
+    assert 'href="/councils/"' in html
+    assert 'href="/listings/"' in html
     assert 'href="/accounts/login/"' in html
     assert "Sign in" in _text(response)
 

@@ -17,7 +17,7 @@ def test_visitor_goes_from_home_to_a_council_and_to_sign_in(page: Page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a shared service partner")
     assert_no_axe_violations(page)
 
-    page.get_by_role("button", name="Find a council").click()
+    page.get_by_role("link", name="browse all councils").click()
     expect(page).to_have_url(re.compile(r"/councils/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a council")
     assert_no_axe_violations(page)
