@@ -35,7 +35,7 @@ class DecisionForm(forms.Form):
     )
     changes_reason = forms.CharField(
         label="What needs to change",
-        help_text="We will email this to the council.",
+        help_text="Required if you choose this. We will email it to the council.",
         required=False,
         max_length=REASON_MAX_LENGTH,
         widget=_REASON_WIDGET,
@@ -43,7 +43,7 @@ class DecisionForm(forms.Form):
     )
     reject_reason = forms.CharField(
         label="Why the listing is rejected",
-        help_text="We will email this to the council.",
+        help_text="Required if you choose this. We will email it to the council.",
         required=False,
         max_length=REASON_MAX_LENGTH,
         widget=_REASON_WIDGET,
@@ -52,6 +52,8 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args: Any, decisions: list[str], published: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("changes_reason", "reject_reason"):
+            self.fields[name].required_when_chosen = True  # type: ignore[attr-defined]
         labels = {**DECISION_LABELS, **(PUBLISHED_LABELS if published else {})}
         self.fields["decision"].choices = [  # type: ignore[attr-defined]
             (d, labels[Decision(d)]) for d in decisions

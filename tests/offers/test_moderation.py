@@ -471,3 +471,13 @@ def test_csrf_is_enforced_on_moderation(staff):
     )
     assert response.status_code == 403
     assert state(listing)[0] == S.SUBMITTED
+
+
+
+def test_reason_boxes_are_not_labelled_optional(client, staff):
+    listing = submitted()
+    client.force_login(staff)
+    html = client.get(reverse("offers:moderation_review", args=[listing.pk])).content.decode()
+    assert "What needs to change</label>" in html.replace("\n", "")
+    assert "(optional)" not in html
+    assert "Required if you choose this." in html
