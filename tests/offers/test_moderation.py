@@ -473,7 +473,6 @@ def test_csrf_is_enforced_on_moderation(staff):
     assert state(listing)[0] == S.SUBMITTED
 
 
-
 def test_reason_boxes_are_not_labelled_optional(client, staff):
     listing = submitted()
     client.force_login(staff)
