@@ -103,41 +103,33 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
         _govuk_wording(self)
 
 
-class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
+class _NewPasswordWording(forms.Form):
+    """GOV.UK wording for allauth's three "choose a new password" forms (a mixin:
+    it comes first in their bases, so super() reaches allauth's form)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _govuk_wording(self, _NEW_PASSWORD_WORDING)
         self.fields["password1"].help_text = "Must be at least 12 characters."
 
-    def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean()
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
         _govuk_password_mismatch(self)
         return cleaned
 
 
-class ChangePasswordForm(allauth_forms.ChangePasswordForm):
+class ResetPasswordKeyForm(_NewPasswordWording, allauth_forms.ResetPasswordKeyForm):
+    pass
+
+
+class ChangePasswordForm(_NewPasswordWording, allauth_forms.ChangePasswordForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _govuk_wording(self, _NEW_PASSWORD_WORDING)
-        self.fields["password1"].help_text = "Must be at least 12 characters."
         self.fields["oldpassword"].help_text = ""
 
-    def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean()
-        _govuk_password_mismatch(self)
-        return cleaned
 
-
-class SetPasswordForm(allauth_forms.SetPasswordForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _govuk_wording(self, _NEW_PASSWORD_WORDING)
-        self.fields["password1"].help_text = "Must be at least 12 characters."
-
-    def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean()
-        _govuk_password_mismatch(self)
-        return cleaned
+class SetPasswordForm(_NewPasswordWording, allauth_forms.SetPasswordForm):
+    pass
 
 
 class AddEmailForm(allauth_forms.AddEmailForm):

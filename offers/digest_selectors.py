@@ -17,17 +17,7 @@ from django.http import QueryDict
 
 from councils.models import Authority, Membership, User
 
-from . import matching
-from .matching_selectors import (
-    ScoredListing,
-    _limits,
-    arrangements_for,
-    experience_map,
-    matching_reference,
-    matching_weights,
-    savings_rate,
-    service_info,
-)
+from .matching_selectors import ListingScorer
 from .models import (
     DigestDelivery,
     DigestFrequency,
@@ -228,82 +218,9 @@ def _alert_hits(
     return hits
 
 
-class DigestMatcher:
-    """Adapter over offers.matching_selectors.rank_listings_for_authority.
-
-    Same eligibility, limits and score (offers.matching.score_candidate), but the
-    inputs that function reads per call (savings rate, named partners,
-    arrangements) are read once per batch, and a score is computed once per
-    (council, listing) and reused for every officer of that council.
-    """
-
-    def __init__(self, listings: Sequence[Listing]) -> None:
-        self.reference = matching_reference()
-        self.weights = matching_weights()
-        self.rate = savings_rate()
-        self.named: dict[int, set[str]] = {}
-        if listings:
-            through = Listing.named_partners.through
-            for listing_pk, gss in through.objects.filter(
-                listing_id__in=[x.pk for x in listings]
-            ).values_list("listing_id", "authority__gss_code"):
-                self.named.setdefault(listing_pk, set()).add(gss)
-        services = {x.service_id: x.service for x in listings}
-        self.arrangements = arrangements_for(service_pks=list(services)) if services else {}
-        self.infos = {pk: service_info(service=s) for pk, s in services.items()}
-        self._scores: dict[tuple[str, int], ScoredListing | None] = {}
-
-    def distance_row(self, gss_code: str) -> list[float | None] | None:
-        if gss_code not in self.reference.index:
-            return None
-        return self.reference.distances_from(gss_code)
-
-    def km(self, origin_gss: str, listing: Listing) -> float | None:
-        row = self.distance_row(origin_gss)
-        i = self.reference.index.get(listing.authority.gss_code)
-        return row[i] if row is not None and i is not None else None
-
-    def score(self, origin_gss: str, listing: Listing) -> ScoredListing | None:
-        """The listing scored for a council, or None if that council cannot partner on it."""
-        key = (origin_gss, listing.pk)
-        if key not in self._scores:
-            self._scores[key] = self._score(origin_gss, listing)
-        return self._scores[key]
-
-    def _score(self, origin_gss: str, listing: Listing) -> ScoredListing | None:
-        reference = self.reference
-        origin = reference.by_gss.get(origin_gss)
-        body = reference.by_pk.get(listing.authority_id)
-        if origin is None or body is None or body.gss_code == origin.gss_code:
-            return None
-        info = self.infos[listing.service_id]
-        if matching.eligibility_reason(body, origin, info) is not None:
-            return None
-        km = self.km(origin_gss, listing)
-        limits = _limits(listing, self.named.get(listing.pk, ()), body.region)
-        if matching.limit_reason(origin, km, limits) is not None:
-            return None
-        ref = matching.ListingRef(
-            listing.pk,
-            body.gss_code,
-            listing.kind,
-            listing.service_id,
-            listing.service.name,
-            listing.service.family_id,
-            listing.title,
-        )
-        context = matching.Context(
-            listings={body.gss_code: [ref]},
-            experience=experience_map(
-                self.arrangements.get(listing.service_id, []),
-                origin=origin.gss_code,
-                leave_out_origin=False,
-            ),
-            weights=self.weights,
-            rate=self.rate,
-        )
-        suggestion = matching.score_candidate(reference, origin, body, info, context, km)
-        return ScoredListing(listing, suggestion.score, km, suggestion.reasons, suggestion)
+# One scorer per batch: a score is computed once per (council, listing) and
+# reused for every officer of that council.
+DigestMatcher = ListingScorer
 
 
 def digest_batch_load(

@@ -364,6 +364,81 @@ class ScoredListing:
     suggestion: matching.Suggestion
 
 
+class ListingScorer:
+    """Scores listings for councils with the same eligibility, limits and score as
+    the Find a partner page (offers.matching.score_candidate).
+
+    What scoring reads (savings rate, weights, named partners, arrangements,
+    service facts) is read once for the listings given, and each (council,
+    listing) is scored once, so callers with many councils (digests) pay a
+    fixed number of queries.
+    """
+
+    def __init__(self, listings: Sequence[Listing]) -> None:
+        self.reference = matching_reference()
+        self.weights = matching_weights()
+        self.rate = savings_rate()
+        self.named: dict[int, set[str]] = {}
+        if listings:
+            through = Listing.named_partners.through
+            for listing_pk, gss in through.objects.filter(
+                listing_id__in=[x.pk for x in listings]
+            ).values_list("listing_id", "authority__gss_code"):
+                self.named.setdefault(listing_pk, set()).add(gss)
+        services = {x.service_id: x.service for x in listings}
+        self.arrangements = arrangements_for(service_pks=list(services)) if services else {}
+        self.infos = {pk: service_info(service=s) for pk, s in services.items()}
+        self._scores: dict[tuple[str, int], ScoredListing | None] = {}
+
+    def km(self, origin_gss: str, listing: Listing) -> float | None:
+        body = self.reference.by_pk.get(listing.authority_id)
+        if origin_gss not in self.reference.index or body is None:
+            return None
+        return self.reference.distances_from(origin_gss)[self.reference.index[body.gss_code]]
+
+    def score(self, origin_gss: str, listing: Listing) -> ScoredListing | None:
+        """The listing scored for a council, or None if that council cannot partner on it."""
+        key = (origin_gss, listing.pk)
+        if key not in self._scores:
+            self._scores[key] = self._score(origin_gss, listing)
+        return self._scores[key]
+
+    def _score(self, origin_gss: str, listing: Listing) -> ScoredListing | None:
+        reference = self.reference
+        origin = reference.by_gss.get(origin_gss)
+        body = reference.by_pk.get(listing.authority_id)
+        if origin is None or body is None or body.gss_code == origin.gss_code:
+            return None
+        info = self.infos[listing.service_id]
+        if matching.eligibility_reason(body, origin, info) is not None:
+            return None  # the recipient cannot deliver (or share) this service
+        km = self.km(origin_gss, listing)
+        limits = _limits(listing, self.named.get(listing.pk, ()), body.region)
+        if matching.limit_reason(origin, km, limits) is not None:
+            return None
+        ref = matching.ListingRef(
+            listing.pk,
+            body.gss_code,
+            listing.kind,
+            listing.service_id,
+            listing.service.name,
+            listing.service.family_id,
+            listing.title,
+        )
+        context = matching.Context(
+            listings={body.gss_code: [ref]},
+            experience=experience_map(
+                self.arrangements.get(listing.service_id, []),
+                origin=origin.gss_code,
+                leave_out_origin=False,
+            ),
+            weights=self.weights,
+            rate=self.rate,
+        )
+        suggestion = matching.score_candidate(reference, origin, body, info, context, km)
+        return ScoredListing(listing, suggestion.score, km, suggestion.reasons, suggestion)
+
+
 def rank_listings_for_authority(
     *, authority: Authority, listings: Sequence[Listing]
 ) -> list[ScoredListing]:
@@ -384,52 +459,14 @@ def rank_listings_for_authority(
     ):  # rows created since the snapshot was taken: rebuild once
         matching_reference_clear()
         reference = matching_reference()
-    origin = reference.by_gss.get(authority.gss_code)
-    if origin is None:
+    if authority.gss_code not in reference.by_gss:
         return []
-    weights, rate = matching_weights(), savings_rate()
-    listing_pks = [x.pk for x in listings]
-    named: dict[int, set[str]] = {}
-    through = Listing.named_partners.through
-    for listing_pk, gss in through.objects.filter(listing_id__in=listing_pks).values_list(
-        "listing_id", "authority__gss_code"
-    ):
-        named.setdefault(listing_pk, set()).add(gss)
-    arrangements = arrangements_for(service_pks={x.service_id for x in listings})
-    row = reference.distances_from(origin.gss_code)
-    scored: list[ScoredListing] = []
-    for listing in listings:
-        body = reference.by_pk.get(listing.authority_id)
-        if body is None or body.gss_code == origin.gss_code:
-            continue
-        info = service_info(service=listing.service)
-        if matching.eligibility_reason(body, origin, info) is not None:
-            continue  # the recipient cannot deliver (or share) this service
-        km = row[reference.index[body.gss_code]]
-        limits = _limits(listing, named.get(listing.pk, ()), body.region)
-        if matching.limit_reason(origin, km, limits) is not None:
-            continue
-        ref = matching.ListingRef(
-            listing.pk,
-            body.gss_code,
-            listing.kind,
-            listing.service_id,
-            listing.service.name,
-            listing.service.family_id,
-            listing.title,
-        )
-        context = matching.Context(
-            listings={body.gss_code: [ref]},
-            experience=experience_map(
-                arrangements.get(listing.service_id, []),
-                origin=origin.gss_code,
-                leave_out_origin=False,
-            ),
-            weights=weights,
-            rate=rate,
-        )
-        suggestion = matching.score_candidate(reference, origin, body, info, context, km)
-        scored.append(ScoredListing(listing, suggestion.score, km, suggestion.reasons, suggestion))
+    scorer = ListingScorer(listings)
+    scored = [
+        result
+        for listing in listings
+        if (result := scorer.score(authority.gss_code, listing)) is not None
+    ]
     scored.sort(
         key=lambda s: (
             -s.score,

@@ -309,3 +309,21 @@ def test_totp_activate_without_recent_password_asks_to_confirm(client):
 
     assert response.redirect_chain[-1][0].startswith("/accounts/reauthenticate/")
     assert '<h1 class="govuk-heading-l">Confirm it is you</h1>' in response.content.decode()
+
+
+def test_change_password_mismatch_has_govuk_wording(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": "correct-horse-battery",
+            "password1": PASSWORD,
+            "password2": PASSWORD + "x",
+        },
+    )
+    html = response.content.decode()
+    assert "Enter the same password in both fields" in html
+    assert "Must be at least 12 characters." in html
+    user.refresh_from_db()
+    assert user.check_password("correct-horse-battery")
