@@ -48,8 +48,11 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Needs PostgreSQL and Redis on 127.0.0.1 (see bench/README.md); prints figures.
 bench: setup
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_matching.py
+	$(BIN)/python bench/bench_browse.py
+	$(BIN)/python bench/bench_digests.py
 
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py

@@ -16,25 +16,13 @@ from django.views.decorators.http import require_http_methods
 from councils.models import User
 
 from .models import Listing
-from .search import attach_highlights
-from .selectors import listing_browse
-
-PAGE_SIZE = 20
+from .selectors import PAGE_SIZE, listing_browse, listing_browse_page
 
 
-def _paginate(request: HttpRequest, items: Any) -> dict[str, Any]:
-    """Page ?page=N of `items`. A page past the end shows the last page and says so."""
-    paginator = Paginator(items, PAGE_SIZE)
+def _requested_page(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1").strip()
     # int() of a 10,000-digit string is slow or refused, so cap the length first.
-    requested = int(raw) if raw.isdigit() and len(raw) <= 9 else (10**9 if raw.isdigit() else 1)
-    page = paginator.get_page(requested)
-    missing = requested if requested > 1 and requested != page.number else None
-    return {
-        "page_obj": page,
-        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1)),
-        "page_missing": missing,
-    }
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else (10**9 if raw.isdigit() else 1)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -42,7 +30,13 @@ def listing_browse_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     filterset = listing_browse(params=request.GET, user=user)
     valid = filterset.is_valid()
-    listings = filterset.qs if valid else Listing.objects.none()
+    requested = _requested_page(request)
+    if valid:
+        page = listing_browse_page(filterset=filterset, number=requested)
+    else:
+        page = Paginator(Listing.objects.none(), PAGE_SIZE).get_page(1)
+    # A page past the end shows the last page and says so.
+    missing = requested if requested > 1 and requested != page.number else None
     context: dict[str, Any] = {
         "filter": filterset,
         "form": filterset.form,  # the error summary and the "Error:" title prefix
@@ -52,12 +46,13 @@ def listing_browse_view(request: HttpRequest) -> HttpResponse:
         "service_groups": filterset.service_groups(),
         "checkboxes": {
             name: filterset.checkbox_items(name)
-            for name in ("kind", "family", "delivery_model", "nation", "region", "authority_type")
+            for name in ("kind", "delivery_model", "nation", "region", "authority_type")
         },
         "effective_sort": filterset.effective_sort if valid else "",
-        **_paginate(request, listings),
+        "page_obj": page,
+        "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),
+        "page_missing": missing,
     }
-    attach_highlights(context["page_obj"].object_list, q=filterset.query if valid else "")
     return render(request, "offers/browse/browse.html", context)
 
 

@@ -12,9 +12,11 @@ a guess and never a server error. NUL characters are removed from free text
 (PostgreSQL cannot store or compare them).
 """
 
+import time
 from dataclasses import dataclass
 from math import radians
 from typing import Any
+from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -161,8 +163,16 @@ class ListingFilter(django_filters.FilterSet):
         model = Listing
         fields: list[str] = []
 
-    def __init__(self, *args: Any, own_authority: Authority | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        own_authority: Authority | None = None,
+        public_sector: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Whether the queryset includes signed-in-only listings (a results cache key part).
+        self.public_sector = public_sector
         self.reference = browse_reference()
         self.places = self.reference.places
         self.council_names = self.reference.council_names
@@ -216,6 +226,19 @@ class ListingFilter(django_filters.FilterSet):
         if chosen == "nearest" and self.origin is None:
             chosen = ""
         return chosen or ("relevance" if self.query else "newest")
+
+    def canonical_query(self) -> str:
+        """The valid filter values as one string: equal for searches that must give
+        the same results, whatever the parameter order, repeats or unknown parameters."""
+        data = self.form.cleaned_data
+        parts: list[tuple[str, str]] = [("sort", self.effective_sort), ("q", self.query)]
+        for name in self.filters:
+            if name in ("q", "sort"):
+                continue
+            value = data.get(name)
+            values = value if isinstance(value, list) else [value]
+            parts.extend((name, str(v)) for v in sorted({str(v) for v in values if v}))
+        return urlencode(parts)
 
     # -- filtering ----------------------------------------------------------
 
@@ -350,18 +373,23 @@ class ListingFilter(django_filters.FilterSet):
         """GOV.UK checkbox items for one filter: cached HTML, with the chosen boxes ticked."""
         return _tick(self.reference.checkboxes[name], name, set(self._selected(name)))
 
-    def service_groups(self) -> list[dict[str, Any]]:
-        """Services grouped by family, each group's checkbox items pre-rendered."""
-        chosen = set(self._selected("service"))
-        return [
-            {
-                "slug": slug,
-                "name": name,
-                "open": any(s in chosen for s, _n in self.family_services.get(slug, [])),
-                "items": _tick(self.reference.service_checkboxes[slug], "service", chosen),
-            }
-            for slug, name in self.family_names.items()
-        ]
+    def service_groups(self) -> SafeString:
+        """One GOV.UK details per service family: a box for the whole family, then its
+        services; cached HTML with the chosen boxes ticked. A family starts open when one
+        of its boxes is ticked, and the first one when the family or service has an error
+        (the error summary links to its first box)."""
+        families = set(self._selected("family"))
+        services = set(self._selected("service"))
+        errors = bool(self.form.errors.get("family") or self.form.errors.get("service"))
+        closed = '<details class="govuk-details govuk-!-margin-bottom-2">'
+        parts: list[str] = []
+        for n, slug in enumerate(self.family_names):
+            html = self.reference.service_groups[slug]
+            in_family = {s for s, _n in self.family_services.get(slug, [])} & services
+            if in_family or slug in families or (n == 0 and errors):
+                html = html.replace(closed, closed[:-1] + " open>", 1)
+            parts.append(_tick(_tick(html, "family", families & {slug}), "service", in_family))
+        return mark_safe("".join(parts))  # noqa: S308 - built by format_html; values escaped
 
 
 def _checkbox_html(name: str, first_id: str, choices: list[tuple[str, str]]) -> str:
@@ -406,20 +434,41 @@ class BrowseReference:
     services: list[tuple[str, str]]
     near_html: str
     checkboxes: dict[str, str]
-    service_checkboxes: dict[str, str]
+    service_groups: dict[str, str]
 
 
-REFERENCE_CACHE_KEY = "offers:browse-reference:v1"
+REFERENCE_CACHE_KEY = "offers:browse-reference:v2"
 # Councils and services change a few times a year (imports, staff edits to the
 # taxonomy); a new name shows on the browse page within five minutes.
 REFERENCE_CACHE_SECONDS = 300
 
 
+REFERENCE_STAMP_KEY = "offers:browse-reference-stamp:v2"
+# Each process keeps the copy it last read and checks only a small stamp in the
+# shared cache: unpickling ~100 KB on every request cost more than the filters.
+_local: tuple[int, BrowseReference] | None = None
+
+
 def browse_reference() -> BrowseReference:
-    """The reference data, from the cache, or two queries and a render on a miss."""
+    """The reference data: this process's copy while the shared cache still has the same
+    stamp, else the shared cache's, else two queries and a render."""
+    global _local
+    stamp = cache.get(REFERENCE_STAMP_KEY)
+    if stamp is not None and _local is not None and _local[0] == stamp:
+        return _local[1]
     cached = cache.get(REFERENCE_CACHE_KEY)
-    if isinstance(cached, BrowseReference):
-        return cached
+    if stamp is not None and isinstance(cached, tuple) and cached[0] == stamp:
+        _local = cached
+        return cached[1]
+    stamp = time.time_ns()
+    _local = (stamp, _browse_reference_build())
+    cache.set_many(
+        {REFERENCE_CACHE_KEY: _local, REFERENCE_STAMP_KEY: stamp}, REFERENCE_CACHE_SECONDS
+    )
+    return _local[1]
+
+
+def _browse_reference_build() -> BrowseReference:
     councils = list(
         Authority.objects.current()
         .order_by("name")
@@ -442,7 +491,6 @@ def browse_reference() -> BrowseReference:
         services.append((slug, name))
     static_choices: dict[str, list[tuple[str, str]]] = {
         "kind": Listing.Kind.choices,
-        "family": list(families.items()),
         "delivery_model": Listing.DeliveryModel.choices,
         "nation": Authority.Nation.choices,
         "region": [(r, r) for r in regions],
@@ -466,12 +514,32 @@ def browse_reference() -> BrowseReference:
             name: _checkbox_html(name, f"id_{name}", [(str(v), str(lbl)) for v, lbl in choices])
             for name, choices in static_choices.items()
         },
-        service_checkboxes={
-            slug: _checkbox_html(
-                "service", "id_service" if n == 0 else f"id_service-{slug}", family_services[slug]
+        # Each family's box sits inside its own group, so the families are not
+        # listed a second time in a group of their own.
+        service_groups={
+            slug: format_html(
+                '<details class="govuk-details govuk-!-margin-bottom-2">'
+                '<summary class="govuk-details__summary">'
+                '<span class="govuk-details__summary-text">{}</span></summary>'
+                '<div class="govuk-details__text govuk-checkboxes govuk-checkboxes--small" '
+                'data-module="govuk-checkboxes">{}{}</div></details>',
+                name,
+                mark_safe(  # noqa: S308 - built by format_html_join
+                    _checkbox_html(
+                        "family",
+                        "id_family" if n == 0 else f"id_family-{slug}",
+                        [(slug, f"All of {name}")],
+                    )
+                ),
+                mark_safe(  # noqa: S308 - built by format_html_join
+                    _checkbox_html(
+                        "service",
+                        "id_service" if n == 0 else f"id_service-{slug}",
+                        family_services[slug],
+                    )
+                ),
             )
-            for n, slug in enumerate(families)
+            for n, (slug, name) in enumerate(families.items())
         },
     )
-    cache.set(REFERENCE_CACHE_KEY, reference, REFERENCE_CACHE_SECONDS)
     return reference

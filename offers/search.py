@@ -16,10 +16,12 @@ markers turned into <mark> elements.
 """
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -42,6 +44,34 @@ _DOCUMENT_SQL = """
     || setweight(to_tsvector('english', coalesce(a.name, '')), 'B')
     || setweight(to_tsvector('english', coalesce(l.description, '')), 'C')
 """
+
+
+# Part of every cached browse result's key (offers.selectors.listing_browse_page).
+LISTINGS_VERSION_KEY = "offers:listings-version"
+
+
+def listings_version() -> int:
+    """The current listings version. If the cache lost it, a new one starts from the
+    clock, so it can never come back to a value that older cached results were saved under."""
+    version = cache.get(LISTINGS_VERSION_KEY)
+    if version is None:
+        cache.add(LISTINGS_VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(LISTINGS_VERSION_KEY)
+    return int(version) if version is not None else time.time_ns()  # None: a dummy cache
+
+
+def _listings_version_bump() -> None:
+    try:
+        cache.incr(LISTINGS_VERSION_KEY)  # atomic in Redis: concurrent bumps all count
+    except ValueError:  # not in the cache: any new clock value is a new version
+        cache.set(LISTINGS_VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def listings_changed() -> None:
+    """Call in the transaction that changes a listing in any way (state, text,
+    visibility, expiry): cached browse results stop being read once it commits,
+    and not at all if it rolls back."""
+    transaction.on_commit(_listings_version_bump)
 
 
 def uses_full_text() -> bool:

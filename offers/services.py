@@ -25,6 +25,7 @@ from councils.selectors import user_can_act_for
 
 from .lifecycle import ListingError, NotPermitted, Role, transition_target
 from .models import ExpiryReminder, Listing, ListingEvent, Service, default_expiry, tier_delivers
+from .search import listings_changed
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def _record(
     reason: str = "",
     changes: dict[str, Any] | None = None,
 ) -> ListingEvent:
+    listings_changed()  # every recorded change can alter browse and search results
     return ListingEvent.objects.create(
         listing=listing,
         actor=by,

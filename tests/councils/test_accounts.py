@@ -312,7 +312,7 @@ def test_totp_activate_without_recent_password_asks_to_confirm(client):
 
 
 def test_change_password_mismatch_has_govuk_wording(client):
-    user = UserFactory()
+    user = cast(User, UserFactory())
     client.force_login(user)
     response = client.post(
         "/accounts/password/change/",

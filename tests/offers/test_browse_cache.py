@@ -1,0 +1,208 @@
+"""The /listings/ results cache: a change made through offers.services shows at
+once, audiences never share results, and a hit costs fewer queries.
+
+Listings here are moved through offers.services (not factories) where the test
+is about the cache seeing a change, because only the services bump the
+listings version. on_commit callbacks run with
+django_capture_on_commit_callbacks(execute=True), as they would after a commit.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from councils.models import Authority
+from offers import moderation_services, services
+from offers.models import Listing, Service
+from offers.search import listings_version
+from tests.factories import UserFactory, officer_of
+from tests.offers.factories import make_listing
+
+pytestmark = pytest.mark.django_db
+
+ADUR, WORTHING, BRIGHTON, WESTMINSTER = "E07000223", "E07000229", "E06000043", "E09000033"
+SEARCH = "/listings/?q=building&kind=offer&family=planning-and-building-control"
+
+
+def titles(response) -> list[str]:
+    assert response.status_code == 200
+    return [listing.title for listing in response.context["page_obj"].object_list]
+
+
+def count(response) -> int:
+    return response.context["page_obj"].paginator.count
+
+
+def draft(owner, title: str, **fields) -> Listing:
+    return services.listing_create(
+        authority=Authority.objects.get(gss_code=ADUR),
+        by=owner,
+        kind=Listing.Kind.OFFER,
+        service=Service.objects.get(slug="building-control"),
+        title=title,
+        summary=f"{title}: shared between councils.",
+        description="Eight surveyors.",
+        contact_name="A Officer",
+        contact_email="a.officer@adur-worthing.example.gov.uk",
+        **fields,
+    )
+
+
+def publish(listing: Listing, owner, moderator) -> Listing:
+    listing = services.listing_submit(listing=listing, by=owner)
+    return moderation_services.listing_moderate(listing=listing, by=moderator, decision="approve")
+
+
+@pytest.fixture
+def people():
+    return officer_of(ADUR), UserFactory(is_staff=True)
+
+
+def test_a_cached_page_shows_a_newly_published_listing_at_once(
+    client, people, django_capture_on_commit_callbacks
+):
+    owner, moderator = people
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(draft(owner, "Building control first"), owner, moderator)
+    assert titles(client.get(SEARCH)) == ["Building control first"]
+    assert titles(client.get(SEARCH)) == ["Building control first"]  # now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(draft(owner, "Building control second"), owner, moderator)
+
+    response = client.get(SEARCH)
+    assert sorted(titles(response)) == ["Building control first", "Building control second"]
+    assert count(response) == 2
+
+
+def test_withdrawn_edited_and_expired_listings_leave_cached_results_at_once(
+    client, people, django_capture_on_commit_callbacks
+):
+    owner, moderator = people
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawn = publish(draft(owner, "Building control to withdraw"), owner, moderator)
+        expiring = publish(draft(owner, "Building control to expire"), owner, moderator)
+        edited = publish(draft(owner, "Building control to rename"), owner, moderator)
+    assert len(titles(client.get(SEARCH))) == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.listing_withdraw(listing=withdrawn, by=owner, reason="Merged")
+    assert sorted(titles(client.get(SEARCH))) == [
+        "Building control to expire",
+        "Building control to rename",
+    ]
+
+    # Editing a published listing sends it back for review; approval brings it back.
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = services.listing_update(
+            listing=edited,
+            by=owner,
+            changes={"title": "Building control, renamed"},
+            version=edited.version,
+        )
+    assert titles(client.get(SEARCH)) == ["Building control to expire"]
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation_services.listing_moderate(listing=edited, by=moderator, decision="approve")
+    assert sorted(titles(client.get(SEARCH))) == [
+        "Building control to expire",
+        "Building control, renamed",
+    ]
+
+    Listing.objects.filter(pk=expiring.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.listing_expire_due() == 1
+    assert titles(client.get(SEARCH)) == ["Building control, renamed"]
+
+
+def test_a_rolled_back_change_keeps_the_version(people, django_capture_on_commit_callbacks):
+    owner, _moderator = people
+    before = listings_version()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        draft(owner, "Never committed")
+    assert callbacks  # the bump waits for the commit
+    assert listings_version() == before
+
+
+def test_signed_in_only_listings_never_leak_to_anonymous_visitors_through_the_cache(
+    client, people, django_capture_on_commit_callbacks
+):
+    owner, moderator = people
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(draft(owner, "Building control public"), owner, moderator)
+        publish(
+            draft(owner, "Building control officers only", visibility=Listing.Visibility.SIGNED_IN),
+            owner,
+            moderator,
+        )
+    # Officer first: the page with the signed-in-only listing is cached ...
+    client.force_login(officer_of(WESTMINSTER))
+    assert len(titles(client.get(SEARCH))) == 2
+    # ... and is not what a member of the public or an anonymous visitor gets.
+    client.force_login(UserFactory())
+    assert titles(client.get(SEARCH)) == ["Building control public"]
+    client.logout()
+    response = client.get(SEARCH)
+    assert titles(response) == ["Building control public"]
+    assert count(response) == 1
+    # The other way round: an anonymous page cached first does not hide it from officers.
+    client.force_login(officer_of(WESTMINSTER))
+    assert len(titles(client.get(SEARCH))) == 2
+
+
+def test_distances_follow_each_officers_own_council(client):
+    for gss in (ADUR, BRIGHTON, WESTMINSTER):
+        make_listing(
+            status=Listing.Status.PUBLISHED,
+            title=f"Offer from {gss}",
+            authority=Authority.objects.get(gss_code=gss),
+        )
+    url = "/listings/?sort=nearest"
+    client.force_login(officer_of(WESTMINSTER))
+    assert titles(client.get(url))[0] == f"Offer from {WESTMINSTER}"
+    client.force_login(officer_of(WORTHING))
+    response = client.get(url)
+    assert titles(response)[0] == f"Offer from {ADUR}"
+    assert "7 km from Worthing" in response.content.decode()
+
+
+def test_a_hit_costs_fewer_queries_and_a_miss_no_more_than_without_the_cache(
+    client, settings, django_assert_num_queries
+):
+    for n in range(25):
+        make_listing(status=Listing.Status.PUBLISHED, title=f"Building control {n}")
+    url = SEARCH + "&page=2"
+    client.get("/listings/?kind=need")  # loads the councils and taxonomy (cached for minutes)
+
+    settings.BROWSE_CACHE_SECONDS = 0
+    with django_assert_num_queries(2):  # COUNT, then the page's rows with highlights
+        assert len(titles(client.get(url))) == 5
+
+    settings.BROWSE_CACHE_SECONDS = 60
+    with django_assert_num_queries(2):  # a miss: the same queries
+        first = client.get(url)
+    with django_assert_num_queries(1):  # a hit: only the page's rows, by id
+        second = client.get(url)
+    assert titles(second) == titles(first)
+    assert count(second) == count(first) == 25
+    assert second.content == first.content
+    # The same search with its parameters in another order, repeated, or with
+    # an unknown one is the same cache entry.
+    with django_assert_num_queries(1):
+        reordered = client.get(
+            "/listings/?page=2&family=planning-and-building-control&kind=offer&kind=offer"
+            "&q=building&utm_source=email"
+        )
+    assert titles(reordered) == titles(first)
+
+
+def test_highlights_come_back_from_the_cache_escaped(client, people):
+    make_listing(
+        status=Listing.Status.PUBLISHED,
+        title="Building <b>control</b> & more",
+        summary="Shared building surveyors.",
+    )
+    first = client.get(SEARCH).content.decode()
+    second = client.get(SEARCH).content.decode()
+    assert first == second
+    assert "<mark>Building</mark> &lt;b&gt;control&lt;/b&gt; &amp; more" in second
