@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
+from .auth import acting_user
 from .models import (
     Adjacency,
     Authority,
@@ -165,8 +166,7 @@ class MembershipAdmin(admin.ModelAdmin):
     @admin.action(description="Approve selected pending requests (emails each person)")
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
         approved = 0
-        user = request.user
-        assert isinstance(user, User)  # noqa: S101
+        user = acting_user(request)
         for membership in queryset.filter(status=Membership.Status.PENDING):
             try:
                 services.membership_decide(membership=membership, by=user, approve=True)

@@ -15,15 +15,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
+from .auth import acting_user
 from .membership_forms import JoinRequestForm, MembershipDecisionForm, MembershipRoleForm
-from .models import Authority, Membership, User
+from .models import Authority, Membership
 
 
 def _admin_authority(request: HttpRequest, gss_code: str) -> Authority:
     """The council in the URL, if the signed-in user may manage its members."""
     authority = get_object_or_404(Authority, gss_code=gss_code)
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 (login_required has run)
+    user = acting_user(request)
     if not selectors.user_is_authority_admin(user=user, authority=authority):
         raise PermissionDenied("Only this council's authority admins can manage its members.")
     return authority
@@ -50,8 +50,7 @@ def _first_error(exc: ValidationError) -> str:
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest) -> HttpResponse:
     """Choose a council and ask to act for it; or see the request waiting."""
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101
+    user = acting_user(request)
     open_membership = selectors.membership_open(user=user)
     if open_membership is not None:
         # One open request or membership at a time; a POST cannot add a second.
@@ -112,8 +111,7 @@ def membership_decide(request: HttpRequest, gss_code: str, membership_id: int) -
     initial = {"decision": request.GET.get("decision", "")}
     form = MembershipDecisionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        user = request.user
-        assert isinstance(user, User)  # noqa: S101
+        user = acting_user(request)
         try:
             services.membership_decide(
                 membership=membership,
@@ -147,8 +145,7 @@ def membership_role(request: HttpRequest, gss_code: str, membership_id: int) -> 
     if not form.is_valid():
         messages.error(request, str(form.errors["role"][0]))
         return HttpResponseRedirect(_members_url(authority))
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101
+    user = acting_user(request)
     try:
         updated = services.membership_set_role(
             membership=membership, by=user, role=form.cleaned_data["role"]
@@ -170,8 +167,7 @@ def membership_remove(request: HttpRequest, gss_code: str, membership_id: int) -
         return HttpResponseRedirect(_members_url(authority))
     error = ""
     if request.method == "POST":
-        user = request.user
-        assert isinstance(user, User)  # noqa: S101
+        user = acting_user(request)
         try:
             services.membership_remove(membership=membership, by=user)
         except ValidationError as exc:

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from .auth import acting_user
 from .forms import AuthorityProfileForm
 from .models import Authority, AuthorityProfile
 from .selectors import authority_directory, authority_page, user_is_authority_admin
@@ -59,7 +60,7 @@ def detail(request: HttpRequest, gss_code: str) -> HttpResponse:
     page = authority_page(gss_code=gss_code)
     if page is None:
         raise Http404("No council has that GSS code")
-    can_edit = user_is_authority_admin(user=request.user, authority=page.authority)  # type: ignore[arg-type]
+    can_edit = user_is_authority_admin(user=acting_user(request), authority=page.authority)
     return render(request, "councils/detail.html", {"page": page, "can_edit": can_edit})
 
 
@@ -67,7 +68,7 @@ def detail(request: HttpRequest, gss_code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest, gss_code: str) -> HttpResponse:
     authority = get_object_or_404(Authority, gss_code=gss_code)
-    if not user_is_authority_admin(user=request.user, authority=authority):  # type: ignore[arg-type]
+    if not user_is_authority_admin(user=acting_user(request), authority=authority):
         raise PermissionDenied("Only this council's admins or site staff can edit its profile.")
     profile = AuthorityProfile.objects.filter(authority=authority).first()
     instance = profile or AuthorityProfile(authority=authority)
@@ -75,7 +76,9 @@ def profile_edit(request: HttpRequest, gss_code: str) -> HttpResponse:
     form = AuthorityProfileForm(data, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            authority_profile_update(authority=authority, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            authority_profile_update(
+                authority=authority, by=acting_user(request), **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

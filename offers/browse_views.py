@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from councils.models import User
+from councils.auth import acting_user
 
 from .models import Listing
 from .selectors import PAGE_SIZE, listing_browse, listing_browse_page
@@ -27,7 +27,7 @@ def _requested_page(request: HttpRequest) -> int:
 
 @require_http_methods(["GET", "HEAD"])
 def listing_browse_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     filterset = listing_browse(params=request.GET, user=user)
     valid = filterset.is_valid()
     requested = _requested_page(request)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from councils.auth import acting_user
 from councils.models import User
 
 from . import interest_selectors as selectors
@@ -24,7 +25,7 @@ ALREADY = "You have already expressed interest in this listing"
 
 
 def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from councils.models import User
+from councils.auth import acting_user
 from councils.selectors import membership_current
 
 from . import matching
@@ -24,7 +24,7 @@ SHOWN_FIRST = 25  # the rest behind "Show all"; the map and the CSV always cover
 
 
 def _search(request: HttpRequest) -> tuple[PartnerSearchForm, PartnerSearch | None]:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     data = request.GET.copy()
     if not data.get("council") and user.is_authenticated:
         membership = membership_current(user=user)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from councils.auth import acting_user
 from councils.models import User
 
 from . import moderation_selectors as selectors
@@ -23,7 +24,7 @@ from .services import ListingConflict
 
 
 def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 def _require_moderator(request: HttpRequest) -> User:

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from councils.auth import acting_user
 from councils.models import Authority, User
 from councils.selectors import membership_current, user_can_act_for
 
@@ -27,7 +28,7 @@ Action = ListingEvent.Action
 
 
 def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+    return acting_user(request)
 
 
 def _acting_authority(request: HttpRequest) -> Authority:
