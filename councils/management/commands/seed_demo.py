@@ -11,9 +11,10 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.db import transaction
 
+from councils.management.demo import DemoDataCommand
 from councils.models import Authority, Membership, User
 
 
@@ -96,26 +97,16 @@ def _seed_account(account: DemoAccount, *, password: str) -> tuple[User, Members
     return user, membership
 
 
-class Command(BaseCommand):
+class Command(DemoDataCommand):
     help = (
         "Create or refresh three demo accounts (officer of Adur, admin of Worthing, "
         "moderator). Password from DEMO_PASSWORD, default demo-password-123. "
         "Refuses to run when DEBUG is off unless --force."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--force",
-            action="store_true",
-            help="Run even though DEBUG is off (for a shared demo environment).",
-        )
+    risk = "Demo accounts have a published password."
 
     def handle(self, *args: Any, force: bool, **options: Any) -> None:
-        if not settings.DEBUG and not force:
-            raise CommandError(
-                "DEBUG is off, so this looks like a real environment. Demo accounts have a "
-                "published password. Use --force if you really want them here."
-            )
         missing = [
             a.gss_code
             for a in DEMO_ACCOUNTS

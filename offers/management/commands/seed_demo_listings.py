@@ -18,11 +18,11 @@ Refuses to run when DEBUG is off unless --force, like seed_demo.
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from councils.management.demo import DemoDataCommand
 from councils.models import Authority, User
 from offers import services
 from offers.models import Listing, ListingEvent, Service
@@ -127,25 +127,15 @@ def _seed(demo: DemoListing, *, moderator: User) -> tuple[Listing, bool]:
     return listing, True
 
 
-class Command(BaseCommand):
+class Command(DemoDataCommand):
     help = (
         "Create three demo listings for the demo councils (run seed_demo first). "
         "Idempotent. Refuses to run when DEBUG is off unless --force."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--force",
-            action="store_true",
-            help="Run even though DEBUG is off (for a shared demo environment).",
-        )
+    risk = "Demo listings would be shown to real users."
 
     def handle(self, *args: Any, force: bool, **options: Any) -> None:
-        if not settings.DEBUG and not force:
-            raise CommandError(
-                "DEBUG is off, so this looks like a real environment. Demo listings would be "
-                "shown to real users. Use --force if you really want them here."
-            )
         emails = [OFFICER, ADMIN, MODERATOR]
         users = {u.email: u for u in User.objects.filter(email__in=emails, is_demo=True)}
         missing = [e for e in emails if e not in users]
