@@ -387,26 +387,27 @@ def listing_publish(*, listing: Listing, by: User, version: int | None = None) -
     return locked
 
 
+def _staff_decision_with_reason(
+    *, listing: Listing, by: User, action: str, reason: str, version: int | None
+) -> Listing:
+    """Send the listing back or refuse it; the reason is kept, recorded and emailed."""
+    locked, from_status = _transition(listing=listing, by=by, action=action, version=version)
+    locked.status_reason = reason
+    locked.save()
+    event = _record(listing=locked, by=by, action=action, from_status=from_status, reason=reason)
+    _notify_owner_on_commit(event)
+    return locked
+
+
 @transaction.atomic
 def listing_request_changes(
     *, listing: Listing, by: User, reason: str, version: int | None = None
 ) -> Listing:
     """Staff send the listing back to its owner with what to change."""
     reason = _require_reason(reason, "Enter the changes the council needs to make")
-    locked, from_status = _transition(
-        listing=listing, by=by, action=Action.CHANGES_REQUESTED, version=version
+    return _staff_decision_with_reason(
+        listing=listing, by=by, action=Action.CHANGES_REQUESTED, reason=reason, version=version
     )
-    locked.status_reason = reason
-    locked.save()
-    event = _record(
-        listing=locked,
-        by=by,
-        action=Action.CHANGES_REQUESTED,
-        from_status=from_status,
-        reason=reason,
-    )
-    _notify_owner_on_commit(event)
-    return locked
 
 
 @transaction.atomic
@@ -415,16 +416,9 @@ def listing_reject(
 ) -> Listing:
     """Staff refuse the listing for good, saying why."""
     reason = _require_reason(reason, "Enter why the listing is rejected")
-    locked, from_status = _transition(
-        listing=listing, by=by, action=Action.REJECTED, version=version
+    return _staff_decision_with_reason(
+        listing=listing, by=by, action=Action.REJECTED, reason=reason, version=version
     )
-    locked.status_reason = reason
-    locked.save()
-    event = _record(
-        listing=locked, by=by, action=Action.REJECTED, from_status=from_status, reason=reason
-    )
-    _notify_owner_on_commit(event)
-    return locked
 
 
 def listing_expire_due(*, now: dt.datetime | None = None) -> int:
