@@ -24,6 +24,7 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -505,7 +506,8 @@ class BatchResult:
     sent: int = 0
     skipped: int = 0
     failed: int = 0
-    busy: list[int] | None = None  # claimed by another live worker: look again later
+    # Claimed by another live worker: look again later.
+    busy: list[int] = field(default_factory=list)
 
 
 def digest_batch_send(*, run_id: int, user_ids: Sequence[int]) -> BatchResult:
@@ -514,7 +516,7 @@ def digest_batch_send(*, run_id: int, user_ids: Sequence[int]) -> BatchResult:
     returned as `busy`. Raises DigestTransientError when the mail server should be
     retried later (rows not sent are back to pending)."""
     run = DigestRun.objects.get(pk=run_id)
-    result = BatchResult(busy=[])
+    result = BatchResult()
     due = digest_due_filter(frequency=run.frequency, user_ids=user_ids)
     DigestDelivery.objects.bulk_create(
         [DigestDelivery(run=run, user_id=pk) for pk in sorted(due)], ignore_conflicts=True
@@ -531,7 +533,7 @@ def digest_batch_send(*, run_id: int, user_ids: Sequence[int]) -> BatchResult:
         ):
             (workable if user_id in due else gone).append(user_id)
         elif status == Status.SENDING:
-            result.busy.append(user_id)  # type: ignore[union-attr]
+            result.busy.append(user_id)
     claimable = Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=stale)
     if gone:  # turned digests off since the coordinator listed them
         DigestDelivery.objects.filter(claimable, run=run, user_id__in=gone).update(
@@ -647,7 +649,7 @@ def digest_run_retry_failed(*, run: DigestRun, by: User) -> int:
     size = batch_size()
     for i in range(0, len(failed), size):
         ids = failed[i : i + size]
-        transaction.on_commit(lambda ids=ids: digest_batch_task.delay(run.pk, ids))  # type: ignore[misc]
+        transaction.on_commit(partial(digest_batch_task.delay, run.pk, ids))
     return len(failed)
 
 
