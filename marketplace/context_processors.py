@@ -4,15 +4,20 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
     from councils.selectors import membership_current
 
-    membership = None
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        membership = membership_current(user=user)
+    # Lazy: only the header reads it, so fragments rendered on their own
+    # (offers/browse/_content.html) cost no query.
+    membership = SimpleLazyObject(
+        lambda: (
+            membership_current(user=user) if user is not None and user.is_authenticated else None
+        )
+    )
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SERVICE_CONTACT_EMAIL": settings.SERVICE_CONTACT_EMAIL,

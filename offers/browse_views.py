@@ -1,8 +1,10 @@
 """Browse and search listings (/listings/), and the benchmark's trivial view.
 
-The view parses the request, asks offers.selectors.listing_browse for the
-filterset and renders; filtering, search and ordering live in offers/filters.py
-and offers/search.py.
+The view asks offers.browse_cache for the rendered page of this search; only
+when nobody made it in the last minute (or a listing changed since) does it
+build the filterset (offers.selectors.listing_browse), run the search and
+render offers/browse/_content.html, which it stores. Filtering, search and
+ordering live in offers/filters.py and offers/search.py.
 """
 
 from typing import Any
@@ -11,12 +13,24 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods
 
 from councils.auth import acting_user
 
+from .browse_cache import (
+    BrowseViewer,
+    CachedBrowsePage,
+    browse_cache_key,
+    browse_page_cached,
+    browse_page_make,
+    browse_page_store,
+)
 from .models import Listing
-from .selectors import PAGE_SIZE, listing_browse, listing_browse_page
+from .search import listings_version
+from .selectors import PAGE_SIZE, browse_viewer, listing_browse, listing_browse_page
+
+TITLE = "Find offers and needs"
 
 
 def _requested_page(request: HttpRequest) -> int:
@@ -27,8 +41,25 @@ def _requested_page(request: HttpRequest) -> int:
 
 @require_http_methods(["GET", "HEAD"])
 def listing_browse_view(request: HttpRequest) -> HttpResponse:
-    user = acting_user(request)
-    filterset = listing_browse(params=request.GET, user=user)
+    """The page from the cache when it is current; else built, stored and shown.
+
+    On a freshly built page the template context also holds the filterset and
+    page (`filter`, `page_obj`, `tags`...); on a cached one only `page`.
+    """
+    viewer = browse_viewer(user=acting_user(request))
+    key = browse_cache_key(params=request.GET, viewer=viewer)
+    page = browse_page_cached(key=key)
+    context: dict[str, Any] = {}
+    if page is None:
+        page, context = _browse_build(request, viewer=viewer, key=key)
+    return render(request, "offers/browse/browse.html", {**context, "page": page})
+
+
+def _browse_build(
+    request: HttpRequest, *, viewer: BrowseViewer, key: str
+) -> tuple[CachedBrowsePage, dict[str, Any]]:
+    version = listings_version()  # before the search: a change during it makes this stale
+    filterset = listing_browse(params=request.GET, viewer=viewer)
     valid = filterset.is_valid()
     requested = _requested_page(request)
     if valid:
@@ -53,7 +84,18 @@ def listing_browse_view(request: HttpRequest) -> HttpResponse:
         "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),
         "page_missing": missing,
     }
-    return render(request, "offers/browse/browse.html", context)
+    title = TITLE
+    if page.number > 1:
+        title += f" (page {page.number} of {page.paginator.num_pages})"
+    built = browse_page_make(
+        version=version,
+        title=title,
+        html=render_to_string("offers/browse/_content.html", context, request=request),
+        expiries=[listing.expires_at for listing in page.object_list],
+    )
+    if valid:
+        browse_page_store(key=key, page=built)
+    return built, context
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -20,7 +20,7 @@ from . import digest_selectors as selectors
 from . import digests as services
 from .digest_forms import DigestPreferenceForm, SavedSearchForm
 from .models import DigestRun, SavedSearch
-from .selectors import listing_browse
+from .selectors import browse_viewer, listing_browse
 from .unsubscribe import unsubscribe_user_id
 
 
@@ -98,7 +98,7 @@ def alert_create(request: HttpRequest) -> HttpResponse:
         request.POST.get("querystring", "") if request.method == "POST" else request.GET.urlencode()
     )
     querystring = services.saved_search_clean_querystring(querystring=querystring)
-    filterset = listing_browse(params=QueryDict(querystring), user=user)
+    filterset = listing_browse(params=QueryDict(querystring), viewer=browse_viewer(user=user))
     valid = filterset.is_valid()
     if request.method == "POST":
         form = SavedSearchForm(request.POST)

@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from math import radians
 from typing import Any
-from urllib.parse import urlencode
 
 import django_filters
 from django import forms
@@ -166,13 +165,10 @@ class ListingFilter(django_filters.FilterSet):
     def __init__(
         self,
         *args: Any,
-        own_authority: Authority | None = None,
-        public_sector: bool = False,
+        own_gss: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        # Whether the queryset includes signed-in-only listings (a results cache key part).
-        self.public_sector = public_sector
         self.reference = browse_reference()
         self.places = self.reference.places
         self.council_names = self.reference.council_names
@@ -181,9 +177,7 @@ class ListingFilter(django_filters.FilterSet):
         self.filters["region"].extra["choices"] = [(r, r) for r in self.reference.regions]
         self.filters["family"].extra["choices"] = list(self.reference.families.items())
         self.filters["service"].extra["choices"] = self.reference.services
-        self.own_place: Place | None = None
-        if own_authority is not None:
-            self.own_place = self.places.get(own_authority.gss_code)
+        self.own_place: Place | None = self.places.get(own_gss) if own_gss else None
 
     # -- validation ---------------------------------------------------------
 
@@ -226,19 +220,6 @@ class ListingFilter(django_filters.FilterSet):
         if chosen == "nearest" and self.origin is None:
             chosen = ""
         return chosen or ("relevance" if self.query else "newest")
-
-    def canonical_query(self) -> str:
-        """The valid filter values as one string: equal for searches that must give
-        the same results, whatever the parameter order, repeats or unknown parameters."""
-        data = self.form.cleaned_data
-        parts: list[tuple[str, str]] = [("sort", self.effective_sort), ("q", self.query)]
-        for name in self.filters:
-            if name in ("q", "sort"):
-                continue
-            value = data.get(name)
-            values = value if isinstance(value, list) else [value]
-            parts.extend((name, str(v)) for v in sorted({str(v) for v in values if v}))
-        return urlencode(parts)
 
     # -- filtering ----------------------------------------------------------
 

@@ -1,19 +1,17 @@
 """Reads about listings and the taxonomy. Views call these; they never write."""
 
-import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 
 from councils.models import Authority, Membership, User
 from councils.selectors import user_can_act_for
 
+from .browse_cache import BrowseViewer
 from .lifecycle import Role, actions_available
 from .models import Listing, ListingEvent, Service, ServiceFamily
 
@@ -157,101 +155,51 @@ def listings_browsable(
     )
 
 
-def listing_browse(*, params: Any, user: User | AnonymousUser) -> "ListingFilter":
+def browse_viewer(*, user: User | AnonymousUser) -> BrowseViewer:
+    """Whether the viewer sees signed-in-only listings, and their own council.
+
+    The same rule as ListingQuerySet.visible_to, from one membership query.
+    """
+    from councils.selectors import membership_current
+
+    if not user.is_authenticated:
+        return BrowseViewer(public_sector=False)
+    membership = membership_current(user=user)
+    return BrowseViewer(
+        public_sector=user.is_staff or membership is not None,
+        own_gss=membership.authority.gss_code if membership else "",
+    )
+
+
+def listing_browse(*, params: Any, viewer: BrowseViewer) -> "ListingFilter":
     """The /listings/ filterset. Call `is_valid()` first; `.qs` is then ordered and filtered.
 
     A signed-in officer's own council is the default place distances are measured from.
     """
-    from councils.selectors import membership_current
-
     from .filters import ListingFilter
 
-    membership = membership_current(user=user) if user.is_authenticated else None
-    # The same rule as ListingQuerySet.visible_to, from the membership already fetched.
-    public_sector = user.is_authenticated and (user.is_staff or membership is not None)
     return ListingFilter(
         data=params,
-        queryset=listings_browsable(user=user, public_sector=public_sector),
-        own_authority=membership.authority if membership else None,
-        public_sector=public_sector,
+        queryset=listings_browsable(user=AnonymousUser(), public_sector=viewer.public_sector),
+        own_gss=viewer.own_gss,
     )
-
-
-@dataclass(frozen=True)
-class _CachedPage:
-    """What a page of results needs besides the rows themselves (see listing_browse_page)."""
-
-    count: int
-    number: int
-    # (pk, title with search markers, summary with markers, distance in km)
-    rows: list[tuple[int, str | None, str | None, float | None]]
-
-
-def _browse_cache_key(filterset: "ListingFilter", *, number: int) -> str:
-    from .search import listings_version
-
-    audience = "public-sector" if filterset.public_sector else "public"
-    origin = filterset.origin.gss_code if filterset.origin else "-"
-    digest = hashlib.sha256(filterset.canonical_query().encode()).hexdigest()[:32]
-    return f"offers:browse:{listings_version()}:{audience}:{origin}:{digest}:{number}"
 
 
 def listing_browse_page(*, filterset: "ListingFilter", number: int) -> Page:
     """Page `number` of a valid filterset's results (the last page if past the end),
-    each row with `title_html` and `summary_html`.
+    each row with `title_html` and `summary_html`. Two queries: the count, the page.
 
-    Cached for BROWSE_CACHE_SECONDS (default 60) under the query, the audience
-    (public or public sector), the place distances are measured from and the
-    listings version, which offers.services bumps whenever a listing changes.
-    A hit stores no HTML and no rows: it re-reads the page's rows by id through
-    the same visibility rule, so the count and order come from the cache but
-    what is shown is always current and visible to this user.
+    offers.browse_cache stores the rendered page, so this runs only for a search
+    nobody made in the last minute.
     """
     from .search import attach_highlights
 
     # A result never shows these: leaving them out keeps the rows PostgreSQL
     # sorts and sends narrow (the stored vector alone is kilobytes a row).
     narrow = ("description", "search_vector", "published_snapshot")
-    seconds = getattr(settings, "BROWSE_CACHE_SECONDS", 60)
-    key = _browse_cache_key(filterset, number=number) if seconds else ""
-    cached = cache.get(key) if key else None
-    if isinstance(cached, _CachedPage):
-        paginator: Paginator[Any] = Paginator([], PAGE_SIZE)
-        paginator.count = cached.count  # a cached_property: set, it runs no COUNT query
-        ids = [pk for pk, *_rest in cached.rows]
-        by_pk = filterset.queryset.defer(*narrow).order_by().in_bulk(ids)
-        rows: list[Listing] = []
-        for pk, title_marked, summary_marked, distance in cached.rows:
-            listing = by_pk.get(pk)
-            if listing is None:  # expired since (the version moves on the next expiry run)
-                continue
-            listing.title_marked = title_marked
-            listing.summary_marked = summary_marked
-            listing.distance_km = distance
-            rows.append(listing)
-        page = Page(rows, cached.number, paginator)
-    else:
-        paginator = Paginator(filterset.qs.defer(*narrow), PAGE_SIZE)
-        page = paginator.get_page(number)
-        page.object_list = list(page.object_list)
-        if key:
-            cache.set(
-                key,
-                _CachedPage(
-                    count=paginator.count,
-                    number=page.number,
-                    rows=[
-                        (
-                            listing.pk,
-                            getattr(listing, "title_marked", None),
-                            getattr(listing, "summary_marked", None),
-                            getattr(listing, "distance_km", None),
-                        )
-                        for listing in page.object_list
-                    ],
-                ),
-                seconds,
-            )
+    paginator = Paginator(filterset.qs.defer(*narrow), PAGE_SIZE)
+    page = paginator.get_page(number)
+    page.object_list = list(page.object_list)
     attach_highlights(page.object_list, q=filterset.query)
     return page
 

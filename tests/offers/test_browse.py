@@ -14,6 +14,7 @@ from councils.models import Authority
 from offers.models import Listing, Service
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import make_listing
+from tests.offers.pages import result_titles
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +30,7 @@ def published(gss: str = ADUR, service: str = "building-control", **kwargs) -> L
     )
 
 
-def titles(response) -> list[str]:
-    assert response.status_code == 200
-    return [listing.title for listing in response.context["page_obj"].object_list]
+titles = result_titles
 
 
 def test_shows_only_published_unexpired_listings(client):

@@ -7,17 +7,22 @@ listings version. on_commit callbacks run with
 django_capture_on_commit_callbacks(execute=True), as they would after a commit.
 """
 
+import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.http import QueryDict
 from django.utils import timezone
 
 from councils.models import Authority
 from offers import moderation_services, services
+from offers.browse_cache import BrowseViewer, browse_cache_key
 from offers.models import Listing, Service
 from offers.search import listings_version
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import make_listing
+from tests.offers.pages import result_count, result_titles
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +30,8 @@ ADUR, WORTHING, BRIGHTON, WESTMINSTER = "E07000223", "E07000229", "E06000043", "
 SEARCH = "/listings/?q=building&kind=offer&family=planning-and-building-control"
 
 
-def titles(response) -> list[str]:
-    assert response.status_code == 200
-    return [listing.title for listing in response.context["page_obj"].object_list]
-
-
-def count(response) -> int:
-    return response.context["page_obj"].paginator.count
+titles = result_titles
+count = result_count
 
 
 def draft(owner, title: str, **fields) -> Listing:
@@ -166,7 +166,7 @@ def test_distances_follow_each_officers_own_council(client):
     assert "7 km from Worthing" in response.content.decode()
 
 
-def test_a_hit_costs_fewer_queries_and_a_miss_no_more_than_without_the_cache(
+def test_a_hit_costs_no_queries_and_a_miss_no_more_than_without_the_cache(
     client, settings, django_assert_num_queries
 ):
     for n in range(25):
@@ -176,24 +176,62 @@ def test_a_hit_costs_fewer_queries_and_a_miss_no_more_than_without_the_cache(
 
     settings.BROWSE_CACHE_SECONDS = 0
     with django_assert_num_queries(2):  # COUNT, then the page's rows with highlights
-        assert len(titles(client.get(url))) == 5
+        uncached = client.get(url)
+    assert len(titles(uncached)) == 5
 
     settings.BROWSE_CACHE_SECONDS = 60
     with django_assert_num_queries(2):  # a miss: the same queries
         first = client.get(url)
-    with django_assert_num_queries(1):  # a hit: only the page's rows, by id
+    with django_assert_num_queries(0):  # a hit: the stored page
         second = client.get(url)
-    assert titles(second) == titles(first)
-    assert count(second) == count(first) == 25
-    assert second.content == first.content
-    # The same search with its parameters in another order, repeated, or with
-    # an unknown one is the same cache entry.
-    with django_assert_num_queries(1):
+    assert second.content == first.content == uncached.content
+    assert count(second) == 25
+    # The same parameters in another order are the same entry.
+    with django_assert_num_queries(0):
         reordered = client.get(
-            "/listings/?page=2&family=planning-and-building-control&kind=offer&kind=offer"
-            "&q=building&utm_source=email"
+            "/listings/?page=2&family=planning-and-building-control&kind=offer&q=building"
         )
-    assert titles(reordered) == titles(first)
+    assert reordered.content == first.content
+    # Any other parameter makes its own entry: the page links keep every
+    # parameter, so one visitor's must not show in another's page.
+    with django_assert_num_queries(2):
+        tagged = client.get(url + "&utm_source=email")
+    assert titles(tagged) == titles(first)
+    assert "utm_source" in tagged.content.decode()
+    assert "utm_source" not in client.get(url).content.decode()
+
+
+def test_a_cached_page_is_not_shown_past_the_expiry_of_a_listing_on_it(client):
+    live = make_listing(status=Listing.Status.PUBLISHED, title="Building control staying")
+    soon = make_listing(status=Listing.Status.PUBLISHED, title="Building control ending")
+    Listing.objects.filter(pk=soon.pk).update(expires_at=timezone.now() + timedelta(seconds=1))
+    assert len(titles(client.get(SEARCH))) == 2
+    # Factories do not bump the listings version, and no expiry job runs:
+    # only the entry's own freshness limit can drop the listing.
+    Listing.objects.filter(pk=soon.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    time.sleep(1.1)
+    assert titles(client.get(SEARCH)) == [live.title]
+
+
+def test_the_save_search_link_is_per_person_not_cached(client):
+    make_listing(status=Listing.Status.PUBLISHED, title="Building control")
+    # A signed-in member of the public shares the public audience with anonymous visitors.
+    client.force_login(UserFactory())
+    assert 'data-testid="save-search"' in client.get(SEARCH).content.decode()
+    client.logout()
+    anonymous = client.get(SEARCH)
+    assert titles(anonymous) == ["Building control"]
+    assert 'data-testid="save-search"' not in anonymous.content.decode()
+    client.force_login(UserFactory())
+    assert 'data-testid="save-search"' in client.get(SEARCH).content.decode()
+
+
+def test_a_page_with_errors_is_not_stored(client):
+    make_listing(status=Listing.Status.PUBLISHED, title="Building control")
+    bad = "/listings/?kind=nonsense"
+    assert "There is a problem" in client.get(bad).content.decode()
+    key = browse_cache_key(params=QueryDict("kind=nonsense"), viewer=BrowseViewer(False))
+    assert cache.get(key) is None
 
 
 def test_highlights_come_back_from_the_cache_escaped(client, people):

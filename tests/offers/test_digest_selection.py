@@ -32,7 +32,7 @@ from offers.models import (
     SavedSearch,
     Service,
 )
-from offers.selectors import listing_browse
+from offers.selectors import browse_viewer, listing_browse
 from offers.tasks import digests_send_task
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import ADUR, ARUN, HARTLEPOOL, WEST_SUSSEX, make_listing
@@ -399,7 +399,9 @@ def test_alert_hits_equal_the_listings_page_for_the_same_search() -> None:
     )
 
     for alert in alerts:
-        page = listing_browse(params=QueryDict(alert.querystring), user=officer)
+        page = listing_browse(
+            params=QueryDict(alert.querystring), viewer=browse_viewer(user=officer)
+        )
         expected = set(page.qs.values_list("pk", flat=True)) if page.is_valid() else set()
         assert hits.get(alert.pk, set()) == expected, alert.querystring
     assert hits[alerts[0].pk]  # the comparison is not vacuous

@@ -12,6 +12,7 @@ from django.db import connection
 from offers.models import Listing
 from offers.search import START, STOP, highlight_terms, marks_to_html, search_terms
 from tests.offers.factories import make_listing
+from tests.offers.pages import result_titles
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +21,6 @@ def published(**kwargs):
     kwargs.setdefault("summary", "A shared arrangement between neighbouring councils.")
     kwargs.setdefault("description", "Details to follow.")
     return make_listing(status=Listing.Status.PUBLISHED, **kwargs)
-
-
-def result_titles(response) -> list[str]:
-    return [listing.title for listing in response.context["page_obj"].object_list]
 
 
 def test_title_match_ranks_above_description_only_match(client):
