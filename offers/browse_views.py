@@ -26,6 +26,7 @@ from .browse_cache import (
     browse_page_make,
     browse_page_store,
 )
+from .browse_html import result_list_html
 from .models import Listing
 from .search import listings_version
 from .selectors import PAGE_SIZE, browse_viewer, listing_browse, listing_browse_page
@@ -81,6 +82,7 @@ def _browse_build(
         },
         "effective_sort": filterset.effective_sort if valid else "",
         "page_obj": page,
+        "results_html": result_list_html(page.object_list, origin=filterset.origin),
         "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),
         "page_missing": missing,
     }

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Window
 
 from councils.models import Authority, Membership, User
 from councils.selectors import user_can_act_for
@@ -185,23 +185,59 @@ def listing_browse(*, params: Any, viewer: BrowseViewer) -> "ListingFilter":
     )
 
 
+# What a result on /listings/ shows (offers/browse/_content.html) and the
+# cache needs: anything else stays in the database, above all the description
+# and the stored search vector (kilobytes a row).
+_RESULT_FIELDS = (
+    "kind",
+    "title",
+    "summary",
+    "delivery_model",
+    "visibility",
+    "is_demo",
+    "is_synthetic",
+    "published_at",
+    "expires_at",
+    "authority__name",
+    "service__name",
+)
+
+
+def _results_page(results: QuerySet[Listing], number: int) -> tuple[list[Listing], int]:
+    """Page `number`'s rows and the number of results, from one query: the count
+    is a window over the same scan, so a broad search is read once, not twice."""
+    start = (number - 1) * PAGE_SIZE
+    rows: list[Listing] = list(
+        results.annotate(total=Window(Count("pk")))[start : start + PAGE_SIZE]
+    )
+    return rows, (int(getattr(rows[0], "total")) if rows else 0)  # noqa: B009 - an annotation
+
+
 def listing_browse_page(*, filterset: "ListingFilter", number: int) -> Page:
     """Page `number` of a valid filterset's results (the last page if past the end),
-    each row with `title_html` and `summary_html`. Two queries: the count, the page.
+    each row with `title_html` and `summary_html`.
 
-    offers.browse_cache stores the rendered page, so this runs only for a search
-    nobody made in the last minute.
+    One query for a page that has results; a page past the end costs a COUNT
+    and the last page. offers.browse_cache stores the rendered page, so this
+    runs only for a search nobody made in the last minute.
     """
     from .search import attach_highlights
 
-    # A result never shows these: leaving them out keeps the rows PostgreSQL
-    # sorts and sends narrow (the stored vector alone is kilobytes a row).
-    narrow = ("description", "search_vector", "published_snapshot")
-    paginator = Paginator(filterset.qs.defer(*narrow), PAGE_SIZE)
-    page = paginator.get_page(number)
-    page.object_list = list(page.object_list)
-    attach_highlights(page.object_list, q=filterset.query)
-    return page
+    results = (
+        filterset.qs.select_related(None)
+        .select_related("authority", "service")
+        .only(*_RESULT_FIELDS)
+    )
+    number = max(1, number)
+    rows, count = _results_page(results, number)
+    if not rows and number > 1:
+        count = results.count()
+        number = max(1, -(-count // PAGE_SIZE))  # the last page
+        rows, count = _results_page(results, number) if count else ([], 0)
+    paginator: Paginator[Any] = Paginator([], PAGE_SIZE)
+    paginator.count = count  # a cached_property: set, it runs no COUNT query
+    attach_highlights(rows, q=filterset.query)
+    return Page(rows, number, paginator)
 
 
 def authority_listings(

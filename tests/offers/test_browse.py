@@ -5,16 +5,17 @@ apart, centroid to centroid), Brighton and Hove (11.6 km from Adur) and
 Westminster (75 km).
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from councils.models import Authority
+from offers.browse_html import _day, _kilometres
 from offers.models import Listing, Service
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import make_listing
-from tests.offers.pages import result_titles
+from tests.offers.pages import result_count, result_titles
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +324,29 @@ def test_synthetic_data_refuses_a_database_with_real_listings_or_debug(settings)
     with pytest.raises(CommandError, match="DEBUG is on"):
         call_command("generate_synthetic_listings", count=5, verbosity=0)
     assert not Listing.objects.exists()
+
+
+def test_a_page_past_the_end_of_many_shows_the_last_page_and_the_full_count(client):
+    for n in range(25):
+        published(title=f"Listing {n:02d}")
+
+    response = client.get("/listings/?page=7")
+
+    assert titles(response) == [f"Listing {n:02d}" for n in range(4, -1, -1)]
+    assert result_count(response) == 25
+    html = response.content.decode()
+    assert "There is no page 7" in html
+    assert "showing 21 to 25" in html
+
+
+def test_result_distances_and_dates_read_as_the_template_filters_did():
+    assert [_kilometres(x) for x in (0.4, 0.5, 12.5, 1234.4, 1234.5)] == [
+        "0",
+        "1",
+        "13",
+        "1,234",
+        "1,235",
+    ]
+    # UK time: 23:30 UTC on 30 June is 00:30 on 1 July (BST).
+    assert _day(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == "1 July 2026"
+    assert _day(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == "31 December 2026"
