@@ -1,10 +1,34 @@
-"""Values every page template needs: service name and the viewer's council."""
+"""Values every page template needs: service name, the layout's links and the viewer's council."""
 
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
+
+_LAYOUT_URL_NAMES = {
+    "home": "home",
+    "directory": "councils:directory",
+    "listings": "offers:browse",
+    "partners": "offers:find_partner",
+    "moderation": "offers:moderation_queue",
+    "admin": "admin:index",
+    "account": "account_email",
+    "sign_out": "account_logout",
+    "sign_in": "account_login",
+    "accessibility": "accessibility",
+    "privacy": "privacy",
+    "data_sources": "data_sources",
+}
+
+
+@cache
+def layout_urls(prefix: str) -> dict[str, str]:
+    """The header's and footer's links, reversed once per process (and script prefix):
+    twelve reverse() calls cost more than the rest of a cached /listings/ page."""
+    return {key: reverse(name) for key, name in _LAYOUT_URL_NAMES.items()}
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -19,6 +43,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         )
     )
     return {
+        "layout_urls": layout_urls(get_script_prefix()),
         "SITE_NAME": settings.SITE_NAME,
         "SERVICE_CONTACT_EMAIL": settings.SERVICE_CONTACT_EMAIL,
         "current_membership": membership,
