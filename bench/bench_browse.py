@@ -321,7 +321,7 @@ def main() -> None:
         f"Data: {LISTINGS:,} synthetic published listings over 382 councils (database {DB_NAME}).",
         f"Load: wrk, {args.connections} connections, {args.duration} s per target "
         "after a 3 s warm-up.",
-        f"Cache: results cache on ({args.redis_url or 'per-process memory'}, 60 s). "
+        f"Cache: rendered-page cache on ({args.redis_url or 'per-process memory'}, 60 s). "
         "The first four rows repeat one URL, so after the warm-up they are cache HITS. "
         f"The last row asks for a different search on every request ({MISS_PATHS // 2:,} "
         f"distinct URLs for the run, {repeats:,} requests over that): cache MISSES, "

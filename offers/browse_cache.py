@@ -58,7 +58,7 @@ class CachedBrowsePage:
 
 
 def browse_cache_seconds() -> int:
-    return int(getattr(settings, "BROWSE_CACHE_SECONDS", 60))
+    return int(settings.BROWSE_CACHE_SECONDS)
 
 
 def browse_cache_key(*, params: QueryDict, viewer: BrowseViewer) -> str:

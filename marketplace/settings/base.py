@@ -238,6 +238,8 @@ MATCHING_WEIGHTS = {
 }
 # How often a web process re-reads the reference-data fingerprint (seconds).
 MATCHING_REFERENCE_CHECK_SECONDS = env.int("MATCHING_REFERENCE_CHECK_SECONDS", default=30)
+# How long a rendered /listings/ page is reused (offers/browse_cache.py, ADR 5); 0 turns it off.
+BROWSE_CACHE_SECONDS = env.int("BROWSE_CACHE_SECONDS", default=60)
 
 SITE_NAME = "Find a shared service partner"
 # Absolute links in emails sent outside a request (Celery tasks).
