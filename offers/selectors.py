@@ -187,7 +187,7 @@ def listing_browse(*, params: Any, viewer: BrowseViewer) -> "ListingFilter":
 
 # What a result on /listings/ shows (offers/browse/_content.html) and the
 # cache needs: anything else stays in the database, above all the description
-# and the stored search vector (kilobytes a row).
+# and the stored search vector (about 1 KB a row between them).
 _RESULT_FIELDS = (
     "kind",
     "title",
