@@ -40,7 +40,7 @@ class Access(StrEnum):
     NOT_FOUND = "not_found"
 
 
-def user_is_public_sector(*, user: User) -> bool:
+def user_is_public_sector(*, user: User | AnonymousUser) -> bool:
     """Staff or an approved officer of any authority."""
     if not user.is_authenticated:
         return False
@@ -137,19 +137,12 @@ def next_actions(*, status: str) -> list[str]:
 # Browse, search and council profiles ---------------------------------------
 
 
-def listings_browsable(
-    *, user: User | AnonymousUser, public_sector: bool | None = None
-) -> QuerySet[Listing]:
-    """Published, unexpired listings this user may see, with what a result shows.
-
-    Pass `public_sector` when the caller already knows it (saves a query).
-    """
+def listings_browsable(*, public_sector: bool) -> QuerySet[Listing]:
+    """Published, unexpired listings for the public or for public-sector users (who
+    also see signed-in-only ones), with what a result shows."""
     from django.utils import timezone
 
-    if public_sector is None:
-        listings = Listing.objects.visible_to(user)
-    else:
-        listings = Listing.objects.published() if public_sector else Listing.objects.public()
+    listings = Listing.objects.published() if public_sector else Listing.objects.public()
     return listings.filter(expires_at__gt=timezone.now()).select_related(
         "authority", "service__family"
     )
@@ -180,7 +173,7 @@ def listing_browse(*, params: Any, viewer: BrowseViewer) -> "ListingFilter":
 
     return ListingFilter(
         data=params,
-        queryset=listings_browsable(user=AnonymousUser(), public_sector=viewer.public_sector),
+        queryset=listings_browsable(public_sector=viewer.public_sector),
         own_gss=viewer.own_gss,
     )
 
@@ -244,7 +237,8 @@ def authority_listings(
     *, authority: Authority, user: User | AnonymousUser, limit: int
 ) -> tuple[list[Listing], int]:
     """Up to `limit` of a council's browsable listings, newest first, and how many there are."""
-    listings = listings_browsable(user=user).filter(authority=authority)
+    public_sector = user_is_public_sector(user=user)
+    listings = listings_browsable(public_sector=public_sector).filter(authority=authority)
     rows = list(listings.order_by("-published_at", "-pk")[:limit])
     total = len(rows) if len(rows) < limit else listings.count()
     return rows, total

@@ -49,3 +49,24 @@ class ListingFactory(DjangoModelFactory[Listing]):
 def make_listing(**kwargs: Any) -> Listing:
     """ListingFactory(...) typed as the Listing it returns."""
     return cast(Listing, ListingFactory(**kwargs))
+
+
+def listing_form_data(**overrides: Any) -> dict[str, Any]:
+    """A valid POST for the listing create/edit form; override any field."""
+    data = {
+        "service": str(Service.objects.get(slug="building-control").pk),
+        "title": "Shared building control",
+        "summary": "We can take on building control for a neighbouring district.",
+        "description": "Our team of 12 surveyors covers Adur and Worthing.",
+        "delivery_model": Listing.DeliveryModel.LEAD_AUTHORITY,
+        "annual_value_gbp": "250000",
+        "population_served": "",
+        "partner_scope": Listing.PartnerScope.ANY,
+        "partner_radius_km": "",
+        "earliest_start": "",
+        "contact_name": "Sam Officer",
+        "contact_email": "sam@adur-worthing.example.gov.uk",
+        "visibility": Listing.Visibility.PUBLIC,
+    }
+    data.update(overrides)
+    return data

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from councils.models import Authority
-from offers.models import Listing, Service
+from offers.models import Listing
 from tests.factories import UserFactory, officer_of
-from tests.offers.factories import make_listing
+from tests.offers.factories import listing_form_data, make_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -140,26 +140,6 @@ def test_council_profile_survives_a_bad_gss_code(client, value):
 # Forms ----------------------------------------------------------------------
 
 
-def valid_listing_post(**overrides: str) -> dict[str, str]:
-    data = {
-        "service": str(Service.objects.get(slug="building-control").pk),
-        "title": "Shared building control",
-        "summary": "We can take on building control for a neighbouring district.",
-        "description": "Our team of 12 surveyors covers Adur and Worthing.",
-        "delivery_model": Listing.DeliveryModel.LEAD_AUTHORITY,
-        "annual_value_gbp": "250000",
-        "population_served": "",
-        "partner_scope": Listing.PartnerScope.ANY,
-        "partner_radius_km": "",
-        "earliest_start": "",
-        "contact_name": "Sam Officer",
-        "contact_email": "sam@adur-worthing.example.gov.uk",
-        "visibility": Listing.Visibility.PUBLIC,
-    }
-    data.update(overrides)
-    return data
-
-
 LISTING_FIELDS = [
     "service",
     "title",
@@ -190,13 +170,13 @@ def _kept(html: str, value: str) -> bool:
 def test_listing_create_survives_one_bad_field(client, field, value):
     client.force_login(officer_of(ADUR))
     url = reverse("offers:create", kwargs={"kind": "offer"})
-    response = client.post(url, valid_listing_post(**{field: value}))
+    response = client.post(url, listing_form_data(**{field: value}))
     html = assert_safe(response)
     if response.status_code == 200:  # refused: every other value is still on the form
         assert "There is a problem" in html
         for name in TEXT_FIELDS:
             if name != field:
-                assert _kept(html, valid_listing_post()[name])
+                assert _kept(html, listing_form_data()[name])
         if field in TEXT_FIELDS and "\x00" not in value:
             assert _kept(html, value)
     else:  # accepted: saved as typed, shown escaped
@@ -223,7 +203,7 @@ def test_listing_edit_survives_bad_values(client, field, value):
     user = officer_of(ADUR)
     listing = make_listing(created_by=user)
     client.force_login(user)
-    data = valid_listing_post(**{"version": str(listing.version), field: value})
+    data = listing_form_data(**{"version": str(listing.version), field: value})
     response = client.post(reverse("offers:edit", kwargs={"pk": listing.pk}), data)
     html = assert_safe(response)
     if response.status_code == 200:

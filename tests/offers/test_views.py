@@ -9,32 +9,13 @@ from django.utils import timezone
 from councils.models import Authority
 from offers.models import Listing, Service
 from tests.factories import UserFactory, officer_of
+from tests.offers.factories import listing_form_data
 
 from .factories import ADUR, ARUN, ListingFactory, make_listing
 
 pytestmark = pytest.mark.django_db
 
 S = Listing.Status
-
-
-def valid_post(**overrides):
-    data = {
-        "service": str(Service.objects.get(slug="building-control").pk),
-        "title": "Shared building control",
-        "summary": "We can take on building control for a neighbouring district.",
-        "description": "Our team of 12 surveyors covers Adur and Worthing.",
-        "delivery_model": Listing.DeliveryModel.LEAD_AUTHORITY,
-        "annual_value_gbp": "250000",
-        "population_served": "",
-        "partner_scope": Listing.PartnerScope.ANY,
-        "partner_radius_km": "",
-        "earliest_start": "",
-        "contact_name": "Sam Officer",
-        "contact_email": "sam@adur-worthing.example.gov.uk",
-        "visibility": Listing.Visibility.PUBLIC,
-    }
-    data.update(overrides)
-    return data
 
 
 def state(listing):
@@ -47,7 +28,7 @@ def state(listing):
 
 def mutating_requests(listing):
     """Every offers URL that changes something, with a POST body that would work."""
-    post = valid_post(title="Hijacked", version=str(listing.version))
+    post = listing_form_data(title="Hijacked", version=str(listing.version))
     return [
         (reverse("offers:create", kwargs={"kind": "offer"}), post),
         (reverse("offers:edit", kwargs={"pk": listing.pk}), post),
@@ -87,7 +68,7 @@ def test_create_is_always_for_the_officers_own_council(client):
     client.force_login(officer_of(ARUN))
     response = client.post(
         reverse("offers:create", kwargs={"kind": "offer"}),
-        valid_post(authority=Authority.objects.get(gss_code=ADUR).pk),
+        listing_form_data(authority=Authority.objects.get(gss_code=ADUR).pk),
     )
     assert response.status_code == 302
     assert Listing.objects.get().authority.gss_code == ARUN
@@ -96,7 +77,7 @@ def test_create_is_always_for_the_officers_own_council(client):
 def test_owner_officer_can_use_the_same_urls(client):
     owner = officer_of(ADUR)
     client.force_login(owner)
-    response = client.post(reverse("offers:create", kwargs={"kind": "need"}), valid_post())
+    response = client.post(reverse("offers:create", kwargs={"kind": "need"}), listing_form_data())
     listing = Listing.objects.get(title="Shared building control")
     assert response.status_code == 302 and response["Location"] == listing.get_absolute_url()
     assert (listing.kind, listing.status, listing.created_by) == ("need", S.DRAFT, owner)
@@ -144,7 +125,7 @@ def test_create_form_lists_only_services_the_tier_delivers_grouped_by_family(cli
 
 def test_form_errors_keep_every_value(client):
     client.force_login(officer_of(ADUR))
-    data = valid_post(
+    data = listing_form_data(
         title="",
         contact_email="not-an-email",
         partner_scope=Listing.PartnerScope.RADIUS,
@@ -172,7 +153,7 @@ def test_service_the_tier_does_not_deliver_is_refused(client):
     client.force_login(officer_of(ADUR))
     care = Service.objects.get(slug="home-care")
     response = client.post(
-        reverse("offers:create", kwargs={"kind": "offer"}), valid_post(service=str(care.pk))
+        reverse("offers:create", kwargs={"kind": "offer"}), listing_form_data(service=str(care.pk))
     )
     assert response.status_code == 200
     assert "Select a service your council delivers" in response.content.decode()
@@ -186,12 +167,12 @@ def test_conflicting_edit_keeps_the_second_editors_text(client):
     client.force_login(first)
     client.post(
         reverse("offers:edit", kwargs={"pk": listing.pk}),
-        valid_post(title="First editor's title", version=str(loaded_version)),
+        listing_form_data(title="First editor's title", version=str(loaded_version)),
     )
     client.force_login(second)
     response = client.post(
         reverse("offers:edit", kwargs={"pk": listing.pk}),
-        valid_post(
+        listing_form_data(
             title="Second editor's title",
             summary="Second editor's careful summary",
             version=str(loaded_version),
@@ -209,7 +190,7 @@ def test_conflicting_edit_keeps_the_second_editors_text(client):
     assert 'name="version" value="2"' in html
     response = client.post(
         reverse("offers:edit", kwargs={"pk": listing.pk}),
-        valid_post(title="Second editor's title", version="2"),
+        listing_form_data(title="Second editor's title", version="2"),
     )
     assert response.status_code == 302
     listing.refresh_from_db()
@@ -221,7 +202,7 @@ def test_edit_page_of_a_withdrawn_listing_explains_refusal(client):
     listing = make_listing(status=S.WITHDRAWN)
     response = client.post(
         reverse("offers:edit", kwargs={"pk": listing.pk}),
-        valid_post(title="New", version=str(listing.version)),
+        listing_form_data(title="New", version=str(listing.version)),
     )
     assert response.status_code == 200
     assert "A withdrawn listing cannot be changed" in response.content.decode()
@@ -272,7 +253,7 @@ def test_history_shows_changes_to_the_owner(client):
     listing = make_listing(title="Before")
     client.post(
         reverse("offers:edit", kwargs={"pk": listing.pk}),
-        valid_post(title="After", version=str(listing.version)),
+        listing_form_data(title="After", version=str(listing.version)),
     )
     html = client.get(listing.get_absolute_url()).content.decode()
     assert "Edited" in html and "Alex Editor" in html
@@ -331,7 +312,9 @@ def test_radius_error_shows_even_when_service_is_missing(client):
     client.force_login(officer_of(ADUR))
     response = client.post(
         reverse("offers:create", kwargs={"kind": "offer"}),
-        valid_post(service="", partner_scope=Listing.PartnerScope.RADIUS, partner_radius_km=""),
+        listing_form_data(
+            service="", partner_scope=Listing.PartnerScope.RADIUS, partner_radius_km=""
+        ),
     )
     html = response.content.decode()
     assert "Select the service" in html
