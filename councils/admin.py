@@ -16,6 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.admin import AuditedAdminMixin
+from core.forms import PlainTextFormMixin
+
 from . import services
 from .auth import acting_user
 from .models import (
@@ -25,6 +28,7 @@ from .models import (
     CombinedAuthority,
     EmailDomain,
     Membership,
+    SharedEmailDomain,
     SpendLine,
     SpendRecord,
     User,
@@ -63,10 +67,15 @@ def clean_email_domain(value: str) -> str:
         raise ValidationError(
             "Enter a domain that only this council's staff can use, not a public email service"
         )
+    if SharedEmailDomain.objects.filter(domain=domain).exists():
+        raise ValidationError(
+            "Enter a domain that only this organisation's staff use: "
+            f"{domain} is shared by many organisations"
+        )
     return domain
 
 
-class EmailDomainForm(forms.ModelForm):
+class EmailDomainForm(PlainTextFormMixin, forms.ModelForm):
     class Meta:
         model = EmailDomain
         fields = ["authority", "domain"]
@@ -97,7 +106,7 @@ class EmailDomainInline(admin.TabularInline):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
+class AuthorityAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "gss_code", "authority_type", "tier", "nation", "region", "status"]
     list_filter = ["status", "nation", "tier", "authority_type", "kind", "region"]
     search_fields = ["name", "short_name", "gss_code"]
@@ -126,7 +135,7 @@ class AuthorityAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuthorityProfile)
-class AuthorityProfileAdmin(admin.ModelAdmin):
+class AuthorityProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["authority", "contact_name", "contact_email", "updated_at", "updated_by"]
     search_fields = ["authority__name", "authority__gss_code", "contact_email"]
     autocomplete_fields = ["authority"]
@@ -138,7 +147,7 @@ class AuthorityProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailDomain)
-class EmailDomainAdmin(admin.ModelAdmin):
+class EmailDomainAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = EmailDomainForm
     list_display = ["domain", "authority", "added_by", "created_at"]
     list_filter = ["authority__nation"]
@@ -154,7 +163,7 @@ class EmailDomainAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "authority", "role", "status", "method", "created_at", "decided_at"]
     list_filter = ["status", "role", "method", "authority__nation"]
     search_fields = ["user__email", "user__full_name", "authority__name", "authority__gss_code"]
@@ -183,7 +192,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     """Django's user admin, keyed on email (our users have no username)."""
 
     ordering = ["email"]
@@ -228,3 +237,11 @@ class SpendRecordAdmin(ReadOnlyAdmin):
     list_filter = ["year", "line"]
     search_fields = ["authority__name", "authority__gss_code"]
     list_select_related = ["authority", "line"]
+
+
+@admin.register(SharedEmailDomain)
+class SharedEmailDomainAdmin(admin.ModelAdmin):
+    """Domains many organisations share: never auto-join, never registrable."""
+
+    list_display = ["domain", "note"]
+    search_fields = ["domain"]

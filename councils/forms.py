@@ -6,13 +6,15 @@ import re
 
 from django import forms
 
+from core.forms import PlainTextFormMixin
+
 from .models import AuthorityProfile
 
 # Digits with the usual separators; at least 7 digits (a short local number).
 PHONE_RE = re.compile(r"^\+?[\d\s().-]{7,40}$")
 
 
-class AuthorityProfileForm(forms.ModelForm):
+class AuthorityProfileForm(PlainTextFormMixin, forms.ModelForm):
     """Only checks the input; councils.services.authority_profile_update saves it."""
 
     website = forms.URLField(

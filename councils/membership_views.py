@@ -94,6 +94,7 @@ def members(request: HttpRequest, gss_code: str) -> HttpResponse:
             "authority": authority,
             "members": list(selectors.authority_members(authority=authority)),
             "requests": list(selectors.authority_join_requests(authority=authority)),
+            "removed": selectors.authority_removed_members(authority=authority),
         },
     )
 
@@ -160,7 +161,7 @@ def membership_role(request: HttpRequest, gss_code: str, membership_id: int) -> 
 @login_required
 @require_http_methods(["GET", "POST"])
 def membership_remove(request: HttpRequest, gss_code: str, membership_id: int) -> HttpResponse:
-    """Confirm (GET) and remove (POST) a member. Their history is kept (status LEFT)."""
+    """Confirm (GET) and remove (POST) a member. Their history is kept (status REMOVED)."""
     authority = _admin_authority(request, gss_code)
     membership = _membership_of(authority, membership_id)
     if membership.status != Membership.Status.APPROVED:
@@ -183,3 +184,18 @@ def membership_remove(request: HttpRequest, gss_code: str, membership_id: int) -
         {"authority": authority, "membership": membership, "error": error},
         status=400 if error else 200,
     )
+
+
+@login_required
+@require_POST
+def membership_readd(request: HttpRequest, gss_code: str, membership_id: int) -> HttpResponse:
+    """Add a removed member back as an officer (their verified domain never does)."""
+    authority = _admin_authority(request, gss_code)
+    membership = _membership_of(authority, membership_id)
+    try:
+        services.membership_readd(membership=membership, by=acting_user(request))
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc))
+    else:
+        messages.success(request, f"{membership.user} acts for {authority.name} again.")
+    return HttpResponseRedirect(_members_url(authority))

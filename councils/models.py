@@ -300,6 +300,28 @@ class EmailDomain(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
+class SharedEmailDomain(models.Model):
+    """An email domain many organisations share (nhs.net, police.uk, gov.uk).
+
+    An address there proves nothing about which organisation a person works
+    for, so it never joins anyone automatically and cannot be registered as an
+    organisation's domain. Staff keep the list; a data migration seeds it.
+    """
+
+    domain = models.CharField(max_length=253, unique=True, help_text="For example nhs.net")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.domain = self.domain.strip().lower().lstrip("@")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def approved(self) -> "MembershipQuerySet":
         return self.filter(status=Membership.Status.APPROVED)
@@ -328,11 +350,15 @@ class Membership(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         LEFT = "left", "Left"
+        # Removed by a council admin or staff: remembered, so a verified email
+        # domain never makes the person a member again (only an admin can).
+        REMOVED = "removed", "Removed"
 
     class Method(models.TextChoices):
         DOMAIN = "domain", "Verified email domain"
         REQUEST = "request", "Approved request"
         STAFF = "staff", "Added by site staff"
+        READDED = "readded", "Re-added by an admin"
         DEMO = "demo", "Demo data"
 
     user = models.ForeignKey(

@@ -66,6 +66,38 @@ def user_is_authority_admin(*, user: User, authority: Authority) -> bool:
     )
 
 
+def authority_removed_members(*, authority: Authority) -> list[Membership]:
+    """People removed from the authority who have not been re-added: an admin
+    may add them back. The latest removal per person, newest first (one query)."""
+    removed = (
+        Membership.objects.filter(authority=authority, status=Membership.Status.REMOVED)
+        .exclude(
+            user__memberships__status__in=[Membership.Status.PENDING, Membership.Status.APPROVED]
+        )
+        .select_related("user", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+    latest: dict[int, Membership] = {}
+    for membership in removed:
+        latest.setdefault(membership.user_id, membership)
+    return list(latest.values())
+
+
+def membership_was_removed(*, user: User, authority: Authority) -> bool:
+    """True if the person's latest membership of the authority ended in removal.
+
+    A removal is remembered: proving the email domain again must not undo an
+    admin's decision. Re-adding by an admin makes a newer membership.
+    """
+    latest = (
+        Membership.objects.filter(user=user, authority=authority)
+        .order_by("-created_at", "-pk")
+        .values_list("status", flat=True)
+        .first()
+    )
+    return latest == Membership.Status.REMOVED
+
+
 def authority_members(*, authority: Authority) -> QuerySet[Membership]:
     """Approved members of an authority, admins first, with their users (one query)."""
     return (

@@ -10,8 +10,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Authority, AuthorityProfile, EmailDomain, Membership, User
-from .selectors import membership_open, user_is_authority_admin
+from core.audit import audit_record
+from core.text import single_line
+
+from .models import (
+    Authority,
+    AuthorityProfile,
+    EmailDomain,
+    Membership,
+    SharedEmailDomain,
+    User,
+)
+from .selectors import membership_open, membership_was_removed, user_is_authority_admin
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +33,13 @@ def authority_for_email(*, email: str) -> Authority | None:
         return None
     parts = domain.split(".")
     candidates = [".".join(parts[i:]) for i in range(len(parts) - 1)]
-    matches = list(EmailDomain.objects.filter(domain__in=candidates).select_related("authority"))
+    if SharedEmailDomain.objects.filter(domain=domain).exists():
+        return None  # nhs.net, police.uk...: the address says nothing about the employer
+    matches = list(
+        EmailDomain.objects.filter(domain__in=candidates)
+        .exclude(domain__in=SharedEmailDomain.objects.values("domain"))
+        .select_related("authority")
+    )
     if not matches:
         return None
     # The longest (most specific) registered domain wins.
@@ -36,12 +52,17 @@ def membership_join_by_domain(*, user: User, email: str) -> Membership | None:
     """Make the user an officer of the council that owns their verified email domain.
 
     Safe to call twice: a user with an open membership is left as they are.
+    Never re-admits someone an admin removed from that authority: only an
+    admin can add them back (membership_readd).
     """
     authority = authority_for_email(email=email)
     if authority is None:
         return None
     User.objects.select_for_update().filter(pk=user.pk).first()  # serialise per user
     if membership_open(user=user) is not None:
+        return None
+    if membership_was_removed(user=user, authority=authority):
+        logger.info("Domain join refused: user %s was removed from %s", user.pk, authority.pk)
         return None
     return Membership.objects.create(
         user=user,
@@ -112,6 +133,14 @@ def membership_decide(
     membership.decided_at = timezone.now()
     membership.decision_reason = reason.strip()
     membership.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    audit_record(
+        actor=by,
+        action="membership.decide",
+        target=membership,
+        before={"status": Membership.Status.PENDING},
+        after={"status": membership.status},
+        reason=membership.decision_reason,
+    )
     membership_id = membership.pk
     transaction.on_commit(lambda: _membership_decision_notify(membership_id))
     return membership
@@ -143,7 +172,7 @@ def membership_decision_send_email(*, membership_id: int) -> None:
         else f"Your request to join {membership.authority.name} was not approved"
     )
     send_mail(
-        subject=f"[{settings.SITE_NAME}] {subject}",
+        subject=single_line(f"[{settings.SITE_NAME}] {subject}"),
         message=render_to_string("councils/email/membership_decision.txt", context),
         from_email=None,
         recipient_list=[membership.user.email],
@@ -191,6 +220,13 @@ def membership_set_role(*, membership: Membership, by: User, role: str) -> Membe
         return membership
     if role == Membership.Role.OFFICER:
         _refuse_last_admin(membership=membership, by=by)
+    audit_record(
+        actor=by,
+        action="membership.set_role",
+        target=membership,
+        before={"role": membership.role},
+        after={"role": role},
+    )
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -198,25 +234,65 @@ def membership_set_role(*, membership: Membership, by: User, role: str) -> Membe
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> Membership:
-    """Stop a member acting for the council (status LEFT; the row is kept as history).
+    """Stop a member acting for the council (status REMOVED; the row is kept as history).
 
-    Safe to call twice: removing a member who has already left changes nothing.
+    The removal is remembered: the person's verified email domain will not make
+    them a member again; an admin can re-add them (membership_readd).
+    Safe to call twice: removing a member who has already gone changes nothing.
     """
     if not user_is_authority_admin(user=by, authority=membership.authority):
         raise PermissionDenied("Only this council's admins or site staff can remove members.")
     membership = (
         Membership.objects.select_for_update().select_related("authority").get(pk=membership.pk)
     )
-    if membership.status == Membership.Status.LEFT:
+    if membership.status in (Membership.Status.LEFT, Membership.Status.REMOVED):
         return membership
     if membership.status != Membership.Status.APPROVED:
         raise ValidationError("Only approved members can be removed.")
     _refuse_last_admin(membership=membership, by=by)
-    membership.status = Membership.Status.LEFT
+    # Stepping down yourself is leaving; being removed by someone else is remembered.
+    membership.status = (
+        Membership.Status.LEFT if membership.user_id == by.pk else Membership.Status.REMOVED
+    )
     membership.decided_by = by
     membership.decided_at = timezone.now()
     membership.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        actor=by,
+        action="membership.remove",
+        target=membership,
+        before={"status": Membership.Status.APPROVED},
+        after={"status": membership.status},
+    )
     return membership
+
+
+@transaction.atomic
+def membership_readd(*, membership: Membership, by: User) -> Membership:
+    """Add back, as an officer, a person an admin removed. Returns the new membership.
+
+    The old row stays as history. Refused if the person now acts for (or has
+    asked to join) an organisation: one open membership per person.
+    """
+    if not user_is_authority_admin(user=by, authority=membership.authority):
+        raise PermissionDenied("Only this council's admins or site staff can re-add members.")
+    membership = Membership.objects.select_related("authority", "user").get(pk=membership.pk)
+    if membership.status != Membership.Status.REMOVED:
+        raise ValidationError("Only removed members can be re-added.")
+    User.objects.select_for_update().filter(pk=membership.user_id).first()
+    if membership_open(user=membership.user) is not None:
+        raise ValidationError(
+            f"{membership.user} already acts for, or has asked to join, an organisation."
+        )
+    return Membership.objects.create(
+        user=membership.user,
+        authority=membership.authority,
+        role=Membership.Role.OFFICER,
+        status=Membership.Status.APPROVED,
+        method=Membership.Method.READDED,
+        decided_by=by,
+        decided_at=timezone.now(),
+    )
 
 
 @transaction.atomic

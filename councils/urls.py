@@ -28,4 +28,9 @@ urlpatterns = [
         membership_views.membership_remove,
         name="membership_remove",
     ),
+    path(
+        "<gss:gss_code>/members/<int:membership_id>/readd/",
+        membership_views.membership_readd,
+        name="membership_readd",
+    ),
 ]

@@ -14,12 +14,14 @@ _LAYOUT_URL_NAMES = {
     "listings": "offers:browse",
     "partners": "offers:find_partner",
     "moderation": "offers:moderation_queue",
+    "audit": "core:audit_log",
     "admin": "admin:index",
     "account": "account_email",
     "sign_out": "account_logout",
     "sign_in": "account_login",
     "accessibility": "accessibility",
     "privacy": "privacy",
+    "cookies": "cookies",
     "data_sources": "data_sources",
 }
 
@@ -27,7 +29,7 @@ _LAYOUT_URL_NAMES = {
 @cache
 def layout_urls(prefix: str) -> dict[str, str]:
     """The header's and footer's links, reversed once per process (and script prefix):
-    twelve reverse() calls cost more than the rest of a cached /listings/ page."""
+    thirteen reverse() calls cost more than the rest of a cached /listings/ page."""
     return {key: reverse(name) for key, name in _LAYOUT_URL_NAMES.items()}
 
 

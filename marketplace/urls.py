@@ -1,7 +1,14 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from councils import account_views
+
 from . import views
+
+# The admin signs people in through allauth, never its own password-only form:
+# the same second factor, rate limits and lockout as /accounts/login/.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,9 +16,20 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
     path("data-sources/", views.data_sources, name="data_sources"),
+    path("cookies/", views.cookies, name="cookies"),
+    # A person's own data, beside allauth's account pages (which use none of these paths).
+    path("accounts/your-data/", account_views.your_data, name="your_data"),
+    path(
+        "accounts/your-data/download/",
+        account_views.your_data_download,
+        name="your_data_download",
+    ),
+    path("accounts/delete/", account_views.account_delete_confirm, name="account_delete"),
+    path("accounts/deleted/", account_views.account_deleted, name="account_deleted"),
     path("accounts/", include("allauth.urls")),
     path("councils/", include("councils.urls")),
     path("listings/", include("offers.urls")),
+    path("staff/audit/", include("core.urls")),
     path("admin/", admin.site.urls),
 ]
 

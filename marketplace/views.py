@@ -1,6 +1,7 @@
 """Site-wide pages that belong to no app: home, static content, health."""
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -28,6 +29,31 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @require_GET
 def data_sources(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/data_sources.html")
+
+
+def _lifetime(seconds: int) -> str:
+    """A cookie's max age as people say it: "2 weeks", "52 weeks", "3 days"."""
+    days = seconds // (24 * 60 * 60)
+    if days >= 7 and days % 7 == 0:
+        weeks = days // 7
+        return f"{weeks} week{'s' if weeks != 1 else ''}"
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+@require_GET
+def cookies(request: HttpRequest) -> HttpResponse:
+    """The cookies the site sets. Names and lifetimes come from settings, so the page
+    says what the site does. No other cookie is set: nothing in our code calls
+    set_cookie, and allauth's only one (MFA "trust this browser") is off."""
+    context = {
+        "session_cookie": settings.SESSION_COOKIE_NAME,
+        "session_lifetime": _lifetime(settings.SESSION_COOKIE_AGE),
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
+        "csrf_lifetime": _lifetime(settings.CSRF_COOKIE_AGE),
+        # Django's default message storage tries this cookie before the session.
+        "messages_cookie": CookieStorage.cookie_name,
+    }
+    return render(request, "pages/cookies.html", context)
 
 
 def _database_state() -> str:

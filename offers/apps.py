@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class OffersConfig(AppConfig):
     name = "offers"
     verbose_name = "Offers and needs"
+
+    def ready(self) -> None:
+        # Answers councils' signals for a person's data download and account deletion.
+        from . import personal_data  # noqa: F401

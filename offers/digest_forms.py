@@ -4,10 +4,12 @@ from typing import Any
 
 from django import forms
 
+from core.forms import PlainTextFormMixin
+
 from .models import DigestFrequency, DigestPreference, Service
 
 
-class DigestPreferenceForm(forms.Form):
+class DigestPreferenceForm(PlainTextFormMixin, forms.Form):
     frequency = forms.ChoiceField(
         label="How often do you want an email?",
         choices=[
@@ -70,7 +72,7 @@ class DigestPreferenceForm(forms.Form):
         return data
 
 
-class SavedSearchForm(forms.Form):
+class SavedSearchForm(PlainTextFormMixin, forms.Form):
     name = forms.CharField(
         label="Name this alert",
         max_length=100,

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.forms import PlainTextFormMixin
 from councils.models import Authority
 
 from .models import Listing, Service
@@ -27,7 +28,7 @@ class KindForm(forms.Form):
 _NUMERIC = forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"})
 
 
-class ListingForm(forms.ModelForm):
+class ListingForm(PlainTextFormMixin, forms.ModelForm):
     """Create and edit. `authority` limits the services to those its tier delivers."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -175,7 +176,7 @@ class ListingForm(forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS}
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(PlainTextFormMixin, forms.Form):
     reason = forms.CharField(
         label="Reason (optional)",
         required=False,

@@ -2,11 +2,13 @@
 
 from django import forms
 
+from core.forms import PlainTextFormMixin
+
 from .interest_services import MESSAGE_MAX_LENGTH
 from .models import Interest
 
 
-class InterestForm(forms.Form):
+class InterestForm(PlainTextFormMixin, forms.Form):
     message = forms.CharField(
         label="Your message to the council",
         help_text="Say who you are, what your council is looking for and how to reach you. "

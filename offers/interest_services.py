@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.text import single_line
 from councils.models import User
 
 from .interest_selectors import Eligibility, interest_check, interest_is_owner
@@ -107,14 +108,15 @@ def interest_set_status(*, interest: Interest, by: User, status: str) -> Interes
 
 
 def interest_send_email(*, interest_id: int) -> bool:
-    """Email the listing's contact about a new interest. False if already sent (safe to retry)."""
+    """Email the listing's contact about a new interest. False if already sent (safe to retry),
+    or if the sender deleted their account before it went: there is nobody to reply to."""
     with transaction.atomic():
         interest = (
             Interest.objects.select_for_update(of=("self",))
             .select_related("listing__authority", "sender", "sender_authority")
             .get(pk=interest_id)
         )
-        if interest.notified_at is not None:
+        if interest.notified_at is not None or interest.sender is None:
             return False
         listing = interest.listing
         site_url = getattr(settings, "SITE_URL", "").rstrip("/")
@@ -127,8 +129,10 @@ def interest_send_email(*, interest_id: int) -> bool:
             "dashboard_url": site_url + reverse("offers:dashboard"),
         }
         EmailMessage(
-            subject=f"[{settings.SITE_NAME}] {interest.sender_authority.name} is interested in "
-            f"your listing: {listing.title}",
+            subject=single_line(
+                f"[{settings.SITE_NAME}] {interest.sender_authority.name} is interested in "
+                f"your listing: {listing.title}"
+            ),
             body=render_to_string("offers/email/interest_received.txt", context),
             to=[listing.contact_email],
             reply_to=[interest.sender.email],

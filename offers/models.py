@@ -368,8 +368,14 @@ class Report(models.Model):
         DISMISSED = "dismissed", "Dismissed"
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="reports")
+    # Empty once the reporter deletes their account: the report stays in the
+    # listing's moderation record without them (councils.account_services).
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_reports"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="listing_reports",
     )
     reason = models.TextField(max_length=2000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -409,8 +415,14 @@ class Interest(models.Model):
         NOT_TAKEN_FORWARD = "not_taken_forward", "Not taken forward"
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="interests")
+    # Empty once the sender deletes their account: the council keeps the message
+    # it received, without the person (councils.account_services).
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests_sent"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interests_sent",
     )
     sender_authority = models.ForeignKey(
         Authority, on_delete=models.PROTECT, related_name="interests_sent"

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from core.forms import PlainTextFormMixin
+
 from .moderation_services import REASON_MAX_LENGTH, Decision
 
 DECISION_LABELS = {
@@ -21,7 +23,7 @@ _REASON_WIDGET = forms.Textarea(attrs={"rows": 5})
 _TOO_LONG = "Reason must be 2,000 characters or fewer"
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(PlainTextFormMixin, forms.Form):
     """Approve / request changes / reject, each reason in its own conditionally revealed box."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -78,7 +80,7 @@ class DecisionForm(forms.Form):
         return ""
 
 
-class ReportForm(forms.Form):
+class ReportForm(PlainTextFormMixin, forms.Form):
     reason = forms.CharField(
         label="Why are you reporting this listing?",
         help_text="For example, it advertises a commercial product, is not from a public body, "

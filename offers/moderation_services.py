@@ -7,11 +7,15 @@ need: taking a listing down resolves its open reports in the same transaction.
 """
 
 from enum import StrEnum
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
+from core.ratelimit import rate_limit_take
 from councils.models import User
 
 from . import services
@@ -34,9 +38,60 @@ _REASON_REQUIRED = {
 }
 
 
+class ReportRateLimited(ListingError):
+    """Too many reports from one person, or about one listing, in the window."""
+
+
+def _report_rate_limit_take(*, listing: Listing, by: User) -> None:
+    """Count a new report against the person and the listing; refuse past either limit.
+
+    Per person, so one account cannot flood the moderation queue; per listing,
+    so many accounts cannot bury one council's listing under reports.
+    """
+    window = settings.REPORT_RATE_WINDOW_SECONDS
+    if not rate_limit_take(
+        bucket=f"report:user:{by.pk}",
+        limit=settings.REPORT_RATE_LIMIT_PER_USER,
+        window_seconds=window,
+    ):
+        raise ReportRateLimited(
+            "You have reported too many listings in the last hour. Try again later, "
+            f"or email {settings.SERVICE_CONTACT_EMAIL} if it is urgent."
+        )
+    if not rate_limit_take(
+        bucket=f"report:listing:{listing.pk}",
+        limit=settings.REPORT_RATE_LIMIT_PER_LISTING,
+        window_seconds=window,
+    ):
+        raise ReportRateLimited(
+            "This listing has had many reports in the last hour and moderators are "
+            "looking at it. You do not need to report it again."
+        )
+
+
 def _require_staff(by: User) -> None:
     if not (by.is_authenticated and by.is_staff):
         raise NotPermitted("Only moderators can do that.")
+
+
+def _audit_decision(
+    *, listing: Listing, by: User, decision: str, reason: str, resolved: int
+) -> None:
+    """One audit entry per decision, with the state the listing left as its history
+    recorded it (under the service's row lock), and the open reports it closed."""
+    from_status = listing.events.order_by("-pk").values_list("from_status", flat=True).first()
+    before: dict[str, Any] = {"status": from_status}
+    after: dict[str, Any] = {"status": listing.status}
+    if resolved:
+        before["open_reports"], after["open_reports"] = resolved, 0
+    audit_record(
+        actor=by,
+        action=f"listing.{decision}",
+        target=listing,
+        before=before,
+        after=after,
+        reason=reason,
+    )
 
 
 def _resolve_open_reports(*, listing: Listing, by: User) -> int:
@@ -61,7 +116,9 @@ def listing_moderate(
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": "Reason must be 2,000 characters or fewer"})
     if decision == Decision.APPROVE:
-        return services.listing_publish(listing=listing, by=by, version=version)
+        moderated = services.listing_publish(listing=listing, by=by, version=version)
+        _audit_decision(listing=moderated, by=by, decision=decision, reason=reason, resolved=0)
+        return moderated
     if decision == Decision.REQUEST_CHANGES:
         moderated = services.listing_request_changes(
             listing=listing, by=by, reason=reason, version=version
@@ -70,7 +127,8 @@ def listing_moderate(
         moderated = services.listing_reject(listing=listing, by=by, reason=reason, version=version)
     else:
         raise ListingError("Select what you want to do with the listing.")
-    _resolve_open_reports(listing=moderated, by=by)
+    resolved = _resolve_open_reports(listing=moderated, by=by)
+    _audit_decision(listing=moderated, by=by, decision=decision, reason=reason, resolved=resolved)
     return moderated
 
 
@@ -85,6 +143,12 @@ def report_create(*, listing: Listing, by: User, reason: str) -> tuple[Report, b
         raise ValidationError({"reason": "Reason must be 2,000 characters or fewer"})
     if not listing_reportable_by(listing=listing, user=by):
         raise NotPermitted("You cannot report this listing.")
+    open_report = Report.objects.filter(
+        listing=listing, reporter=by, status=Report.Status.OPEN
+    ).first()
+    if open_report is not None:  # a second click counts nothing and changes nothing
+        return open_report, False
+    _report_rate_limit_take(listing=listing, by=by)
     return Report.objects.get_or_create(
         listing=listing, reporter=by, status=Report.Status.OPEN, defaults={"reason": reason}
     )
@@ -101,4 +165,11 @@ def report_dismiss(*, report: Report, by: User) -> Report:
     locked.resolved_by = by
     locked.resolved_at = timezone.now()
     locked.save(update_fields=["status", "resolved_by", "resolved_at"])
+    audit_record(
+        actor=by,
+        action="report.dismiss",
+        target=locked,
+        before={"status": Report.Status.OPEN},
+        after={"status": locked.status},
+    )
     return locked

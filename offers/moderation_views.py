@@ -139,12 +139,16 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("You cannot report this listing.")
     existing = selectors.report_open_by(listing=listing, user=user)
     form = ReportForm(request.POST or None)
+    status = 200
     if request.method == "POST" and existing is None and form.is_valid():
         try:
             services.report_create(listing=listing, by=user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             for message in error.messages:
                 form.add_error("reason", message)
+        except services.ReportRateLimited as error:
+            form.add_error("reason", str(error))  # what was typed is kept
+            status = 429
         except ListingError as error:
             raise PermissionDenied(str(error)) from error
         else:
@@ -153,6 +157,7 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "offers/moderation/report_form.html",
         {"listing": listing, "form": form, "existing": existing},
+        status=status,
     )
 
 

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.text import single_line
 from councils.models import Authority, User
 from councils.selectors import user_can_act_for
 
@@ -484,7 +485,9 @@ def listing_decision_send_email(*, event_id: int) -> bool:
             Action.REJECTED: f"Your listing was not published: {listing.title}",
         }
         send_mail(
-            subject=f"[{settings.SITE_NAME}] {subjects.get(event.action, listing.title)}",
+            subject=single_line(
+                f"[{settings.SITE_NAME}] {subjects.get(event.action, listing.title)}"
+            ),
             message=render_to_string("offers/email/decision.txt", context),
             from_email=None,
             recipient_list=_owner_recipients(listing),
@@ -540,7 +543,9 @@ def listing_expiry_reminder_send(*, listing_id: int, now: dt.datetime | None = N
         # Sent inside the transaction: if the mail server fails, no reminder
         # row is kept and the retry sends it.
         send_mail(
-            subject=f"[{settings.SITE_NAME}] Your listing expires soon: {listing.title}",
+            subject=single_line(
+                f"[{settings.SITE_NAME}] Your listing expires soon: {listing.title}"
+            ),
             message=render_to_string("offers/email/expiry_reminder.txt", context),
             from_email=None,
             recipient_list=_owner_recipients(listing),

@@ -42,6 +42,11 @@ def ensure_reference_data() -> None:
     if not Service.objects.exists():
         taxonomy = import_module("offers.migrations.0002_service_taxonomy")
         taxonomy.load(django_apps, None)
+    from councils.models import SharedEmailDomain
+
+    if not SharedEmailDomain.objects.exists():
+        shared = import_module("councils.migrations.0002_removed_members_shared_domains")
+        shared.seed_shared_domains(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,23 @@ from typing import Any, cast
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from factory.django import DjangoModelFactory
 
 from councils.models import Authority, EmailDomain, Membership, User
 
 factory.Faker._DEFAULT_LOCALE = "en_GB"
+
+# The authenticator-app secret every factory-made staff user has (staff must
+# have a second factor: councils.middleware). Tests sign in with totp_code().
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = STAFF_TOTP_SECRET, *, at: float | None = None) -> str:
+    """The code an authenticator app shows now for the secret (RFC 6238, 30 s steps)."""
+    import time
+
+    return format_hotp_value(hotp_value(secret, int((at or time.time()) // 30)))
 
 
 class UserFactory(DjangoModelFactory):
@@ -28,6 +40,13 @@ class UserFactory(DjangoModelFactory):
         if create and extracted is not False:
             obj.save()
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def totp(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Staff get an authenticator app (STAFF_TOTP_SECRET) unless totp=False."""
+        if create and extracted is not False and (obj.is_staff or obj.is_superuser):
+            obj.save()
+            TOTP.activate(obj, extracted if isinstance(extracted, str) else STAFF_TOTP_SECRET)
 
 
 class AuthorityFactory(DjangoModelFactory):

@@ -55,6 +55,7 @@ def _h1(response) -> str:
         ),
         ("/privacy/", "Privacy notice", "Privacy notice"),
         ("/data-sources/", "Data sources and licences", "Data sources and licences"),
+        ("/cookies/", "Cookies", "Cookies"),
     ],
 )
 def test_page_renders_with_its_heading_title_and_attribution(client, url, h1, title):
@@ -169,6 +170,58 @@ def test_privacy_notice_lists_the_personal_data_and_how_long_it_is_kept(client):
         assert item in text
     assert "How long we keep your data" in text
     assert "Information Commissioner’s Office" in text
+
+
+def test_privacy_notice_points_to_the_cookies_and_your_data_pages(client):
+    html = client.get("/privacy/").content.decode()
+
+    assert 'href="/cookies/"' in html
+    assert 'href="/accounts/your-data/">Your data</a>' in html
+
+
+def test_cookies_page_lists_each_cookie_with_its_purpose_and_expiry(client):
+    response = client.get("/cookies/")
+    text = _text(response)
+
+    assert '<table class="govuk-table">' in response.content.decode()
+    assert "sessionid Keeps you signed in" in text
+    assert "after 2 weeks if you choose “Keep me signed in on this device”" in text
+    assert "csrftoken Stops other websites sending forms" in text
+    assert "52 weeks" in text
+    assert "messages Shows you a message once" in text
+    assert "We do not use analytics cookies" in text
+    assert "so we do not ask you to accept cookies" in text
+
+
+def test_cookies_page_takes_names_and_lifetimes_from_settings(client, settings):
+    settings.SESSION_COOKIE_NAME = "portal_session"
+    settings.SESSION_COOKIE_AGE = 3 * 24 * 60 * 60
+    settings.CSRF_COOKIE_NAME = "portal_csrf"
+
+    text = _text(client.get("/cookies/"))
+
+    assert "portal_session Keeps you signed in" in text
+    assert "after 3 days" in text
+    assert "portal_csrf Stops other websites" in text
+
+
+def test_every_page_links_the_cookies_page_from_the_footer(client):
+    for url in ["/", "/privacy/", "/councils/"]:
+        html = client.get(url).content.decode()
+        footer = html[html.index('<footer class="govuk-footer">') :]
+        assert '<a class="govuk-footer__link" href="/cookies/">Cookies</a>' in footer, url
+
+
+def test_the_site_sets_no_cookie_the_cookies_page_does_not_list(client):
+    person = officer_of("E07000223")
+    client.get("/accounts/login/")
+    client.post("/accounts/login/", {"login": person.email, "password": "correct-horse-battery"})
+    for url in ["/", "/councils/", "/listings/", "/accounts/email/", "/accounts/your-data/"]:
+        assert client.get(url).status_code == 200, url
+    client.post("/accounts/logout/")  # leaves a "You have signed out" message
+
+    assert set(client.cookies) <= {"sessionid", "csrftoken", "messages"}
+    assert {"sessionid", "csrftoken"} <= set(client.cookies)
 
 
 def test_pages_are_not_changed_by_post(client):

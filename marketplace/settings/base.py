@@ -33,12 +33,20 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "core",
     "councils",
     "offers",
+    # Its system checks catch a mistyped CONTENT_SECURITY_POLICY.
+    "csp",
+    # Site-wide system checks (marketplace/checks.py: the static files manifest).
+    "marketplace",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise, so static files carry the same headers as pages.
+    "csp.middleware.CSPMiddleware",
+    "marketplace.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -47,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: staff without a second factor set one up first.
+    "councils.middleware.StaffMfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -142,6 +152,13 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Staff (moderators, admins of the site) must have an authenticator app before
+# any page opens for them (councils.middleware). On everywhere by default.
+STAFF_MFA_REQUIRED = env.bool("DJANGO_STAFF_MFA_REQUIRED", default=True)
+# How many proxies in front of the web processes append to X-Forwarded-For
+# (0: none, as on a developer's machine; 1: one load balancer). allauth's
+# sign-in limits and core.http.client_ip read it, so limits key on the client.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 MFA_TOTP_ISSUER = "Find a shared service partner"
 
 LANGUAGE_CODE = "en-gb"
@@ -150,12 +167,60 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Content-Security-Policy on every response, in every environment (tests too),
+# so a page that needs an inline script or style fails in the test suite, not
+# in production: no 'unsafe-inline' and no nonce, because nothing on the site
+# needs one (docs/adr/0006-content-security-policy.md). JSON data blocks
+# (json_script) are not executed, so CSP does not apply to them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # data: for the authenticator QR code
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy (marketplace.middleware): browser features the site never
+# uses, turned off for it and anything it might embed. Each name must be one
+# Chromium knows, or it logs an error on every page.
+PERMISSIONS_POLICY_DENIED = [
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "interest-cohort",
+    "local-fonts",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "window-management",
+    "xr-spatial-tracking",
+]
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
@@ -241,6 +306,12 @@ MATCHING_REFERENCE_CHECK_SECONDS = env.int("MATCHING_REFERENCE_CHECK_SECONDS", d
 # How long a rendered /listings/ page is reused (offers/browse_cache.py, ADR 5); 0 turns it off.
 BROWSE_CACHE_SECONDS = env.int("BROWSE_CACHE_SECONDS", default=60)
 
+# Reports of listings (offers.moderation_services.report_create): per person and
+# per listing in a window, so nobody can flood the moderation queue.
+REPORT_RATE_LIMIT_PER_USER = 5
+REPORT_RATE_LIMIT_PER_LISTING = 20
+REPORT_RATE_WINDOW_SECONDS = 3600
+
 SITE_NAME = "Find a shared service partner"
 # Absolute links in emails sent outside a request (Celery tasks).
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
@@ -249,6 +320,8 @@ SERVICE_CONTACT_EMAIL = env("SERVICE_CONTACT_EMAIL", default="shared-services@ex
 # Password of the demo accounts `manage.py seed_demo` makes (it refuses to run
 # with DEBUG off unless --force), printed on purpose: local use only.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-password-123")
+# The demo moderator's authenticator-app secret (base32), printed by seed_demo.
+DEMO_TOTP_SECRET = env("DEMO_TOTP_SECRET", default="KRSXG5CTMVRXEZLUKN2XAZLSONSWG4TF")
 
 LOGGING = {
     "version": 1,

@@ -10,9 +10,10 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 
 from councils.models import Membership, User
-from tests.factories import EmailDomainFactory, UserFactory
+from tests.factories import EmailDomainFactory, UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -238,6 +239,10 @@ def _sign_in(client: Client, **user: Any) -> User:
     person = _user(**user)
     response = client.post("/accounts/login/", {"login": person.email, "password": PASSWORD})
     assert response.status_code == 302
+    if person.is_staff:  # staff have an authenticator app: the code is asked next
+        assert response["Location"] == reverse("mfa_authenticate")
+        response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+        assert response.status_code == 302
     return person
 
 

@@ -282,7 +282,7 @@ def test_admin_removes_member_who_then_has_left(client):
 
     assert response.status_code == 302
     member.refresh_from_db()
-    assert member.status == Membership.Status.LEFT
+    assert member.status == Membership.Status.REMOVED
 
 
 def test_last_admin_cannot_remove_themselves(client):

@@ -211,7 +211,7 @@ def test_site_staff_may_manage_any_council(client: Client, adur):
     adur["member"].refresh_from_db()
     admin_membership.refresh_from_db()
     assert adur["pending"].status == Membership.Status.REJECTED
-    assert adur["member"].status == Membership.Status.LEFT
+    assert adur["member"].status == Membership.Status.REMOVED
     assert admin_membership.role == Membership.Role.OFFICER
 
 

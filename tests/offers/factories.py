@@ -9,7 +9,18 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from councils.models import Authority
-from offers.models import Listing, Service
+from offers.models import (
+    DigestDelivery,
+    DigestFrequency,
+    DigestPreference,
+    DigestRun,
+    Interest,
+    Listing,
+    Report,
+    SavedSearch,
+    Service,
+)
+from tests.factories import UserFactory
 
 ADUR = "E07000223"  # district (lower tier)
 ARUN = "E07000224"  # district, Adur's neighbour
@@ -44,6 +55,69 @@ class ListingFactory(DjangoModelFactory[Listing]):
             kwargs.setdefault("first_published_at", kwargs["published_at"])
             kwargs.setdefault("expires_at", now + timedelta(days=180))
         return super()._create(model_class, *args, **kwargs)
+
+
+class InterestFactory(DjangoModelFactory[Interest]):
+    """Interest sent for Arun in a published Adur listing, unless told otherwise."""
+
+    class Meta:
+        model = Interest
+
+    listing = factory.SubFactory(ListingFactory, status=Listing.Status.PUBLISHED)
+    sender = factory.SubFactory(UserFactory)
+    sender_authority = factory.LazyFunction(lambda: Authority.objects.get(gss_code=ARUN))
+    message = factory.Faker("paragraph", nb_sentences=3)
+
+
+class ReportFactory(DjangoModelFactory[Report]):
+    class Meta:
+        model = Report
+
+    listing = factory.SubFactory(ListingFactory, status=Listing.Status.PUBLISHED)
+    reporter = factory.SubFactory(UserFactory)
+    reason = factory.Faker("sentence", nb_words=12)
+
+
+class SavedSearchFactory(DjangoModelFactory[SavedSearch]):
+    class Meta:
+        model = SavedSearch
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Building control alert {n}")
+    querystring = factory.Sequence(lambda n: f"q=building+control&page={n}")
+
+
+class DigestPreferenceFactory(DjangoModelFactory[DigestPreference]):
+    class Meta:
+        model = DigestPreference
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    frequency = DigestFrequency.DAILY
+
+    @factory.post_generation
+    def services(obj: DigestPreference, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted:
+            obj.services.set(extracted)
+
+
+class DigestRunFactory(DjangoModelFactory[DigestRun]):
+    class Meta:
+        model = DigestRun
+
+    frequency = DigestFrequency.DAILY
+    period_start = factory.Sequence(lambda n: timezone.localdate() - timedelta(days=n))
+    window_end = factory.LazyFunction(timezone.now)
+
+
+class DigestDeliveryFactory(DjangoModelFactory[DigestDelivery]):
+    class Meta:
+        model = DigestDelivery
+
+    run = factory.SubFactory(DigestRunFactory)
+    user = factory.SubFactory(UserFactory)
+    status = DigestDelivery.Status.SENT
+    sent_at = factory.LazyFunction(timezone.now)
 
 
 def make_listing(**kwargs: Any) -> Listing:

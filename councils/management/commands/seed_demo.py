@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -74,6 +77,8 @@ def _seed_account(account: DemoAccount, *, password: str) -> tuple[User, Members
         user=user, email=account.email, defaults={"verified": True, "primary": True}
     )
 
+    if account.is_staff:
+        _seed_authenticator(user, secret=settings.DEMO_TOTP_SECRET)
     if account.gss_code is None:
         return user, None
     authority = Authority.objects.get(gss_code=account.gss_code)
@@ -95,6 +100,15 @@ def _seed_account(account: DemoAccount, *, password: str) -> tuple[User, Members
     membership.method = Membership.Method.DEMO
     membership.save()
     return user, membership
+
+
+def _seed_authenticator(user: User, *, secret: str) -> None:
+    """Staff must have an authenticator app; the demo moderator's secret is published."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None and decrypt(existing.data["secret"]) == secret:
+        return
+    Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
+    TOTP.activate(user, secret)
 
 
 class Command(DemoDataCommand):
@@ -129,3 +143,8 @@ class Command(DemoDataCommand):
                 what = "Site moderator (staff, not superuser)"
             self.stdout.write(f"  {account.email}  –  {what}")
         self.stdout.write(f"Password for all three: {password}")
+        self.stdout.write(
+            "The moderator signs in with a code from an authenticator app: add the secret "
+            f"{settings.DEMO_TOTP_SECRET} to one (for example `oathtool --totp -b "
+            f"{settings.DEMO_TOTP_SECRET}`)."
+        )
