@@ -4,6 +4,8 @@ from typing import Any
 
 from django.contrib import admin
 
+from core.admin import AuditedAdminMixin
+
 from .models import (
     DigestDelivery,
     DigestPreference,
@@ -41,7 +43,7 @@ class ServiceInline(admin.TabularInline):
 
 
 @admin.register(ServiceFamily)
-class ServiceFamilyAdmin(admin.ModelAdmin):
+class ServiceFamilyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "office", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -49,7 +51,7 @@ class ServiceFamilyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "family",
@@ -87,7 +89,7 @@ class ListingEventInline(admin.TabularInline):
 
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
+class ListingAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Read-only: state changes must go through offers.services so history is kept."""
 
     list_display = ["title", "kind", "authority", "service", "status", "published_at", "expires_at"]
@@ -109,8 +111,10 @@ class ExpiryReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScreeningTerm)
-class ScreeningTermAdmin(admin.ModelAdmin):
+class ScreeningTermAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The words that flag a listing for the moderator's attention (offers.screening)."""
+
+    audit_name = "screened_word"
 
     list_display = ["term", "note", "is_active", "created_at"]
     list_editable = ["is_active"]
@@ -118,7 +122,7 @@ class ScreeningTermAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Read-only: reports are dealt with on the moderation pages."""
 
     list_display = ["listing", "reporter", "status", "created_at", "resolved_by", "resolved_at"]
@@ -131,7 +135,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interest)
-class InterestAdmin(admin.ModelAdmin):
+class InterestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["listing", "sender", "sender_authority", "status", "created_at", "notified_at"]
     list_filter = ["status"]
     list_select_related = ["listing", "sender", "sender_authority"]
@@ -142,7 +146,7 @@ class InterestAdmin(admin.ModelAdmin):
 
 
 @admin.register(SavingsAssumption)
-class SavingsAssumptionAdmin(admin.ModelAdmin):
+class SavingsAssumptionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """One row: the rate range behind every savings estimate (a policy assumption)."""
 
     list_display = ["low_percent", "high_percent", "source", "updated_at"]
@@ -155,7 +159,7 @@ class SavingsAssumptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SharedArrangement)
-class SharedArrangementAdmin(admin.ModelAdmin):
+class SharedArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Recorded arrangements feed the "experienced partner" signal in matching."""
 
     list_display = ["name", "service", "delivery_model", "is_active", "started_year"]
