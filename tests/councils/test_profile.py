@@ -139,7 +139,11 @@ def test_spend_shows_each_figure_with_its_year(client):
     figures = re.findall(r"£[\d,]+(?: \([^)]*\))?", html)
     assert figures and all(f.endswith("(2017-18)") for f in figures)
     # Bars are drawn for positive service lines only, hidden from screen readers.
-    assert 'aria-hidden="true"><span class="app-bar-chart__bar" style="width: 100%">' in html
+    # An SVG width attribute, not a style attribute (the CSP refuses those).
+    assert (
+        '<svg class="app-bar-chart__track" width="100%" height="20" aria-hidden="true" '
+        'focusable="false"><rect class="app-bar-chart__bar" width="100%" height="20" />'
+    ) in html
 
 
 def test_scottish_council_has_no_spend_and_says_why(client):
