@@ -240,7 +240,7 @@ class SpendRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SharedEmailDomain)
-class SharedEmailDomainAdmin(admin.ModelAdmin):
+class SharedEmailDomainAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Domains many organisations share: never auto-join, never registrable."""
 
     list_display = ["domain", "note"]

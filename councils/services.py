@@ -284,7 +284,7 @@ def membership_readd(*, membership: Membership, by: User) -> Membership:
         raise ValidationError(
             f"{membership.user} already acts for, or has asked to join, an organisation."
         )
-    return Membership.objects.create(
+    readded = Membership.objects.create(
         user=membership.user,
         authority=membership.authority,
         role=Membership.Role.OFFICER,
@@ -293,6 +293,14 @@ def membership_readd(*, membership: Membership, by: User) -> Membership:
         decided_by=by,
         decided_at=timezone.now(),
     )
+    audit_record(
+        actor=by,
+        action="membership.readd",
+        target=readded,
+        before={"status": membership.status},
+        after={"status": readded.status},
+    )
+    return readded
 
 
 @transaction.atomic

@@ -263,6 +263,16 @@ def test_removing_a_member_is_recorded_once(council_admin):
     assert entry.after == {"status": membership.status} != {"status": "approved"}
 
 
+def test_re_adding_a_removed_member_is_recorded(council_admin):
+    removed = cast(Membership, MembershipFactory(status=Membership.Status.REMOVED))
+
+    readded = council_services.membership_readd(membership=removed, by=council_admin)
+
+    entry = _only_entry(action="membership.readd")
+    assert entry.actor == council_admin and _target_of(entry, readded)
+    assert entry.before == {"status": "removed"} and entry.after == {"status": "approved"}
+
+
 # --- changes in the Django admin ------------------------------------------------------
 
 
@@ -299,6 +309,17 @@ def test_email_domain_add_change_and_delete_in_the_admin_are_recorded(admin_clie
     deleted = _only_entry(action="email_domain.delete")
     assert deleted.target_object_id == str(pk) and deleted.target_label == "audit-test-2.gov.uk"
     assert deleted.before["domain"] == "audit-test-2.gov.uk" and deleted.after == {}
+
+
+def test_a_shared_email_domain_added_in_the_admin_is_recorded(admin_client):
+    response = admin_client.post(
+        reverse("admin:councils_sharedemaildomain_add"),
+        {"domain": "shared-audit.example", "note": "Many employers"},
+    )
+
+    assert response.status_code == 302
+    entry = _only_entry(action="shared_email_domain.add")
+    assert entry.after == {"domain": "shared-audit.example", "note": "Many employers"}
 
 
 def test_saving_without_changes_records_nothing(admin_client, superuser):
