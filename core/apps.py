@@ -9,3 +9,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        # Register the outbox's tasks in every process, not only in workers that
+        # autodiscover them: core.outbox queues its send task by name.
+        from . import tasks  # noqa: F401

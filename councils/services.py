@@ -4,14 +4,13 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit_record
-from core.text import single_line
+from core.outbox import outbox_enqueue
 
 from .models import (
     Authority,
@@ -141,22 +140,16 @@ def membership_decide(
         after={"status": membership.status},
         reason=membership.decision_reason,
     )
-    membership_id = membership.pk
-    transaction.on_commit(lambda: _membership_decision_notify(membership_id))
+    _membership_decision_email(membership)
     return membership
 
 
-def _membership_decision_notify(membership_id: int) -> None:
-    from .tasks import membership_decision_notify_task
+def _membership_decision_email(membership: Membership) -> None:
+    """Tell the person whether they may act for the council, and why not if not.
 
-    membership_decision_notify_task.delay(membership_id)
-
-
-def membership_decision_send_email(*, membership_id: int) -> None:
-    """Tell the person whether they may act for the council, and why not if not."""
-    membership = Membership.objects.select_related("user", "authority").get(pk=membership_id)
-    if membership.status not in (Membership.Status.APPROVED, Membership.Status.REJECTED):
-        return  # nothing was decided (the request was withdrawn before the task ran)
+    Written to the outbox in the deciding transaction: sent once, after commit.
+    """
+    membership = Membership.objects.select_related("user", "authority").get(pk=membership.pk)
     site_url = settings.SITE_URL.rstrip("/")
     context = {
         "membership": membership,
@@ -171,11 +164,12 @@ def membership_decision_send_email(*, membership_id: int) -> None:
         if approved
         else f"Your request to join {membership.authority.name} was not approved"
     )
-    send_mail(
-        subject=single_line(f"[{settings.SITE_NAME}] {subject}"),
-        message=render_to_string("councils/email/membership_decision.txt", context),
-        from_email=None,
-        recipient_list=[membership.user.email],
+    outbox_enqueue(
+        kind="membership.decision",
+        key=f"membership.decision:{membership.pk}:{membership.status}:{membership.user.email}",
+        to=[membership.user.email],
+        subject=f"[{settings.SITE_NAME}] {subject}",
+        body=render_to_string("councils/email/membership_decision.txt", context),
     )
 
 

@@ -15,6 +15,7 @@ _LAYOUT_URL_NAMES = {
     "partners": "offers:find_partner",
     "moderation": "offers:moderation_queue",
     "audit": "core:audit_log",
+    "outbox": "core:outbox",
     "admin": "admin:index",
     "account": "account_email",
     "sign_out": "account_logout",

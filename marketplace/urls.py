@@ -29,7 +29,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("councils/", include("councils.urls")),
     path("listings/", include("offers.urls")),
-    path("staff/audit/", include("core.urls")),
+    path("staff/", include("core.urls")),
     path("admin/", admin.site.urls),
 ]
 

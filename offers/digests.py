@@ -36,8 +36,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from core.mail import Failure, classify_mail_error
 from councils.models import User
-from marketplace.mail import Failure, classify_mail_error
 
 from .digest_selectors import (
     BatchData,
@@ -203,7 +203,7 @@ def why_sentence(why: Why, *, service_name: str, kind_label: str) -> str:
     }[why]
 
 
-# --- Mail errors: classified by marketplace.mail ------------------------------------------
+# --- Mail errors: classified by core.mail ------------------------------------------
 
 
 class DigestTransientError(Exception):

@@ -11,13 +11,12 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from core.text import single_line
+from core.outbox import outbox_enqueue
 from councils.models import User
 
 from .interest_selectors import Eligibility, interest_check, interest_is_owner
@@ -83,9 +82,7 @@ def interest_register(*, listing: Listing, by: User, message: str) -> tuple[Inte
         defaults={"sender_authority": check.authority, "message": message},
     )
     if created:  # a double click must not email the listing's contact twice
-        from .tasks import interest_notify_task  # tasks import services
-
-        transaction.on_commit(lambda: interest_notify_task.delay(interest.pk))
+        interest_email(interest_id=interest.pk)
     return interest, created
 
 
@@ -107,9 +104,12 @@ def interest_set_status(*, interest: Interest, by: User, status: str) -> Interes
     return locked
 
 
-def interest_send_email(*, interest_id: int) -> bool:
-    """Email the listing's contact about a new interest. False if already sent (safe to retry),
-    or if the sender deleted their account before it went: there is nobody to reply to."""
+def interest_email(*, interest_id: int) -> bool:
+    """Put the email to the listing's contact about a new interest in the outbox.
+
+    Called in the transaction that records the interest. False if it was queued
+    before, or if the sender has deleted their account: nobody to reply to.
+    """
     with transaction.atomic():
         interest = (
             Interest.objects.select_for_update(of=("self",))
@@ -128,17 +128,16 @@ def interest_send_email(*, interest_id: int) -> bool:
             "interest_url": site_url + interest.get_absolute_url(),
             "dashboard_url": site_url + reverse("offers:dashboard"),
         }
-        EmailMessage(
-            subject=single_line(
-                f"[{settings.SITE_NAME}] {interest.sender_authority.name} is interested in "
-                f"your listing: {listing.title}"
-            ),
-            body=render_to_string("offers/email/interest_received.txt", context),
+        outbox_enqueue(
+            kind="interest.received",
+            key=f"interest.received:{interest.pk}:{listing.contact_email}",
             to=[listing.contact_email],
             reply_to=[interest.sender.email],
-        ).send()
-        # Sent inside the transaction: if the mail server fails, notified_at
-        # stays empty and the task's retry sends it.
+            subject=f"[{settings.SITE_NAME}] {interest.sender_authority.name} is interested in "
+            f"your listing: {listing.title}",
+            body=render_to_string("offers/email/interest_received.txt", context),
+        )
+        # notified_at: when the email went into the outbox (sent once from there).
         interest.notified_at = timezone.now()
         interest.save(update_fields=["notified_at"])
     return True

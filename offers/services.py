@@ -13,14 +13,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Model
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from core.text import single_line
+from core.outbox import outbox_enqueue
 from councils.models import Authority, User
 from councils.selectors import user_can_act_for
 
@@ -364,10 +363,9 @@ def listing_renew(*, listing: Listing, by: User) -> Listing:
     return locked
 
 
-def _notify_owner_on_commit(event: ListingEvent) -> None:
-    from .tasks import listing_decision_notify_task  # tasks import services
-
-    transaction.on_commit(lambda: listing_decision_notify_task.delay(event.pk))
+def _notify_owner(event: ListingEvent) -> None:
+    """Write the owner's email to the outbox in the deciding transaction."""
+    listing_decision_email(event_id=event.pk)
 
 
 @transaction.atomic
@@ -384,7 +382,7 @@ def listing_publish(*, listing: Listing, by: User, version: int | None = None) -
     locked.published_snapshot = listing_field_values(listing=locked)
     locked.save()
     event = _record(listing=locked, by=by, action=Action.PUBLISHED, from_status=from_status)
-    _notify_owner_on_commit(event)
+    _notify_owner(event)
     return locked
 
 
@@ -396,7 +394,7 @@ def _staff_decision_with_reason(
     locked.status_reason = reason
     locked.save()
     event = _record(listing=locked, by=by, action=action, from_status=from_status, reason=reason)
-    _notify_owner_on_commit(event)
+    _notify_owner(event)
     return locked
 
 
@@ -461,8 +459,11 @@ def _absolute(path: str) -> str:
     return getattr(settings, "SITE_URL", "").rstrip("/") + path
 
 
-def listing_decision_send_email(*, event_id: int) -> bool:
-    """Email the owner a moderation decision. Returns False if already sent (safe to retry)."""
+def listing_decision_email(*, event_id: int) -> bool:
+    """Put the owner's email about a moderation decision in the outbox.
+
+    Once per event: False if it was queued before (owner_notified_at says when).
+    """
     with transaction.atomic():
         event = (
             ListingEvent.objects.select_for_update(of=("self",))
@@ -484,13 +485,12 @@ def listing_decision_send_email(*, event_id: int) -> bool:
             Action.CHANGES_REQUESTED: f"Changes needed to your listing: {listing.title}",
             Action.REJECTED: f"Your listing was not published: {listing.title}",
         }
-        send_mail(
-            subject=single_line(
-                f"[{settings.SITE_NAME}] {subjects.get(event.action, listing.title)}"
-            ),
-            message=render_to_string("offers/email/decision.txt", context),
-            from_email=None,
-            recipient_list=_owner_recipients(listing),
+        outbox_enqueue(
+            kind="listing.decision",
+            key=f"listing.decision:{event.pk}",
+            to=_owner_recipients(listing),
+            subject=f"[{settings.SITE_NAME}] {subjects.get(event.action, listing.title)}",
+            body=render_to_string("offers/email/decision.txt", context),
         )
         event.owner_notified_at = timezone.now()
         event.save(update_fields=["owner_notified_at"])
@@ -540,15 +540,13 @@ def listing_expiry_reminder_send(*, listing_id: int, now: dt.datetime | None = N
             "listing_url": _absolute(listing.get_absolute_url()),
             "renew_url": _absolute(reverse("offers:renew", kwargs={"pk": listing.pk})),
         }
-        # Sent inside the transaction: if the mail server fails, no reminder
-        # row is kept and the retry sends it.
-        send_mail(
-            subject=single_line(
-                f"[{settings.SITE_NAME}] Your listing expires soon: {listing.title}"
-            ),
-            message=render_to_string("offers/email/expiry_reminder.txt", context),
-            from_email=None,
-            recipient_list=_owner_recipients(listing),
+        # In the outbox in the same transaction as the reminder row: sent once.
+        outbox_enqueue(
+            kind="listing.expiry_reminder",
+            key=f"listing.expiry_reminder:{listing.pk}:{listing.expires_at.isoformat()}",
+            to=_owner_recipients(listing),
+            subject=f"[{settings.SITE_NAME}] Your listing expires soon: {listing.title}",
+            body=render_to_string("offers/email/expiry_reminder.txt", context),
         )
         reminder.sent_at = timezone.now()
         reminder.save(update_fields=["sent_at"])

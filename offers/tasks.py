@@ -1,8 +1,9 @@
 """Thin Celery tasks: take ids and ISO dates, call one service.
 
-Beat entries (to add to CELERY_BEAT_SCHEDULE): `offers.tasks.listings_expire_task`
-and `offers.tasks.listing_expiry_reminders_task`, daily. Both honour the
-LISTING_JOBS_ENABLED off switch (default on).
+Beat runs `listings_expire_task` and `listing_expiry_reminders_task` daily
+(CELERY_BEAT_SCHEDULE); both honour the LISTING_JOBS_ENABLED off switch.
+Emails about decisions and interest are not sent from here: the deciding
+service writes them to the outbox (core.outbox), which sends them.
 """
 
 import datetime as dt
@@ -11,8 +12,6 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
-
-from marketplace.mail import retry_transient_mail_errors
 
 from . import digests, services
 
@@ -23,12 +22,6 @@ def _jobs_enabled() -> bool:
 
 def _when(now_iso: str | None) -> dt.datetime:
     return dt.datetime.fromisoformat(now_iso) if now_iso else timezone.now()
-
-
-@shared_task(bind=True, acks_late=True, max_retries=5)
-def listing_decision_notify_task(self: Any, event_id: int) -> bool:
-    with retry_transient_mail_errors(self):
-        return services.listing_decision_send_email(event_id=event_id)
 
 
 @shared_task(acks_late=True)
@@ -50,18 +43,9 @@ def listing_expiry_reminders_task(now_iso: str | None = None) -> int:
     return len(ids)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=5)
-def listing_expiry_reminder_task(self: Any, listing_id: int, now_iso: str | None = None) -> bool:
-    with retry_transient_mail_errors(self):
-        return services.listing_expiry_reminder_send(listing_id=listing_id, now=_when(now_iso))
-
-
-@shared_task(bind=True, acks_late=True, max_retries=5)
-def interest_notify_task(self: Any, interest_id: int) -> bool:
-    from . import interest_services
-
-    with retry_transient_mail_errors(self):
-        return interest_services.interest_send_email(interest_id=interest_id)
+@shared_task(acks_late=True)
+def listing_expiry_reminder_task(listing_id: int, now_iso: str | None = None) -> bool:
+    return services.listing_expiry_reminder_send(listing_id=listing_id, now=_when(now_iso))
 
 
 # --- Digests (offers/digests.py) ---------------------------------------------------------

@@ -1,22 +1,22 @@
-"""Email tasks retry transient SMTP errors and give up at once on permanent ones.
+"""The outbox's send task retries transient SMTP errors and gives up at once on
+permanent ones (marking the message failed for staff to see).
 
 The SMTP server is the edge of the system, so the tests stand in for it with
 an email backend that fails the way a real server does.
 """
 
 import smtplib
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
-from councils.models import Authority, Membership, User
-from councils.services import membership_request
-from councils.tasks import membership_decision_notify_task
+from core.mail import Failure, classify_mail_error
+from core.models import OutboxMessage
+from core.outbox import outbox_enqueue
+from core.tasks import outbox_send_task
 from marketplace.celery import app as celery_app
-from marketplace.mail import Failure, classify_mail_error
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,36 +42,38 @@ class RefusingBackend(LocmemBackend):
 
 
 @pytest.fixture
-def decided_membership() -> Membership:
+def message() -> OutboxMessage:
     ATTEMPTS.clear()
-    user = cast(User, UserFactory())
-    membership = membership_request(
-        user=user, authority=Authority.objects.get(gss_code="E07000223"), message="Hello"
+    row = outbox_enqueue(
+        kind="test", key="test:retries", to=["sam@example.org"], subject="Hello", body="Hi"
     )
-    Membership.objects.filter(pk=membership.pk).update(status=Membership.Status.REJECTED)
-    return membership
+    assert row is not None
+    return row
 
 
-def test_transient_refusals_are_retried_until_the_email_goes(
-    settings, monkeypatch, decided_membership
-):
+def test_transient_refusals_are_retried_until_the_email_goes(settings, monkeypatch, message):
     settings.EMAIL_BACKEND = "tests.test_mail_retries.FlakyBackend"
     # An eager retry re-applies the task with the app's propagate setting, so
     # let Celery run the retries instead of re-raising the first refusal.
     monkeypatch.setitem(celery_app.conf, "task_eager_propagates", False)
-    result = membership_decision_notify_task.apply(args=(decided_membership.pk,), throw=False)
+    result = outbox_send_task.apply(args=(message.pk,), throw=False)
     assert result.successful()
     assert len(ATTEMPTS) == 3
     assert len(mail.outbox) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboxMessage.Status.SENT, 3)
 
 
-def test_a_permanent_refusal_is_not_retried(settings, decided_membership):
+def test_a_permanent_refusal_is_not_retried(settings, message):
     settings.EMAIL_BACKEND = "tests.test_mail_retries.RefusingBackend"
-    result = membership_decision_notify_task.apply(args=(decided_membership.pk,), throw=False)
+    result = outbox_send_task.apply(args=(message.pk,), throw=False)
     assert result.failed()
     assert isinstance(result.result, smtplib.SMTPResponseException)
     assert len(ATTEMPTS) == 1
     assert mail.outbox == []
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.FAILED
+    assert "550" in message.last_error
 
 
 @pytest.mark.parametrize(

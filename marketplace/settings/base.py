@@ -268,11 +268,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offers.tasks.listings_expire_task",
         "schedule": crontab(hour=0, minute=15),
     },
+    "outbox-relay": {
+        "task": "core.tasks.outbox_relay_task",
+        "schedule": 60.0,
+    },
     "listing-expiry-reminders": {
         "task": "offers.tasks.listing_expiry_reminders_task",
         "schedule": crontab(hour=6, minute=30),
     },
 }
+# The email outbox (core.outbox): a claimed message not marked sent after this
+# long is taken over by another worker (longer than CELERY_TASK_TIME_LIMIT);
+# the relay queues pending rows older than OUTBOX_RELAY_AFTER_SECONDS.
+OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=300)
+OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=60)
+OUTBOX_RELAY_ENABLED = env.bool("OUTBOX_RELAY_ENABLED", default=True)
+OUTBOX_RELAY_BATCH = 500
+OUTBOX_RETRY_BASE_SECONDS = 60
 # Off switches for the scheduled jobs (the tasks check them when they run).
 DIGESTS_ENABLED = env.bool("DIGESTS_ENABLED", default=True)
 LISTING_JOBS_ENABLED = env.bool("LISTING_JOBS_ENABLED", default=True)

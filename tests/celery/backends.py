@@ -21,7 +21,8 @@ class RecordingBackend(BaseEmailBackend):
         for message in email_messages:
             message.message().as_bytes()  # build it, as a real backend would
             time.sleep(getattr(settings, "RECORDING_EMAIL_DELAY"))  # noqa: B009
-            key = message.extra_headers.get("X-Digest-Delivery", "?")
+            headers = message.extra_headers
+            key = headers.get("X-Digest-Delivery") or headers.get("X-Outbox-Key", "?")
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.write(fd, f"{key}\n".encode())

@@ -20,7 +20,7 @@ from councils.account_services import (
     person_redact,
 )
 from councils.models import Authority, AuthorityProfile, Membership, User
-from offers.interest_services import interest_send_email
+from offers.interest_services import interest_email
 from offers.models import (
     DigestDelivery,
     DigestPreference,
@@ -276,5 +276,5 @@ def test_the_council_still_reads_an_interest_whose_sender_has_gone(client, ada, 
     assert "Adur District Council" in html
     assert "mailto:" not in html.split('id="main-content"')[1].split("</dl>")[0]
     # Not yet emailed when they went: there is nobody to reply to, so nothing is sent.
-    assert interest_send_email(interest_id=ada.interest.pk) is False
+    assert interest_email(interest_id=ada.interest.pk) is False
     assert mailoutbox == []

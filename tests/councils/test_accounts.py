@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from councils.models import Membership, User
+from tests.commits import committing
 from tests.factories import EmailDomainFactory, UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +28,11 @@ ADUR = "E07000223"
 
 
 def _sign_up(client: Client, email: str, name: str = "Jo Bloggs") -> Any:
-    return client.post(
-        "/accounts/signup/",
-        {"full_name": name, "email": email, "password1": PASSWORD, "password2": PASSWORD},
-    )
+    with committing():  # the outbox hands the confirmation email over on commit
+        return client.post(
+            "/accounts/signup/",
+            {"full_name": name, "email": email, "password1": PASSWORD, "password2": PASSWORD},
+        )
 
 
 def _confirm_link(message: mail.EmailMessage) -> str:
@@ -185,7 +187,8 @@ def test_login_rate_limit_blocks_after_repeated_failures(client):
 def test_password_reset_sends_email_and_key_link_sets_new_password(client, mailoutbox):
     _user(email="forgetful@example.org")
 
-    response = client.post("/accounts/password/reset/", {"email": "forgetful@example.org"})
+    with committing():
+        response = client.post("/accounts/password/reset/", {"email": "forgetful@example.org"})
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/password/reset/done/"

@@ -14,8 +14,8 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from core.mail import Failure, classify_mail_error
 from councils.models import Authority, User
-from marketplace.mail import Failure, classify_mail_error
 from offers import digests
 from offers.digest_selectors import (
     PrefSnapshot,

@@ -104,7 +104,7 @@ def test_service_called_twice_returns_the_first_and_enqueues_nothing(
     assert (len(first), len(second)) == (1, 0)
     assert len(mailoutbox) == 1
     # A retried task sends nothing more.
-    assert interest_services.interest_send_email(interest_id=interest.pk) is False
+    assert interest_services.interest_email(interest_id=interest.pk) is False
     assert len(mailoutbox) == 1
 
 

@@ -13,6 +13,7 @@ from offers.lifecycle import ListingError, NotPermitted, TransitionNotAllowed
 from offers.models import ExpiryReminder, Listing, ListingEvent, Service
 from offers.services import ListingConflict
 from offers.tasks import listing_expiry_reminders_task, listings_expire_task
+from tests.commits import committing
 from tests.factories import UserFactory, officer_of
 
 from .factories import ADUR, ANTRIM, ARUN, WEST_SUSSEX, make_listing
@@ -315,7 +316,7 @@ def test_decision_email_goes_to_the_owner_after_commit_once(
     assert "Changes needed" in message.subject
     assert "Add costs please" in message.body
     event = listing.events.get()
-    assert services.listing_decision_send_email(event_id=event.pk) is False
+    assert services.listing_decision_email(event_id=event.pk) is False
     assert len(mailoutbox) == 1
 
 
@@ -375,7 +376,8 @@ def test_expiry_reminder_is_sent_once_per_expiry_date(owner, mailoutbox):
     soon = make_listing(status=S.PUBLISHED, expires_at=now + timedelta(days=3))
     make_listing(status=S.PUBLISHED, expires_at=now + timedelta(days=30))
     assert services.listing_expiry_reminders_due(now=now) == [soon.pk]
-    assert listing_expiry_reminders_task.delay(now.isoformat()).get() == 1
+    with committing():  # as the worker's transaction commits
+        assert listing_expiry_reminders_task.delay(now.isoformat()).get() == 1
     assert len(mailoutbox) == 1
     assert "expires soon" in mailoutbox[0].subject
     assert soon.contact_email in mailoutbox[0].to
@@ -389,12 +391,14 @@ def test_expiry_reminder_is_sent_once_per_expiry_date(owner, mailoutbox):
 def test_renewed_listing_gets_a_new_reminder_before_its_new_expiry(owner, mailoutbox):
     now = timezone.now()
     listing = make_listing(status=S.PUBLISHED, expires_at=now + timedelta(days=2))
-    assert services.listing_expiry_reminder_send(listing_id=listing.pk, now=now) is True
+    with committing():
+        assert services.listing_expiry_reminder_send(listing_id=listing.pk, now=now) is True
     renewed = services.listing_renew(listing=listing, by=owner)
     assert renewed.expires_at is not None
     later = renewed.expires_at - timedelta(days=3)
     assert services.listing_expiry_reminders_due(now=later) == [listing.pk]
-    assert services.listing_expiry_reminder_send(listing_id=listing.pk, now=later) is True
+    with committing():
+        assert services.listing_expiry_reminder_send(listing_id=listing.pk, now=later) is True
     assert len(mailoutbox) == 2
 
 
