@@ -86,7 +86,7 @@ def _load(users: int, listings: int) -> None:
     from django.db import transaction
 
     from councils.models import Authority, Membership, User
-    from offers.digests import digest_window_end
+    from digests.services import digest_window_end
     from offers.models import DigestRun, Listing, Service
 
     call_command("migrate", verbosity=0)
@@ -239,8 +239,8 @@ def _queries_per_batch(sizes: list[int]) -> list[tuple[int, int, int, float]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from offers.digest_selectors import digest_due_user_ids
-    from offers.digests import digest_batch_send, digest_run_start
+    from digests.selectors import digest_due_user_ids
+    from digests.services import digest_batch_send, digest_run_start
     from offers.models import DigestRun
 
     settings.EMAIL_BACKEND = "bench.bench_digests.SinkBackend"
@@ -262,7 +262,7 @@ def _queries_per_batch(sizes: list[int]) -> list[tuple[int, int, int, float]]:
 
 def _render_sample() -> Path:
     from councils.models import User
-    from offers.digests import digest_preview_html
+    from digests.services import digest_preview_html
     from offers.models import DigestRun
 
     run = DigestRun.objects.get(period_start=MONDAY, frequency="weekly")

@@ -5,7 +5,7 @@
 
 Measures, in one process on one machine (so figures compare with each other):
  1. ranking one (council, service) across the 382 real councils through the
-    selector (offers.matching_selectors.partner_ranking): the queries it makes
+    selector (matching.selectors.partner_ranking): the queries it makes
     (listings; the fingerprint once per MATCHING_REFERENCE_CHECK_SECONDS) and
     the pure scoring, page rendering excluded. Median and p95 over many
     (council, service) pairs;
@@ -13,7 +13,7 @@ Measures, in one process on one machine (so figures compare with each other):
  3. a naive baseline: the same scoring fed by queries per candidate (its spend,
     whether it borders the asker, its listings: three queries per candidate);
  4. 20,000 synthetic public bodies as in-memory records fed to the pure scorer
-    (offers.matching.rank_partners), each origin's distance row cold.
+    (matching.scoring.rank_partners), each origin's distance row cold.
 Targets (issue 4): 1. median < 10 ms; 4. < 200 ms.
 
 Not a unit test: timings depend on the machine. Read them next to the baseline.
@@ -45,8 +45,8 @@ from django.db.models import Q  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
 from councils.models import Adjacency, Authority, SpendRecord  # noqa: E402
-from offers import matching  # noqa: E402
-from offers.matching_selectors import (  # noqa: E402
+from matching import scoring as matching  # noqa: E402
+from matching.selectors import (  # noqa: E402
     _live_listings,
     matching_reference,
     matching_reference_clear,
@@ -79,8 +79,6 @@ def summary(samples: list[tuple[float, float]]) -> str:
 
 
 def prepare() -> None:
-    if connection.vendor != "postgresql":
-        print(f"warning: running on {connection.vendor}, not PostgreSQL")
     call_command("migrate", verbosity=0)
     if not Authority.objects.exists():
         call_command("import_authorities", verbosity=0)

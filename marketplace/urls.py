@@ -3,12 +3,21 @@ from django.contrib import admin
 from django.urls import include, path
 
 from councils import account_views
+from digests import urls as digests_urls
+from matching import urls as matching_urls
+from offers import urls as offers_urls
 
 from . import views
 
 # The admin signs people in through allauth, never its own password-only form:
 # the same second factor, rate limits and lockout as /accounts/login/.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+listings_urlpatterns = [
+    *offers_urls.urlpatterns,
+    *matching_urls.urlpatterns,
+    *digests_urls.urlpatterns,
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,7 +37,9 @@ urlpatterns = [
     path("accounts/deleted/", account_views.account_deleted, name="account_deleted"),
     path("accounts/", include("allauth.urls")),
     path("councils/", include("councils.urls")),
-    path("listings/", include("offers.urls")),
+    # One URL namespace for everything under /listings/, composed here so that
+    # offers (a lower room) never imports matching or digests (upper ones).
+    path("listings/", include((listings_urlpatterns, "offers"))),
     path("staff/", include("core.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,8 +5,7 @@ from typing import Any
 from django.contrib import admin
 
 from core.admin import AuditedAdminMixin
-
-from .models import (
+from offers.models import (
     DigestDelivery,
     DigestPreference,
     DigestRun,
@@ -112,7 +111,7 @@ class ExpiryReminderAdmin(admin.ModelAdmin):
 
 @admin.register(ScreeningTerm)
 class ScreeningTermAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    """The words that flag a listing for the moderator's attention (offers.screening)."""
+    """The words that flag a listing for the moderator's attention (offers.moderation.screening)."""
 
     audit_name = "screened_word"
 
@@ -169,7 +168,7 @@ class SharedArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["service"]
 
 
-# --- Digests (offers/digests.py). Runs are followed on /listings/digests/runs/. ---------
+# --- Digests (digests/services.py). Runs are followed on /listings/digests/runs/. ---------
 
 
 @admin.register(DigestRun)

@@ -7,4 +7,4 @@ class OffersConfig(AppConfig):
 
     def ready(self) -> None:
         # Answers councils' signals for a person's data download and account deletion.
-        from . import personal_data  # noqa: F401
+        from offers import personal_data  # noqa: F401

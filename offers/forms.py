@@ -7,10 +7,9 @@ from django.core.exceptions import ValidationError
 
 from core.forms import PlainTextFormMixin
 from councils.models import Authority
-
-from .models import Listing, Service
-from .selectors import services_grouped_for_tier
-from .services import EDITABLE_FIELDS, listing_check_rules
+from offers.models import Listing, Service
+from offers.selectors import services_grouped_for_tier
+from offers.services import EDITABLE_FIELDS, listing_check_rules
 
 
 class KindForm(forms.Form):

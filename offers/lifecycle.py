@@ -1,6 +1,7 @@
 """The listing state machine: which action moves which state, and who may do it.
 
-Pure: no ORM calls, so every allowed and forbidden transition is testable
+Pure: no ORM and no import of the models (the states are plain string enums
+whose values equal the models' choices), so every allowed and forbidden transition is testable
 without a database. offers.services asks `transition_target` before every
 write and records the result as a ListingEvent.
 """
@@ -8,10 +9,43 @@ write and records the result as a ListingEvent.
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .models import Listing, ListingEvent
 
-Status = Listing.Status
-Action = ListingEvent.Action
+class Status(StrEnum):
+    """A listing's states: the values of offers.models.Listing.Status (a test keeps them equal)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+# What a person reads for each state (offers.models.Listing.Status's labels).
+STATUS_LABELS = {
+    Status.DRAFT: "Draft",
+    Status.SUBMITTED: "Waiting for review",
+    Status.CHANGES_REQUESTED: "Changes requested",
+    Status.PUBLISHED: "Published",
+    Status.REJECTED: "Rejected",
+    Status.WITHDRAWN: "Withdrawn",
+    Status.EXPIRED: "Expired",
+}
+
+
+class Action(StrEnum):
+    """What happens to a listing: the values of offers.models.ListingEvent.Action."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+    RENEWED = "renewed"
+    PUBLISHED = "published"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
 
 
 class Role(StrEnum):
@@ -93,7 +127,7 @@ def transition_target(*, status: str, action: str, roles: set[Role]) -> str:
     if transition is None:
         raise TransitionNotAllowed(f"Unknown action {action!r}")
     if status not in transition.sources:
-        label = Status(status).label.lower() if status in Status.values else status
+        label = STATUS_LABELS[Status(status)].lower() if status in set(Status) else status
         raise TransitionNotAllowed(_REFUSALS[action].format(status=label) + ".")
     if transition.role not in roles:
         raise NotPermitted("You do not have permission to do that.")

@@ -211,9 +211,8 @@ class Listing(models.Model):
         editable=False,
         help_text="Benchmark load from generate_synthetic_listings; never real or demo data.",
     )
-    # Full-text search document (offers/search.py). On PostgreSQL a trigger
-    # keeps it current on every insert and update, and a GIN index serves it
-    # (migration 0005); on SQLite it stays empty and search falls back to icontains.
+    # Full-text search document (offers/browse/search.py). A trigger keeps it
+    # current on every insert and update, and a GIN index serves it (migration 0005).
     search_vector = SearchVectorField(null=True, editable=False)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -340,7 +339,7 @@ class ExpiryReminder(models.Model):
 class ScreeningTerm(models.Model):
     """A word or phrase that flags a listing for the moderator's attention.
 
-    Flags never block submission (offers.screening); staff edit the list in
+    Flags never block submission (offers.moderation.screening); staff edit the list in
     the Django admin.
     """
 
@@ -573,7 +572,7 @@ class DigestPreference(models.Model):
 
 class SavedSearch(models.Model):
     """A search from the listings page kept as an alert: its query string is re-run
-    through offers.filters.ListingFilter for every digest."""
+    through offers.browse.filters.ListingFilter for every digest."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"

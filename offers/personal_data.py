@@ -23,8 +23,7 @@ from django.dispatch import receiver
 from councils.account_services import REDACTED_EMAIL, REDACTED_NAME, account_deleting, person_redact
 from councils.models import Authority, AuthorityProfile, Membership, User
 from councils.personal_data import email_matches, person_email_addresses, personal_data_requested
-
-from .models import (
+from offers.models import (
     DigestDelivery,
     DigestPreference,
     Interest,
@@ -33,7 +32,7 @@ from .models import (
     Report,
     SavedSearch,
 )
-from .services import _record, field_label
+from offers.services import _record, field_label
 
 CONTACT_FIELDS = ("contact_name", "contact_email")
 

@@ -22,10 +22,16 @@ from django.utils import timezone
 from core.outbox import outbox_enqueue
 from councils.models import Authority, User
 from councils.selectors import user_can_act_for
-
-from .lifecycle import ListingError, NotPermitted, Role, transition_target
-from .models import ExpiryReminder, Listing, ListingEvent, Service, default_expiry, tier_delivers
-from .search import listings_changed
+from offers.changes import listings_changed
+from offers.lifecycle import ListingError, NotPermitted, Role, transition_target
+from offers.models import (
+    ExpiryReminder,
+    Listing,
+    ListingEvent,
+    Service,
+    default_expiry,
+    tier_delivers,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -17,12 +17,11 @@ from django.views.decorators.http import require_http_methods
 from councils.auth import acting_user
 from councils.models import Authority, User
 from councils.selectors import membership_current, user_can_act_for
-
-from . import selectors, services
-from .forms import KindForm, ListingForm, ReasonForm
-from .lifecycle import ListingError, Role
-from .models import Listing, ListingEvent
-from .services import ListingConflict
+from offers import selectors, services
+from offers.forms import KindForm, ListingForm, ReasonForm
+from offers.lifecycle import ListingError, Role
+from offers.models import Listing, ListingEvent
+from offers.services import ListingConflict
 
 Action = ListingEvent.Action
 

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "core",
     "councils",
     "offers",
+    "matching",
+    "digests",
     # Its system checks catch a mistyped CONTENT_SECURITY_POLICY.
     "csp",
     # Site-wide system checks (marketplace/checks.py: the static files manifest).
@@ -295,11 +297,11 @@ DIGEST_CLAIM_TIMEOUT = env.int("DIGEST_CLAIM_TIMEOUT", default=300)
 DIGEST_MAX_LISTINGS = 20
 DIGEST_SEND_HOUR = 7
 
-# Wires bench/'s trivial baseline view (offers.browse_views.bench_trivial). Off unless
+# Wires bench/'s trivial baseline view (offers.browse.views.bench_trivial). Off unless
 # bench/bench_browse.py turns it on for its own server; never on in production.
 BENCH_VIEWS = env.bool("DJANGO_BENCH_VIEWS", default=False)
 
-# Partner matching (offers/matching.py): points each factor adds to a candidate's
+# Partner matching (matching/scoring.py): points each factor adds to a candidate's
 # score. Documented, with the reasoning behind each number, in docs/matching.md.
 MATCHING_WEIGHTS = {
     "distance": 30.0,  # full at 0 km, halving every distance_half_km
@@ -315,10 +317,10 @@ MATCHING_WEIGHTS = {
 }
 # How often a web process re-reads the reference-data fingerprint (seconds).
 MATCHING_REFERENCE_CHECK_SECONDS = env.int("MATCHING_REFERENCE_CHECK_SECONDS", default=30)
-# How long a rendered /listings/ page is reused (offers/browse_cache.py, ADR 5); 0 turns it off.
+# How long a rendered /listings/ page is reused (offers/browse/cache.py, ADR 5); 0 turns it off.
 BROWSE_CACHE_SECONDS = env.int("BROWSE_CACHE_SECONDS", default=60)
 
-# Reports of listings (offers.moderation_services.report_create): per person and
+# Reports of listings (offers.moderation.services.report_create): per person and
 # per listing in a window, so nobody can flood the moderation queue.
 REPORT_RATE_LIMIT_PER_USER = 5
 REPORT_RATE_LIMIT_PER_LISTING = 20

@@ -9,8 +9,9 @@ from typing import Any
 
 from django import template
 
-from offers import interest_selectors, moderation_selectors
+from offers.interest import selectors as interest_selectors
 from offers.models import Listing
+from offers.moderation import selectors as moderation_selectors
 
 register = template.Library()
 

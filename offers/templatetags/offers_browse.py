@@ -10,8 +10,7 @@ from django import template
 from django.contrib.auth.models import AnonymousUser
 
 from councils.models import Authority
-
-from ..selectors import authority_listings as select_authority_listings
+from offers.selectors import authority_listings as select_authority_listings
 
 register = template.Library()
 

@@ -15,8 +15,10 @@ from playwright.sync_api import Locator, Page, expect
 
 from councils.models import User
 from councils.selectors import membership_current
-from offers import interest_services, moderation_services, services
+from offers import services
+from offers.interest import services as interest_services
 from offers.models import Listing, Service
+from offers.moderation import services as moderation_services
 from tests.browser.conftest import assert_no_axe_violations
 from tests.browser.test_listing_journeys import WORTHING, sign_in
 from tests.factories import UserFactory, officer_of

@@ -1,10 +1,9 @@
 """Digests through a real Redis broker and a real Celery worker process.
 
 The worker is `celery worker` in a subprocess (prefork, two children) with
-tests/celery/worker_settings.py: the same test database (a file on SQLite,
-the pytest-django test database on PostgreSQL, reached because these tests
-are transactional), the test's own queue, and a mail backend that records
-every accepted message to a file.
+tests/celery/worker_settings.py: the same test database (the pytest-django
+test database, reached because these tests are transactional), the test's own
+queue, and a mail backend that records every accepted message to a file.
 
 REDIS_URL comes from the environment (CI sets it); without it the tests use
 redis://127.0.0.1:6379/15 and fail, never skip, if Redis is not there.
@@ -59,19 +58,11 @@ def redis_url() -> str:
 def _database_url() -> str:
     """The test database, as the worker process must open it."""
     db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        name = str(db["NAME"])
-        assert name != ":memory:" and "mode=memory" not in name, (
-            "The worker cannot open an in-memory test database; see marketplace/settings/test.py"
-        )
-        return f"sqlite:///{name}"
-    if db["ENGINE"] == "django.db.backends.postgresql":
-        user = db.get("USER") or ""
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        host = db.get("HOST") or "127.0.0.1"
-        port = db.get("PORT") or 5432
-        return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-    raise AssertionError(f"No worker set-up for {db['ENGINE']}")
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
 class Worker:
@@ -188,7 +179,7 @@ def _wait_for(check: Any, *, timeout: float, what: str) -> None:
 def _make_due_officers(n: int) -> tuple[list[User], DigestRun | None]:
     officers = [officer_of(ADUR) for _ in range(n)]
     legal = Service.objects.get(slug="legal-services")
-    from offers.digests import digest_window_end
+    from digests.services import digest_window_end
 
     end = digest_window_end(period_start=MONDAY)
     make_listing(

@@ -14,7 +14,8 @@ from core import outbox
 from core.models import OutboxMessage
 from councils.models import Authority, Membership, User
 from councils.services import membership_decide, membership_request
-from offers import interest_services, services
+from offers import services
+from offers.interest import services as interest_services
 from offers.models import Listing
 from tests.commits import committing
 from tests.factories import UserFactory, officer_of

@@ -17,8 +17,9 @@ from django.utils import timezone
 from councils import services as council_services
 from councils.middleware import MFA_SETUP_URL_NAMES
 from councils.models import Authority, Membership, SharedEmailDomain, User
-from offers import moderation_services, services
+from offers import services
 from offers.models import Listing
+from offers.moderation import services as moderation_services
 from tests.commits import committing
 from tests.factories import (
     EmailDomainFactory,

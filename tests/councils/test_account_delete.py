@@ -20,7 +20,7 @@ from councils.account_services import (
     person_redact,
 )
 from councils.models import Authority, AuthorityProfile, Membership, User
-from offers.interest_services import interest_email
+from offers.interest.services import interest_email
 from offers.models import (
     DigestDelivery,
     DigestPreference,

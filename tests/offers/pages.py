@@ -1,6 +1,6 @@
 """Read the /listings/ page as a visitor sees it: from the HTML, not the template context.
 
-Cached pages carry no context (offers/browse_cache.py), so tests that may
+Cached pages carry no context (offers/browse/cache.py), so tests that may
 get one read the titles and the count the way a person would.
 """
 

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from councils.models import Authority
-from offers.browse_html import _day, _kilometres
+from offers.browse.html import _day, _kilometres
 from offers.models import Listing, Service
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import make_listing

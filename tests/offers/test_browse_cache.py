@@ -16,10 +16,11 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from councils.models import Authority
-from offers import moderation_services, services
-from offers.browse_cache import BrowseViewer, browse_cache_key
+from offers import services
+from offers.browse.cache import BrowseViewer, browse_cache_key
+from offers.changes import listings_version
 from offers.models import Listing, Service
-from offers.search import listings_version
+from offers.moderation import services as moderation_services
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import make_listing
 from tests.offers.pages import result_count, result_titles

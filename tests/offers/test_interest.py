@@ -5,8 +5,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from offers import interest_services
-from offers.interest_services import InterestRateLimited
+from offers.interest import services as interest_services
+from offers.interest.services import InterestRateLimited
 from offers.lifecycle import NotPermitted
 from offers.models import Interest, Listing
 from tests.factories import UserFactory, officer_of

@@ -73,3 +73,13 @@ def test_owner_next_actions_for_a_draft():
         A.EDITED,
         A.WITHDRAWN,
     }
+
+
+def test_the_pure_state_names_are_the_models_choices():
+    """offers.lifecycle imports no models, so its enums must match them by value."""
+    from offers import lifecycle
+    from offers.models import Listing, ListingEvent
+
+    assert [s.value for s in lifecycle.Status] == list(Listing.Status.values)
+    assert [lifecycle.STATUS_LABELS[s] for s in lifecycle.Status] == list(Listing.Status.labels)
+    assert [a.value for a in lifecycle.Action] == list(ListingEvent.Action.values)

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from councils.models import User
-from offers import moderation_services, services
+from offers import services
 from offers.models import Listing, ListingEvent, Report, ScreeningTerm
+from offers.moderation import services as moderation_services
 from tests.factories import UserFactory, officer_of
 
 from .factories import ADUR, ARUN, make_listing

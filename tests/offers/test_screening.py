@@ -1,6 +1,6 @@
-"""offers.screening is pure: these tests need no database."""
+"""offers.moderation.screening is pure: these tests need no database."""
 
-from offers.screening import Flag, screen_listing_fields, screen_text
+from offers.moderation.screening import Flag, screen_listing_fields, screen_text
 
 TERMS = ["guaranteed", "crypto", "click here"]
 

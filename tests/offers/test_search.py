@@ -1,16 +1,15 @@
 """Free-text search: ranking, matching, kept current on save, and safe highlighting.
 
-Runs on SQLite (the icontains fallback) and on PostgreSQL (tsvector, GIN,
-ts_rank, ts_headline); every test holds on both.
+PostgreSQL's own full-text search (tsvector, GIN, ts_rank, ts_headline), as in
+production: `make test` runs an embedded PostgreSQL when DATABASE_URL is unset.
 """
 
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
+from offers.browse.search import START, STOP, marks_to_html
 from offers.models import Listing
-from offers.search import START, STOP, highlight_terms, marks_to_html, search_terms
 from tests.offers.factories import make_listing
 from tests.offers.pages import result_titles
 
@@ -65,13 +64,36 @@ def test_search_follows_an_edit(client):
     assert result_titles(client.get("/listings/", {"q": "partnership"})) == []
 
 
-def test_full_text_search_stores_a_vector_on_postgresql_only():
+def test_saving_a_listing_stores_its_search_vector():
     listing = published(title="Street lighting")
     listing.refresh_from_db()
-    if connection.vendor == "postgresql":
-        assert "street" in str(listing.search_vector)
-    else:
-        assert listing.search_vector is None
+    assert "street" in str(listing.search_vector)
+
+
+def test_a_plural_finds_listings_about_the_singular(client):
+    published(title="Internal audit for district councils", summary="One team, two councils.")
+
+    for q in ["audits", "auditing", "AUDIT"]:
+        assert result_titles(client.get("/listings/", {"q": q})) == [
+            "Internal audit for district councils"
+        ], q
+
+
+def test_a_short_word_does_not_match_inside_longer_words(client):
+    published(title="Internal audit with a neighbour", summary="Audit work shared with Arun.")
+
+    assert result_titles(client.get("/listings/", {"q": "it"})) == []
+
+
+def test_only_whole_words_are_highlighted(client):
+    published(title="Internal audit with a neighbour", summary="Audit work shared with Arun.")
+
+    html = client.get("/listings/", {"q": "audit it"}).content.decode()
+
+    assert "Internal <mark>audit</mark> with a neighbour" in html
+    assert "<mark>Audit</mark> work shared with Arun." in html
+    assert "aud<mark>it</mark>" not in html
+    assert "w<mark>it</mark>h" not in html
 
 
 def test_highlight_escapes_html_and_marks_only_matches(client):
@@ -112,18 +134,13 @@ def test_marks_to_html_escapes_everything_but_the_marks():
     assert marks_to_html(text) == "&lt;b&gt;<mark>pay</mark>&lt;/b&gt; &amp; roll"
 
 
-def test_highlight_terms_marks_case_insensitively_and_escapes():
-    assert highlight_terms("Payroll <i>payroll</i>", ["payroll"]) == (
-        "<mark>Payroll</mark> &lt;i&gt;<mark>payroll</mark>&lt;/i&gt;"
-    )
+def test_markers_typed_into_a_listing_are_dropped_when_not_searching(client):
+    published(title=f"{START}Payroll{STOP} <i>help</i>")
 
+    html = client.get("/listings/").content.decode()
 
-def test_highlight_terms_ignores_markers_typed_into_a_listing():
-    assert highlight_terms(f"{START}x{STOP} y", ["y"]) == "x <mark>y</mark>"
-
-
-def test_search_terms_are_words_without_duplicates():
-    assert search_terms("Payroll, payroll & <b>HR</b>") == ["payroll", "b", "hr"]
+    assert "Payroll &lt;i&gt;help&lt;/i&gt;" in html
+    assert "<mark>" not in html
 
 
 def _service_id(slug: str) -> int:

@@ -22,8 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from councils.models import Authority
+from offers.browse.search import search_vectors_refresh
 from offers.models import Listing, Service, default_expiry, tier_delivers
-from offers.search import search_vectors_refresh, uses_full_text
 
 BATCH = 2000  # rows per INSERT: a few MB of parameters, well inside PostgreSQL's limits
 
@@ -127,9 +127,8 @@ class Command(BaseCommand):
                 Listing.objects.bulk_create(batch)
                 made += len(batch)
                 self.stdout.write(f"  {made:,} / {count:,}")
-            if uses_full_text():
-                # The trigger has filled each row already; one UPDATE guarantees it.
-                search_vectors_refresh(synthetic_only=True)
+            # The trigger has filled each row already; one UPDATE guarantees it.
+            search_vectors_refresh(synthetic_only=True)
         return made
 
     def _listing(

@@ -1,0 +1,41 @@
+"""The Find a partner form: which council, which service. A GET form (shareable URLs)."""
+
+from typing import Any
+
+from django import forms
+
+from councils.selectors import authority_join_choices
+from offers.models import Service
+
+
+def _service_choices() -> list[tuple[str, Any]]:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for service in Service.objects.select_related("family"):
+        groups.setdefault(service.family.name, []).append((service.slug, service.name))
+    return [("", "Choose a service"), *groups.items()]
+
+
+class PartnerSearchForm(forms.Form):
+    council = forms.ChoiceField(
+        label="Your council",
+        help_text="Defaults to the council you act for.",
+        error_messages={
+            "required": "Select your council",
+            "invalid_choice": "Select a current council from the list",
+        },
+    )
+    service = forms.ChoiceField(
+        label="Service you want to share",
+        error_messages={
+            "required": "Select the service you want to share",
+            "invalid_choice": "Select a service from the list",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["council"].choices = [  # type: ignore[attr-defined]
+            ("", "Choose a council"),
+            *authority_join_choices(),
+        ]
+        self.fields["service"].choices = _service_choices()  # type: ignore[attr-defined]

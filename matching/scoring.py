@@ -1,0 +1,885 @@
+"""Partner matching: rank every prospective partner for (council, service), and say why.
+
+Pure computation only: no ORM, no settings, no clock. The selector in
+matching/selectors.py fetches rows, turns them into the plain records
+below (`Body`, `ServiceInfo`, `ListingRef`, ...) and calls `rank_partners`.
+That keeps every factor testable without a database and lets the benchmark
+feed 20,000 synthetic bodies straight to the scorer.
+
+The score is the sum of per-factor contributions (see `Weights`); each
+contribution carries the sentence shown to the officer, built from the same
+numbers as the points. Ties break on distance (nearer first), then GSS code,
+so the order is total and repeatable. The factors and default weights are
+documented in docs/matching.md.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from core.geo import EARTH_RADIUS_KM
+
+# Authority.Tier values (kept as plain strings: this module imports no models).
+UPPER, LOWER, UNITARY, NI_DISTRICT = "upper", "lower", "unitary", "ni_district"
+OFFER, NEED = "offer", "need"
+
+TIER_NOUN = {
+    UPPER: "a county council",
+    LOWER: "a district council",
+    UNITARY: "a single-tier council",
+    NI_DISTRICT: "a Northern Ireland district council",
+}
+TIER_DELIVERERS = {
+    UPPER: "county",
+    LOWER: "district",
+    UNITARY: "single-tier",
+    NI_DISTRICT: "Northern Ireland district",
+}
+# Every factor, in the order contributions are added (and shown in the CSV).
+FACTORS = (
+    "distance",
+    "boundary",
+    "county",
+    "combined_authority",
+    "region",
+    "listing",
+    "experienced",
+    "spend",
+)
+NATIONS = frozenset({"Scotland", "Wales", "Northern Ireland"})
+
+
+# --- Records handed over by the selector ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A public body that could be a partner (today: a principal council)."""
+
+    gss_code: str
+    name: str
+    short_name: str
+    tier: str
+    nation: str = "England"
+    region: str = ""
+    is_current: bool = True
+    county: str = ""  # parent county GSS code (two-tier districts only)
+    county_name: str = ""
+    combined_authority: str = ""
+    combined_authority_name: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    population: int | None = None
+    pk: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceInfo:
+    pk: int
+    name: str
+    family_pk: int
+    family_name: str
+    tiers: frozenset[str]
+    ro_line: str = ""
+    ro_line_name: str = ""  # sentence case, e.g. "Planning and development services"
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRef:
+    """A live (published) listing by a candidate, for the service or its family."""
+
+    pk: int
+    authority: str  # GSS code
+    kind: str  # OFFER or NEED
+    service_pk: int
+    service_name: str
+    family_pk: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """A listing's own limits on who it will partner with (Listing.PartnerScope)."""
+
+    scope: str = "any"  # any | radius | region | named
+    radius_km: float | None = None
+    region: str = ""
+    named: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Points each factor can add. Defaults mirror settings.MATCHING_WEIGHTS."""
+
+    distance: float = 30.0  # full points at 0 km, halving every `distance_half_km`
+    distance_half_km: float = 20.0
+    boundary: float = 20.0
+    same_county: float = 10.0
+    same_combined_authority: float = 6.0
+    same_region: float = 4.0
+    listing_same_service: float = 30.0
+    listing_same_family: float = 12.0
+    experienced: float = 8.0
+    spend_similarity: float = 8.0
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None) -> Weights:
+        """Weights from settings; unknown keys are refused so a typo cannot pass silently."""
+        if not values:
+            return cls()
+        names = {f.name for f in fields(cls)}
+        unknown = set(values) - names
+        if unknown:
+            raise ValueError(f"Unknown MATCHING_WEIGHTS keys: {', '.join(sorted(unknown))}")
+        cleaned: dict[str, float] = {}
+        for key, value in values.items():
+            number = float(value)
+            if not math.isfinite(number) or number < 0:
+                raise ValueError(f"MATCHING_WEIGHTS[{key!r}] must be a finite number >= 0")
+            cleaned[key] = number
+        if cleaned.get("distance_half_km", 1.0) <= 0:
+            raise ValueError("MATCHING_WEIGHTS['distance_half_km'] must be above 0")
+        return cls(**cleaned)
+
+
+@dataclass(frozen=True, slots=True)
+class SavingsRate:
+    low_percent: float = 1.8
+    high_percent: float = 3.6
+    source: str = "New Local Government Network, Shared Necessities"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What varies per request: live listings, recorded arrangements, limits."""
+
+    listings: Mapping[str, Sequence[ListingRef]] = field(default_factory=dict)
+    # Listing kinds that complement the asker: {NEED} for an offer, {OFFER} for a
+    # need, both when a council simply asks "who could I share this with?".
+    complementary_kinds: frozenset[str] = frozenset({OFFER, NEED})
+    # GSS code -> names of recorded arrangements in which it shares this
+    # service with councils other than the origin.
+    experience: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    limits: Limits = Limits()
+    weights: Weights = Weights()
+    rate: SavingsRate = SavingsRate()
+
+
+# --- Results ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    factor: str
+    points: float
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpendComparison:
+    year: str
+    line_name: str
+    origin_thousands: float | None
+    candidate_thousands: float | None
+    similarity: float | None  # None when there is not enough data to compare
+
+    @property
+    def combined_thousands(self) -> float | None:
+        if self.origin_thousands is None or self.candidate_thousands is None:
+            return None
+        return self.origin_thousands + self.candidate_thousands
+
+
+@dataclass(frozen=True, slots=True)
+class SavingsEstimate:
+    """Combined spend x rate range; `low_gbp` is None when there is not enough data."""
+
+    low_gbp: float | None
+    high_gbp: float | None
+    combined_thousands: float | None
+    year: str
+    line_name: str
+    rate: SavingsRate
+    sentence: str
+
+    @property
+    def enough_data(self) -> bool:
+        return self.low_gbp is not None
+
+    @property
+    def display(self) -> str:
+        if self.low_gbp is None or self.high_gbp is None:
+            return "Not enough data"
+        return f"{format_gbp(self.low_gbp)} to {format_gbp(self.high_gbp)} a year"
+
+
+class _Shared:
+    """What every suggestion of one ranking shares (kept once, not per candidate)."""
+
+    __slots__ = ("origin", "rate", "reference", "service")
+
+    def __init__(
+        self, reference: Reference, origin: Body, service: ServiceInfo, rate: SavingsRate
+    ) -> None:
+        self.reference, self.origin, self.service, self.rate = reference, origin, service, rate
+
+    def spend_pair(self, body: Body) -> tuple[str, float | None, float | None]:
+        """For "not enough data" sentences: the year and whatever figures exist."""
+        line = self.service.ro_line
+        return common_year(
+            self.reference.spend_of(self.origin.gss_code, line),
+            self.reference.spend_of(body.gss_code, line),
+        )
+
+
+class Suggestion:
+    """One ranked candidate. Numbers are computed when ranking; sentences, the spend
+    comparison and the savings estimate are built on first access (from the same
+    numbers), so ranking 20,000 bodies does not format 100,000 sentences.
+
+    `points` lists (factor, points) in FACTORS order; `score` is their sum.
+    """
+
+    __slots__ = ("_cache", "_raw", "_shared", "body", "distance_km", "listings", "points", "score")
+
+    def __init__(
+        self,
+        body: Body,
+        distance_km: float | None,
+        points: tuple[tuple[str, float], ...],
+        score: float,
+        listings: tuple[ListingRef, ...],
+        raw: tuple[Any, ...],
+        shared: _Shared,
+    ) -> None:
+        self.body = body
+        self.distance_km = distance_km
+        self.points = points
+        self.score = score
+        self.listings = listings
+        # (spend year or None, origin spend, candidate spend, similarity,
+        #  best listing, same service?, how many, experience names)
+        self._raw = raw
+        self._shared = shared
+        self._cache: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Suggestion {self.body.gss_code} {self.score:.2f}>"
+
+    def _cached(self) -> dict[str, Any]:
+        if self._cache is None:
+            self._cache = {}
+        return self._cache
+
+    @property
+    def contributions(self) -> tuple[Contribution, ...]:
+        cache = self._cached()
+        if "contributions" not in cache:
+            cache["contributions"] = tuple(
+                Contribution(factor, points, self._sentence(factor))
+                for factor, points in self.points
+            )
+        return cache["contributions"]
+
+    @property
+    def spend(self) -> SpendComparison:
+        cache = self._cached()
+        if "spend" not in cache:
+            year, a, b, similarity = self._raw[:4]
+            shared = self._shared
+            if year is None:  # no common figure: name the newest year either has
+                year, a, b = shared.spend_pair(self.body)
+            cache["spend"] = SpendComparison(year, shared.service.ro_line_name, a, b, similarity)
+        return cache["spend"]
+
+    @property
+    def savings(self) -> SavingsEstimate:
+        cache = self._cached()
+        if "savings" not in cache:
+            cache["savings"] = estimate_savings(self.spend, self._shared.rate)
+        return cache["savings"]
+
+    @property
+    def scoring_contributions(self) -> list[Contribution]:
+        """Contributions that added points, largest first (equal points keep factor order)."""
+        scoring = [c for c in self.contributions if c.points > 0]
+        scoring.sort(key=lambda c: -c.points)
+        return scoring
+
+    @property
+    def reasons(self) -> list[str]:
+        """The sentences of factors that added points, largest first."""
+        return [c.sentence for c in self.scoring_contributions]
+
+    @property
+    def spend_sentence(self) -> str:
+        return self._sentence("spend")
+
+    @property
+    def geography(self) -> str:
+        """One line: "12 km away and shares a boundary"."""
+        parts = [self._sentence("distance").rstrip(".")]
+        if any(factor == "boundary" for factor, _p in self.points):
+            parts.append("shares a boundary")
+        return " and ".join(parts)
+
+    def _sentence(self, factor: str) -> str:
+        origin, body, service = self._shared.origin, self.body, self._shared.service
+        listing, same_service, count, experience = self._raw[4:]
+        if factor == "distance":
+            if self.distance_km is None:
+                return "Distance unknown (no location recorded)."
+            return f"{format_km(self.distance_km)} away"
+        if factor == "boundary":
+            return "Shares a boundary"
+        if factor == "county":
+            return f"Both in the {origin.county_name or 'same county council'} area."
+        if factor == "combined_authority":
+            return f"Both in {origin.combined_authority_name or 'the same combined authority'}."
+        if factor == "region":
+            return f"Both in {_region_phrase(origin.region)}."
+        if factor == "listing":
+            return listing_sentence(service, listing, same_service, count)
+        if factor == "experienced":
+            return (
+                f"Already shares {_lower(service.name)} with other councils "
+                f"({'; '.join(sorted(set(experience)))})."
+            )
+        if factor == "spend":
+            return spend_sentence(origin, body, service, self.spend)
+        raise ValueError(f"Unknown factor {factor!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    body: Body
+    reason: str
+    kind: str = "tier"  # abolished | tier | limit
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    origin: Body
+    service: ServiceInfo
+    suggestions: tuple[Suggestion, ...]
+    excluded: tuple[Exclusion, ...]
+    weights: Weights
+    rate: SavingsRate
+
+    @property
+    def top_score(self) -> float:
+        return self.suggestions[0].score if self.suggestions else 0.0
+
+
+# --- Formatting (shared by sentences, pages and the CSV, so numbers agree) -------------
+
+
+def format_km(km: float) -> str:
+    if km < 1:
+        return "under 1 km"
+    return f"{round(km):,} km"
+
+
+def format_gbp(pounds: float) -> str:
+    """£ to two significant figures for estimates: £41,000, £1.2m."""
+    if pounds < 0:
+        return "−" + format_gbp(-pounds)
+    if pounds >= 1_000_000:
+        return f"£{pounds / 1_000_000:.1f}m"
+    if pounds >= 1_000:
+        rounded = round(pounds, -3) if pounds >= 10_000 else round(pounds, -2)
+        return f"£{rounded:,.0f}"
+    return f"£{pounds:,.0f}"
+
+
+def format_thousands(thousands: float) -> str:
+    return format_gbp(thousands * 1000)
+
+
+def tier_reason(body: Body, service: ServiceInfo) -> str:
+    """'Worthing is a district council; adult social care is delivered by county and
+    single-tier councils.'"""
+    deliverers = [
+        TIER_DELIVERERS[t] for t in (UPPER, LOWER, UNITARY, NI_DISTRICT) if t in service.tiers
+    ]
+    if not deliverers:
+        who = "no council tier in our taxonomy"
+    elif len(deliverers) == 1:
+        who = f"{deliverers[0]} councils"
+    else:
+        who = f"{', '.join(deliverers[:-1])} and {deliverers[-1]} councils"
+    noun = TIER_NOUN.get(body.tier, "a council of another kind")
+    service_name = (
+        service.name[:1].lower() + service.name[1:]
+        if not service.name[:2].isupper()
+        else service.name
+    )
+    return f"{body.short_name} is {noun}; {service_name} is delivered by {who}."
+
+
+def _region_phrase(region: str) -> str:
+    if region in NATIONS:
+        return region
+    if region == "London":
+        return "London"
+    return f"the {region} region"
+
+
+# --- Factors (each a small pure function) ----------------------------------------------
+
+
+def distance_points(km: float | None, weights: Weights) -> float:
+    """Full weight at 0 km, halving every `distance_half_km`; no points without a location."""
+    if km is None:
+        return 0.0
+    return weights.distance * 0.5 ** (km / weights.distance_half_km)
+
+
+def spend_similarity(
+    origin_thousands: float,
+    candidate_thousands: float,
+    origin_pop: int | None,
+    cand_pop: int | None,
+) -> float:
+    """How alike two positive spends are, in (0, 1]: the mean of smaller/larger in
+    total and per head (total only when a population is missing)."""
+    absolute = min(origin_thousands, candidate_thousands) / max(
+        origin_thousands, candidate_thousands
+    )
+    if origin_pop and cand_pop:
+        a, b = origin_thousands / origin_pop, candidate_thousands / cand_pop
+        return (absolute + min(a, b) / max(a, b)) / 2
+    return absolute
+
+
+def common_year(
+    origin: Mapping[str, float | None] | None, candidate: Mapping[str, float | None] | None
+) -> tuple[str, float | None, float | None]:
+    """The newest year in which both have a figure; else the newest year either has."""
+    origin = origin or {}
+    candidate = candidate or {}
+    for year in sorted(origin, reverse=True):
+        if origin[year] is not None and candidate.get(year) is not None:
+            return year, origin[year], candidate[year]
+    years = [y for y, v in [*origin.items(), *candidate.items()] if v is not None]
+    year = max(years) if years else ""
+    return year, origin.get(year), candidate.get(year)
+
+
+def compare_spend(
+    origin: Body,
+    candidate: Body,
+    service: ServiceInfo,
+    origin_spend: Mapping[str, float | None] | None,
+    candidate_spend: Mapping[str, float | None] | None,
+) -> SpendComparison:
+    """Both councils' spend on the service's line, for the newest common year."""
+    year, a, b = common_year(origin_spend, candidate_spend)
+    similarity = None
+    if service.ro_line and a is not None and b is not None and a > 0 and b > 0:
+        similarity = spend_similarity(a, b, origin.population, candidate.population)
+    return SpendComparison(year, service.ro_line_name, a, b, similarity)
+
+
+def spend_points(spend: SpendComparison, weights: Weights) -> float:
+    return 0.0 if spend.similarity is None else weights.spend_similarity * spend.similarity
+
+
+def spend_sentence(
+    origin: Body, candidate: Body, service: ServiceInfo, spend: SpendComparison
+) -> str:
+    line = _lower(spend.line_name or "this service's spending line")
+    year, a, b = spend.year, spend.origin_thousands, spend.candidate_thousands
+    if not service.ro_line:
+        return f"Not enough data: {service.name} has no revenue outturn line to compare."
+    missing = [body.short_name for body, value in ((origin, a), (candidate, b)) if value is None]
+    if missing:
+        where = " or ".join(missing)
+        return f"Not enough data: no spend figure for {where} on {line}" + (
+            f" ({year})." if year else "."
+        )
+    if spend.similarity is None or a is None or b is None:
+        return (
+            f"Not enough data: net spend on {line} ({year}) is not positive for both "
+            f"({origin.short_name} {format_thousands(a or 0)}, "
+            f"{candidate.short_name} {format_thousands(b or 0)})."
+        )
+    per_head = bool(origin.population and candidate.population)
+
+    def part(body: Body, thousands: float) -> str:
+        text = f"{body.short_name} {format_thousands(thousands)}"
+        if per_head and body.population:
+            text += f" (£{thousands * 1000 / body.population:,.0f} a head)"
+        return text
+
+    return (
+        f"Spend on {line} ({year}): {part(origin, a)}, {part(candidate, b)}; "
+        f"{round(spend.similarity * 100)}% alike in scale."
+    )
+
+
+def estimate_savings(spend: SpendComparison, rate: SavingsRate) -> SavingsEstimate:
+    """Combined spend x the rate range, or "not enough data" when either figure is
+    missing or not positive."""
+    combined = spend.combined_thousands
+    line = _lower(spend.line_name or "this service's spending line")
+    if (
+        combined is None
+        or spend.origin_thousands is None
+        or spend.candidate_thousands is None
+        or spend.origin_thousands <= 0
+        or spend.candidate_thousands <= 0
+    ):
+        return SavingsEstimate(
+            None,
+            None,
+            combined,
+            spend.year,
+            spend.line_name,
+            rate,
+            "Not enough data to estimate savings: both councils need a positive spend "
+            f"figure on {line} for the same year.",
+        )
+    pounds = combined * 1000
+    low = pounds * rate.low_percent / 100
+    high = pounds * rate.high_percent / 100
+    sentence = (
+        f"Estimate: {format_gbp(low)} to {format_gbp(high)} a year, {rate.low_percent:g}% to "
+        f"{rate.high_percent:g}% of their combined {format_thousands(combined)} spend on "
+        f"{line} ({spend.year}). Source of the rates: {rate.source}."
+    )
+    return SavingsEstimate(low, high, combined, spend.year, spend.line_name, rate, sentence)
+
+
+def limit_reason(candidate: Body, km: float | None, limits: Limits) -> str | None:
+    """Why a listing's own limits leave this candidate out, or None if they allow it."""
+    if limits.scope == "radius" and limits.radius_km is not None:
+        if km is None:
+            return f"{candidate.short_name} has no recorded location to measure distance from."
+        if km > limits.radius_km:
+            return (
+                f"{candidate.short_name} is {format_km(km)} away, beyond the listing's "
+                f"limit of {limits.radius_km:g} km."
+            )
+    elif limits.scope == "region" and limits.region and candidate.region != limits.region:
+        return (
+            f"{candidate.short_name} is in {_region_phrase(candidate.region) or 'another area'}; "
+            f"the listing looks for partners in {_region_phrase(limits.region)} only."
+        )
+    elif limits.scope == "named" and candidate.gss_code not in limits.named:
+        return f"{candidate.short_name} is not one of the councils the listing names."
+    return None
+
+
+def pick_listing(
+    service: ServiceInfo, listings: Sequence[ListingRef], kinds: frozenset[str]
+) -> tuple[ListingRef | None, bool, int]:
+    """(best complementary listing, is it for the same service, how many like it).
+
+    A complementary listing for the same service beats one in the same family;
+    the oldest (lowest id) stands for the others.
+    """
+    same = [x for x in listings if x.service_pk == service.pk and x.kind in kinds]
+    if same:
+        return min(same, key=lambda x: x.pk), True, len(same)
+    family = [x for x in listings if x.family_pk == service.family_pk and x.kind in kinds]
+    if family:
+        return min(family, key=lambda x: x.pk), False, len(family)
+    return None, False, 0
+
+
+def listing_points(listing: ListingRef | None, same_service: bool, weights: Weights) -> float:
+    if listing is None:
+        return 0.0
+    return weights.listing_same_service if same_service else weights.listing_same_family
+
+
+def listing_sentence(
+    service: ServiceInfo, listing: ListingRef | None, same_service: bool, count: int
+) -> str:
+    if listing is None:
+        return "No live listing for this service or its family."
+    what = "an offer" if listing.kind == OFFER else "a need"
+    if same_service:
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        return f"Has published {what} for {_lower(service.name)}: “{listing.title}”{more}."
+    return (
+        f"Has published {what} for {_lower(listing.service_name)}, in the same family "
+        f"({service.family_name}): “{listing.title}”."
+    )
+
+
+def _lower(name: str) -> str:
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
+# --- Precomputed reference data ---------------------------------------------------------
+
+
+class Reference:
+    """Everything that changes only when reference data is imported: bodies,
+    boundaries, spend, and distances (rows computed once per origin, then kept).
+
+    Build one per process and reuse it (matching.selectors caches it
+    keyed on a fingerprint of the reference tables).
+    """
+
+    def __init__(
+        self,
+        bodies: Iterable[Body],
+        adjacency: Iterable[tuple[str, str]] = (),
+        spend: Mapping[tuple[str, str], Mapping[str, float | None]] | None = None,
+        version: str = "",
+    ) -> None:
+        self.bodies: tuple[Body, ...] = tuple(sorted(bodies, key=lambda b: b.gss_code))
+        self.version = version
+        self.by_gss: dict[str, Body] = {b.gss_code: b for b in self.bodies}
+        self.index: dict[str, int] = {b.gss_code: i for i, b in enumerate(self.bodies)}
+        self.by_pk: dict[int, Body] = {b.pk: b for b in self.bodies if b.pk is not None}
+        neighbours: dict[str, set[str]] = {}
+        for a, b in adjacency:
+            neighbours.setdefault(a, set()).add(b)
+            neighbours.setdefault(b, set()).add(a)
+        self.neighbours: dict[str, frozenset[str]] = {
+            k: frozenset(v) for k, v in neighbours.items()
+        }
+        self.spend: Mapping[tuple[str, str], Mapping[str, float | None]] = spend or {}
+        self._lat = [
+            math.radians(b.latitude) if b.latitude is not None else None for b in self.bodies
+        ]
+        self._lon = [
+            math.radians(b.longitude) if b.longitude is not None else None for b in self.bodies
+        ]
+        self._cos = [math.cos(v) if v is not None else None for v in self._lat]
+        self._rows: dict[str, list[float | None]] = {}
+
+    def distances_from(self, gss_code: str) -> list[float | None]:
+        """Great-circle km from one body to every body (same formula as core.geo)."""
+        row = self._rows.get(gss_code)
+        if row is not None:
+            return row
+        i = self.index[gss_code]
+        lat1, lon1, cos1 = self._lat[i], self._lon[i], self._cos[i]
+        if lat1 is None or lon1 is None or cos1 is None:
+            row = [None] * len(self.bodies)
+        else:
+            row = []
+            append = row.append
+            sin, sqrt, asin = math.sin, math.sqrt, math.asin
+            diameter = 2 * EARTH_RADIUS_KM
+            for lat2, lon2, cos2 in zip(self._lat, self._lon, self._cos, strict=True):
+                if lat2 is None or lon2 is None or cos2 is None:
+                    append(None)
+                    continue
+                h = sin((lat2 - lat1) / 2) ** 2 + cos1 * cos2 * sin((lon2 - lon1) / 2) ** 2
+                append(diameter * asin(min(1.0, sqrt(h))))
+        self._rows[gss_code] = row
+        return row
+
+    def spend_of(self, gss_code: str, line: str) -> Mapping[str, float | None] | None:
+        return self.spend.get((gss_code, line)) if line else None
+
+
+# --- Scoring ------------------------------------------------------------------------------
+
+
+class _Scorer:
+    """Scores candidates against one origin and service. What is the same for every
+    candidate (the origin's neighbours, spend and years, weights) is looked up once."""
+
+    def __init__(
+        self, reference: Reference, origin: Body, service: ServiceInfo, context: Context
+    ) -> None:
+        w = context.weights
+        self.w = w
+        self.shared = _Shared(reference, origin, service, context.rate)
+        self.neighbours = reference.neighbours.get(origin.gss_code, frozenset())
+        self.county = origin.county
+        self.combined = origin.combined_authority
+        self.region = origin.region
+        self.population = origin.population
+        self.line = service.ro_line
+        self.spend = reference.spend
+        self.origin_spend = reference.spend_of(origin.gss_code, service.ro_line) or {}
+        self.origin_years = sorted(self.origin_spend, reverse=True)
+        self.listings = context.listings
+        self.kinds = context.complementary_kinds
+        self.experience = context.experience
+        self.service = service
+        self.boundary = ("boundary", w.boundary)
+        self.same_county = ("county", w.same_county)
+        self.same_combined = ("combined_authority", w.same_combined_authority)
+        self.same_region = ("region", w.same_region)
+        self.experienced = ("experienced", w.experienced)
+        self.no_listing = ("listing", 0.0)
+
+        self.score = self._make_score()
+
+    def _make_score(self) -> Callable[[Body, float | None], Suggestion]:
+        """The per-candidate scorer as a closure: every constant is a local cell, which
+        keeps the loop fast enough for 20,000 bodies."""
+        w = self.w
+        w_distance, half = w.distance, w.distance_half_km
+        w_boundary, w_county, w_combined = w.boundary, w.same_county, w.same_combined_authority
+        w_region, w_experienced, w_spend = w.same_region, w.experienced, w.spend_similarity
+        neighbours, county, combined, region = (
+            self.neighbours,
+            self.county,
+            self.combined,
+            self.region,
+        )
+        population, line, spend_get = self.population, self.line, self.spend.get
+        mine, years = self.origin_spend, self.origin_years
+        listings_get, kinds, service = self.listings.get, self.kinds, self.service
+        experience_get, shared = self.experience.get, self.shared
+        boundary, same_county, same_combined = self.boundary, self.same_county, self.same_combined
+        same_region, experienced, no_listing = self.same_region, self.experienced, self.no_listing
+
+        def score(candidate: Body, km: float | None) -> Suggestion:
+            gss = candidate.gss_code
+            first = w_distance * 0.5 ** (km / half) if km is not None else 0.0
+            points: list[tuple[str, float]] = [("distance", first)]
+            total = first
+            if gss in neighbours:
+                points.append(boundary)
+                total += w_boundary
+            if county and county == candidate.county:
+                points.append(same_county)
+                total += w_county
+            if combined and combined == candidate.combined_authority:
+                points.append(same_combined)
+                total += w_combined
+            if region and region == candidate.region:
+                points.append(same_region)
+                total += w_region
+            own = listings_get(gss)
+            best, same_service, count = None, False, 0
+            if own:
+                best, same_service, count = pick_listing(service, own, kinds)
+                got = listing_points(best, same_service, w)
+                points.append(("listing", got))
+                total += got
+            else:
+                points.append(no_listing)
+                total += 0.0
+            experience = experience_get(gss)
+            if experience:
+                points.append(experienced)
+                total += w_experienced
+            year = a = b = similarity = None
+            if line:
+                theirs = spend_get((gss, line))
+                if theirs:
+                    for y in years:
+                        a, b = mine[y], theirs.get(y)
+                        if a is not None and b is not None:
+                            year = y
+                            if a > 0 and b > 0:
+                                similarity = spend_similarity(
+                                    a, b, population, candidate.population
+                                )
+                            break
+            if year is None:
+                a = b = None
+            got_spend = 0.0 if similarity is None else w_spend * similarity
+            points.append(("spend", got_spend))
+            total += got_spend
+            return Suggestion(
+                candidate,
+                km,
+                tuple(points),
+                total,
+                tuple(own) if own else (),
+                (year, a, b, similarity, best, same_service, count, tuple(experience or ())),
+                shared,
+            )
+
+        return score
+
+
+def score_candidate(
+    reference: Reference,
+    origin: Body,
+    candidate: Body,
+    service: ServiceInfo,
+    context: Context,
+    km: float | None,
+) -> Suggestion:
+    """Score one eligible candidate: the sum of its factor contributions, in FACTORS order
+    (distance, boundary, county, combined authority, region, listing, experience, spend)."""
+    return _Scorer(reference, origin, service, context).score(candidate, km)
+
+
+def sort_key(suggestion: Suggestion) -> tuple[float, float, str]:
+    """Score (high first), then distance (near first, unknown last), then GSS code."""
+    km = suggestion.distance_km
+    return (-suggestion.score, km if km is not None else math.inf, suggestion.body.gss_code)
+
+
+def eligibility_reason(origin: Body, candidate: Body, service: ServiceInfo) -> str | None:
+    """Why a candidate can never partner on this service, or None if it can."""
+    if not candidate.is_current:
+        return f"{candidate.short_name} has been abolished."
+    if candidate.tier not in service.tiers:
+        return tier_reason(candidate, service)
+    return None
+
+
+def rank_partners(
+    reference: Reference,
+    origin: Body,
+    service: ServiceInfo,
+    context: Context | None = None,
+    *,
+    candidates: Iterable[Body] | None = None,
+) -> Ranking:
+    """Every body in `reference` (or `candidates`) scored and ordered, with exclusions.
+
+    The origin itself is neither ranked nor listed as excluded.
+    """
+    context = context or Context()
+    row = reference.distances_from(origin.gss_code) if origin.gss_code in reference.index else None
+    index = reference.index
+    suggestions: list[Suggestion] = []
+    excluded: list[Exclusion] = []
+    pool = reference.bodies if candidates is None else candidates
+    limits = context.limits
+    tiers = service.tiers
+    scorer = _Scorer(reference, origin, service, context)
+    score = scorer.score
+    for candidate in pool:
+        if candidate.gss_code == origin.gss_code:
+            continue
+        i = index.get(candidate.gss_code)
+        km = row[i] if row is not None and i is not None else None
+        if not candidate.is_current or candidate.tier not in tiers:
+            reason = eligibility_reason(origin, candidate, service) or ""
+            kind = "tier" if candidate.is_current else "abolished"
+            excluded.append(Exclusion(candidate, reason, kind))
+            continue
+        if limits.scope != "any":
+            limited = limit_reason(candidate, km, limits)
+            if limited is not None:
+                excluded.append(Exclusion(candidate, limited, "limit"))
+                continue
+        suggestions.append(score(candidate, km))
+    suggestions.sort(key=sort_key)
+    excluded.sort(key=lambda e: (e.body.short_name, e.body.gss_code))
+    return Ranking(
+        origin, service, tuple(suggestions), tuple(excluded), context.weights, context.rate
+    )
+
+
+def rank_by_distance(reference: Reference, origin: Body, service: ServiceInfo) -> list[Body]:
+    """Baseline for the evaluation: eligible candidates, nearest first (GSS code breaks ties)."""
+    row = reference.distances_from(origin.gss_code)
+    eligible = [
+        (row[i] if row[i] is not None else math.inf, b.gss_code, b)
+        for i, b in enumerate(reference.bodies)
+        if b.gss_code != origin.gss_code and eligibility_reason(origin, b, service) is None
+    ]
+    eligible.sort(key=lambda t: (t[0], t[1]))
+    return [b for _km, _gss, b in eligible]

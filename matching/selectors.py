@@ -1,0 +1,567 @@
+"""Reads for partner matching: fetch rows, hand plain records to matching.scoring.
+
+What never changes between imports (bodies, boundaries, spend, distances) is
+built once per process into a `matching.Reference` and kept, keyed on a
+fingerprint of the reference tables read in one query. A re-import (or an
+admin edit) changes the fingerprint, so every process rebuilds on its next
+request; no request pays for the build otherwise. What varies per request
+(live listings, recorded arrangements, the savings rate) costs three small
+queries.
+"""
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+from councils.models import Adjacency, Authority, CombinedAuthority, SpendLine, SpendRecord
+from matching import scoring as matching
+from offers.models import Listing, SavingsAssumption, Service, SharedArrangement
+
+# Lines whose published names shout or title-case; shown in sentence case.
+_LINE_NAMES = {"330": "Children's social care", "360": "Adult social care", "390": "Public health"}
+
+
+def _sentence_case(name: str) -> str:
+    words = name.split(" ")
+    out = [words[0]] + [
+        w if (w.isupper() and len(w) > 1) or "(" in w else w.lower() for w in words[1:]
+    ]
+    return " ".join(out)
+
+
+def reference_fingerprint() -> str:
+    """One query over the reference tables, recorded arrangements and the savings
+    assumption; its value changes whenever an import or an admin edit changes them."""
+    a = Authority._meta.db_table
+    j = Adjacency._meta.db_table
+    s = SpendRecord._meta.db_table
+    r = SharedArrangement._meta.db_table
+    m = SharedArrangement.members.through._meta.db_table
+    v = SavingsAssumption._meta.db_table
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM {a}), (SELECT MAX(id) FROM {a}), "  # noqa: S608 (table names, not input)
+        f"(SELECT SUM(latitude) + SUM(longitude) FROM {a}), "
+        f"(SELECT SUM(COALESCE(population, 0)) FROM {a}), "
+        f"(SELECT SUM(LENGTH(name) + LENGTH(short_name) + LENGTH(status) + LENGTH(tier)) "
+        f"FROM {a}), "
+        f"(SELECT SUM(COALESCE(parent_county_id, 0) + COALESCE(combined_authority_id, 0)) "
+        f"FROM {a}), "
+        f"(SELECT COUNT(*) FROM {j}), (SELECT MAX(id) FROM {j}), "
+        f"(SELECT COUNT(*) FROM {s}), (SELECT MAX(id) FROM {s}), "
+        f"(SELECT SUM(net_expenditure_thousands) FROM {s}), "
+        f"(SELECT COUNT(*) FROM {r}), (SELECT MAX(id) FROM {r}), "
+        f"(SELECT COUNT(*) FROM {m}), (SELECT MAX(id) FROM {m}), "
+        f"(SELECT SUM(low_percent + high_percent + LENGTH(source)) FROM {v})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return "|".join("" if value is None else f"{float(value):.6f}" for value in row)
+
+
+def build_reference(*, version: str = "") -> matching.Reference:
+    """Read every body, boundary and spend figure (three queries)."""
+    rows = Authority.objects.values_list(
+        "pk",
+        "gss_code",
+        "name",
+        "short_name",
+        "tier",
+        "nation",
+        "region",
+        "status",
+        "parent_county__gss_code",
+        "parent_county__name",
+        "combined_authority__gss_code",
+        "combined_authority__name",
+        "latitude",
+        "longitude",
+        "population",
+    )
+    bodies = [
+        matching.Body(
+            pk=pk,
+            gss_code=gss,
+            name=name,
+            short_name=short,
+            tier=tier,
+            nation=nation,
+            region=region,
+            is_current=status == Authority.Status.CURRENT,
+            county=county or "",
+            county_name=county_name or "",
+            combined_authority=ca or "",
+            combined_authority_name=ca_name or "",
+            latitude=lat,
+            longitude=lon,
+            population=pop,
+        )
+        for (
+            pk,
+            gss,
+            name,
+            short,
+            tier,
+            nation,
+            region,
+            status,
+            county,
+            county_name,
+            ca,
+            ca_name,
+            lat,
+            lon,
+            pop,
+        ) in rows
+    ]
+    adjacency = Adjacency.objects.values_list("authority_a__gss_code", "authority_b__gss_code")
+    spend: dict[tuple[str, str], dict[str, float | None]] = {}
+    for gss, line, year, value in SpendRecord.objects.values_list(
+        "authority__gss_code", "line__code", "year", "net_expenditure_thousands"
+    ):
+        spend.setdefault((gss, line), {})[year] = float(value) if value is not None else None
+    return matching.Reference(bodies, list(adjacency), spend, version=version)
+
+
+@dataclass
+class _Snapshot:
+    version: str
+    checked_at: float
+    reference: matching.Reference
+    arrangements: dict[int, list[tuple[str, frozenset[str]]]]
+    rate: matching.SavingsRate
+    line_names: dict[str, str]
+
+
+_lock = threading.Lock()
+_snapshot: list[_Snapshot] = []  # zero or one; a list so no `global` is needed
+
+
+def _load_snapshot(version: str) -> _Snapshot:
+    line_names = {
+        code: _LINE_NAMES.get(code) or _sentence_case(name)
+        for code, name in SpendLine.objects.values_list("code", "name")
+    }
+    return _Snapshot(
+        version=version,
+        checked_at=time.monotonic(),
+        reference=build_reference(version=version),
+        arrangements=_arrangements_all(),
+        rate=_savings_rate_from_db(),
+        line_names=line_names,
+    )
+
+
+def _current_snapshot() -> _Snapshot:
+    """The process's snapshot. The fingerprint is re-read at most every
+    MATCHING_REFERENCE_CHECK_SECONDS (default 30), so a re-import reaches every
+    web process within that time; edits in this process (admin, tests) clear it
+    at once through the signals connected at the end of this module."""
+    ttl = float(getattr(settings, "MATCHING_REFERENCE_CHECK_SECONDS", 30))
+    now = time.monotonic()
+    if _snapshot and now - _snapshot[0].checked_at < ttl:
+        return _snapshot[0]
+    version = reference_fingerprint()
+    with _lock:
+        if _snapshot and _snapshot[0].version == version:
+            _snapshot[0].checked_at = now
+            return _snapshot[0]
+        fresh = _load_snapshot(version)
+        _snapshot[:] = [fresh]
+        return fresh
+
+
+def matching_reference() -> matching.Reference:
+    """The process's Reference (bodies, boundaries, spend, distance rows)."""
+    return _current_snapshot().reference
+
+
+def matching_reference_clear(**_signal_kwargs: object) -> None:
+    """Forget the cached snapshot; connected to saves and deletes of the data it holds."""
+    with _lock:
+        _snapshot.clear()
+
+
+def matching_weights() -> matching.Weights:
+    return matching.Weights.from_mapping(getattr(settings, "MATCHING_WEIGHTS", None))
+
+
+def _savings_rate_from_db() -> matching.SavingsRate:
+    row = SavingsAssumption.objects.filter(pk=1).first()
+    if row is None:
+        return matching.SavingsRate()
+    return matching.SavingsRate(
+        low_percent=float(row.low_percent),
+        high_percent=float(row.high_percent),
+        source=row.source,
+    )
+
+
+def savings_rate() -> matching.SavingsRate:
+    """The admin-edited assumption (cached with the reference), or the documented default."""
+    return _current_snapshot().rate
+
+
+def service_info(*, service: Service) -> matching.ServiceInfo:
+    """The pure record for a Service (select_related its family to save a query)."""
+    line_names = _current_snapshot().line_names
+    return matching.ServiceInfo(
+        pk=service.pk,
+        name=service.name,
+        family_pk=service.family_id,
+        family_name=service.family.name,
+        tiers=frozenset(service.delivered_by_tiers),
+        ro_line=service.ro_line,
+        ro_line_name=line_names.get(service.ro_line, "") if service.ro_line else "",
+    )
+
+
+def _live_listings(
+    *, family_pk: int, exclude_authority_pk: int | None, include_signed_in: bool
+) -> dict[str, list[matching.ListingRef]]:
+    """Published, non-synthetic listings in the service's family, by council (one query)."""
+    listings = Listing.objects.published().filter(service__family_id=family_pk, is_synthetic=False)
+    if not include_signed_in:
+        listings = listings.filter(visibility=Listing.Visibility.PUBLIC)
+    if exclude_authority_pk is not None:
+        listings = listings.exclude(authority_id=exclude_authority_pk)
+    by_council: dict[str, list[matching.ListingRef]] = {}
+    for pk, gss, kind, service_pk, service_name, fam, title in listings.order_by("pk").values_list(
+        "pk",
+        "authority__gss_code",
+        "kind",
+        "service_id",
+        "service__name",
+        "service__family_id",
+        "title",
+    ):
+        by_council.setdefault(gss, []).append(
+            matching.ListingRef(pk, gss, kind, service_pk, service_name, fam, title)
+        )
+    return by_council
+
+
+def _arrangements_all() -> dict[int, list[tuple[str, frozenset[str]]]]:
+    """Active recorded arrangements per service id: (name, member GSS codes). One query."""
+    through = SharedArrangement.members.through
+    rows = (
+        through.objects.filter(sharedarrangement__is_active=True)
+        .order_by("sharedarrangement_id")
+        .values_list(
+            "sharedarrangement_id",
+            "sharedarrangement__service_id",
+            "sharedarrangement__name",
+            "authority__gss_code",
+        )
+    )
+    members: dict[int, tuple[int, str, set[str]]] = {}
+    for arrangement_pk, service_pk, name, gss in rows:
+        members.setdefault(arrangement_pk, (service_pk, name, set()))[2].add(gss)
+    out: dict[int, list[tuple[str, frozenset[str]]]] = {}
+    for service_pk, name, gss_codes in members.values():
+        out.setdefault(service_pk, []).append((name, frozenset(gss_codes)))
+    return out
+
+
+def arrangements_for(*, service_pks: Iterable[int]) -> dict[int, list[tuple[str, frozenset[str]]]]:
+    """Recorded arrangements for these services (from the cached snapshot)."""
+    everything = _current_snapshot().arrangements
+    return {pk: everything[pk] for pk in service_pks if pk in everything}
+
+
+def experience_map(
+    arrangements: Iterable[tuple[str, frozenset[str]]], *, origin: str, leave_out_origin: bool
+) -> dict[str, list[str]]:
+    """GSS code -> arrangements in which it shares the service with someone besides `origin`.
+
+    With `leave_out_origin`, arrangements that include the origin are ignored
+    altogether, so a pair's own arrangement can never vouch for itself (the
+    evaluation uses this; see docs/matching.md).
+    """
+    out: dict[str, list[str]] = {}
+    for name, members in arrangements:
+        if leave_out_origin and origin in members:
+            continue
+        for gss in members:
+            if members - {gss, origin}:
+                out.setdefault(gss, []).append(name)
+    return out
+
+
+def _limits(listing: Listing | None, named: Iterable[str], region: str) -> matching.Limits:
+    """The listing's own limits; `region` is the listing council's region."""
+    if listing is None:
+        return matching.Limits()
+    scope = listing.partner_scope
+    if scope == Listing.PartnerScope.RADIUS:
+        return matching.Limits(scope=scope, radius_km=float(listing.partner_radius_km or 0))
+    if scope == Listing.PartnerScope.REGION:
+        return matching.Limits(scope=scope, region=region)
+    if scope == Listing.PartnerScope.NAMED:
+        return matching.Limits(scope=scope, named=frozenset(named))
+    return matching.Limits()
+
+
+def partner_ranking(
+    *,
+    authority: Authority,
+    service: Service,
+    listing: Listing | None = None,
+    include_signed_in: bool = False,
+) -> matching.Ranking:
+    """Every council ranked as a partner for `authority` on `service`, with exclusions.
+
+    With `listing` (one of `authority`'s), the listing's limits apply and only
+    the opposite kind of listing counts as complementary. `include_signed_in`
+    lets signed-in-only listings count (pass True only for public-sector viewers).
+    Queries: fingerprint, listings, arrangements, savings rate (+4 on a rebuild).
+    """
+    reference = matching_reference()
+    origin = reference.by_gss.get(authority.gss_code)
+    if origin is None:  # created since the fingerprint was read: rebuild once
+        matching_reference_clear()
+        reference = matching_reference()
+        origin = reference.by_gss[authority.gss_code]
+    info = service_info(service=service)
+    named: list[str] = []
+    if listing is not None and listing.partner_scope == Listing.PartnerScope.NAMED:
+        named = [a.gss_code for a in listing.named_partners.all()]
+    kinds = frozenset({matching.OFFER, matching.NEED})
+    if listing is not None:
+        kinds = frozenset({matching.NEED if listing.kind == Listing.Kind.OFFER else matching.OFFER})
+    arrangements = arrangements_for(service_pks=[service.pk]).get(service.pk, [])
+    context = matching.Context(
+        listings=_live_listings(
+            family_pk=service.family_id,
+            exclude_authority_pk=authority.pk,
+            include_signed_in=include_signed_in,
+        ),
+        complementary_kinds=kinds,
+        experience=experience_map(arrangements, origin=origin.gss_code, leave_out_origin=False),
+        limits=_limits(listing, named, origin.region),
+        weights=matching_weights(),
+        rate=savings_rate(),
+    )
+    return matching.rank_partners(reference, origin, info, context)
+
+
+# --- For other features (digests) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoredListing:
+    listing: Listing
+    score: float
+    distance_km: float | None
+    reasons: list[str]
+    suggestion: matching.Suggestion
+
+
+class ListingScorer:
+    """Scores listings for councils with the same eligibility, limits and score as
+    the Find a partner page (matching.scoring.score_candidate).
+
+    What scoring reads (savings rate, weights, named partners, arrangements,
+    service facts) is read once for the listings given, and each (council,
+    listing) is scored once, so callers with many councils (digests) pay a
+    fixed number of queries.
+    """
+
+    def __init__(self, listings: Sequence[Listing]) -> None:
+        self.reference = matching_reference()
+        self.weights = matching_weights()
+        self.rate = savings_rate()
+        self.named: dict[int, set[str]] = {}
+        if listings:
+            through = Listing.named_partners.through
+            for listing_pk, gss in through.objects.filter(
+                listing_id__in=[x.pk for x in listings]
+            ).values_list("listing_id", "authority__gss_code"):
+                self.named.setdefault(listing_pk, set()).add(gss)
+        services = {x.service_id: x.service for x in listings}
+        self.arrangements = arrangements_for(service_pks=list(services)) if services else {}
+        self.infos = {pk: service_info(service=s) for pk, s in services.items()}
+        self._scores: dict[tuple[str, int], ScoredListing | None] = {}
+
+    def km(self, origin_gss: str, listing: Listing) -> float | None:
+        body = self.reference.by_pk.get(listing.authority_id)
+        if origin_gss not in self.reference.index or body is None:
+            return None
+        return self.reference.distances_from(origin_gss)[self.reference.index[body.gss_code]]
+
+    def score(self, origin_gss: str, listing: Listing) -> ScoredListing | None:
+        """The listing scored for a council, or None if that council cannot partner on it."""
+        key = (origin_gss, listing.pk)
+        if key not in self._scores:
+            self._scores[key] = self._score(origin_gss, listing)
+        return self._scores[key]
+
+    def _score(self, origin_gss: str, listing: Listing) -> ScoredListing | None:
+        reference = self.reference
+        origin = reference.by_gss.get(origin_gss)
+        body = reference.by_pk.get(listing.authority_id)
+        if origin is None or body is None or body.gss_code == origin.gss_code:
+            return None
+        info = self.infos[listing.service_id]
+        if matching.eligibility_reason(body, origin, info) is not None:
+            return None  # the recipient cannot deliver (or share) this service
+        km = self.km(origin_gss, listing)
+        limits = _limits(listing, self.named.get(listing.pk, ()), body.region)
+        if matching.limit_reason(origin, km, limits) is not None:
+            return None
+        ref = matching.ListingRef(
+            listing.pk,
+            body.gss_code,
+            listing.kind,
+            listing.service_id,
+            listing.service.name,
+            listing.service.family_id,
+            listing.title,
+        )
+        context = matching.Context(
+            listings={body.gss_code: [ref]},
+            experience=experience_map(
+                self.arrangements.get(listing.service_id, []),
+                origin=origin.gss_code,
+                leave_out_origin=False,
+            ),
+            weights=self.weights,
+            rate=self.rate,
+        )
+        suggestion = matching.score_candidate(reference, origin, body, info, context, km)
+        return ScoredListing(listing, suggestion.score, km, suggestion.reasons, suggestion)
+
+
+def rank_listings_for_authority(
+    *, authority: Authority, listings: Sequence[Listing]
+) -> list[ScoredListing]:
+    """Other councils' listings ordered by how good a partner their council is for
+    `authority` on the listing's service, best first.
+
+    Left out: the authority's own listings, listings for a service its tier does
+    not deliver, and listings whose own limits (distance, region, named councils)
+    exclude it. Pass listings with `service__family` loaded (select_related);
+    a fixed number of queries whatever the number of listings.
+    Ties: score, then distance, then listing id.
+    """
+    if not listings:
+        return []
+    reference = matching_reference()
+    if authority.gss_code not in reference.by_gss or any(
+        x.authority_id not in reference.by_pk for x in listings
+    ):  # rows created since the snapshot was taken: rebuild once
+        matching_reference_clear()
+        reference = matching_reference()
+    if authority.gss_code not in reference.by_gss:
+        return []
+    scorer = ListingScorer(listings)
+    scored = [
+        result
+        for listing in listings
+        if (result := scorer.score(authority.gss_code, listing)) is not None
+    ]
+    scored.sort(
+        key=lambda s: (
+            -s.score,
+            s.distance_km if s.distance_km is not None else float("inf"),
+            s.listing.pk,
+        )
+    )
+    return scored
+
+
+def suggested_partners(
+    *, authority: Authority, service: Service, listing: Listing | None = None, limit: int = 5
+) -> list[matching.Suggestion]:
+    """The top few partners, for listing and council pages."""
+    return list(
+        partner_ranking(authority=authority, service=service, listing=listing).suggestions[:limit]
+    )
+
+
+def services_for_choice() -> list[Service]:
+    return list(Service.objects.select_related("family"))
+
+
+def current_authorities_for_choice() -> list[tuple[str, str]]:
+    return list(Authority.objects.current().order_by("name").values_list("gss_code", "name"))
+
+
+def listed_services(*, authority: Authority) -> list[Service]:
+    """Services a council has live listings for (its profile shows partners for each)."""
+    return list(
+        Service.objects.filter(
+            Q(listings__authority=authority) & Q(listings__status=Listing.Status.PUBLISHED)
+        )
+        .select_related("family")
+        .distinct()
+    )
+
+
+# Edits in this process (the admin, tests, factories) clear the snapshot at once;
+# bulk imports in another process are caught by the fingerprint.
+for _model in (
+    Authority,
+    CombinedAuthority,
+    Adjacency,
+    SpendLine,
+    SpendRecord,
+    SharedArrangement,
+    SavingsAssumption,
+):
+    post_save.connect(
+        matching_reference_clear, sender=_model, dispatch_uid=f"matching-save-{_model.__name__}"
+    )
+    post_delete.connect(
+        matching_reference_clear, sender=_model, dispatch_uid=f"matching-del-{_model.__name__}"
+    )
+m2m_changed.connect(
+    matching_reference_clear,
+    sender=SharedArrangement.members.through,
+    dispatch_uid="matching-arrangement-members",
+)
+post_migrate.connect(matching_reference_clear, dispatch_uid="matching-post-migrate")  # and flush
+
+
+# --- The Find a partner page ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerSearch:
+    authority: Authority
+    service: Service
+    ranking: matching.Ranking
+
+    @property
+    def map_layer(self) -> str:
+        """TopoJSON layer to draw: counties (utla) when the service is a county one
+        or the asker is a county; districts and unitaries (ltla) otherwise."""
+        if self.authority.tier == Authority.Tier.UPPER or not self.service.by_lower:
+            return "utla"
+        return "ltla"
+
+    def excluded_by_kind(self) -> dict[str, list[matching.Exclusion]]:
+        groups: dict[str, list[matching.Exclusion]] = {"limit": [], "tier": [], "abolished": []}
+        for exclusion in self.ranking.excluded:
+            groups.setdefault(exclusion.kind, []).append(exclusion)
+        return groups
+
+
+def partner_search(
+    *, gss_code: str, service_slug: str, include_signed_in: bool
+) -> PartnerSearch | None:
+    """Rank partners for a current council (by GSS code) and a service (by slug)."""
+    authority = Authority.objects.current().filter(gss_code=gss_code).first()
+    service = Service.objects.select_related("family").filter(slug=service_slug).first()
+    if authority is None or service is None:
+        return None
+    ranking = partner_ranking(
+        authority=authority, service=service, include_signed_in=include_signed_in
+    )
+    return PartnerSearch(authority=authority, service=service, ranking=ranking)

@@ -1,0 +1,525 @@
+"""The listings browse page's filters. State lives in the query string (a GET form).
+
+Combining rule: values ticked in one group are alternatives (OR); groups
+narrow each other (AND). So "Offers" + "Needs" shows both kinds, while
+"Offers" + "ICT" shows only ICT offers. Service family and service are two
+groups like any other: ticking a family and a service from another family
+finds nothing, and the empty state says so.
+
+Every value is validated: an unknown choice, a bad distance or an over-long
+search makes the form invalid and the page shows a GOV.UK error summary, never
+a guess and never a server error. NUL characters are removed from free text
+(PostgreSQL cannot store or compare them).
+"""
+
+import time
+from dataclasses import dataclass
+from math import radians
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.cache import cache
+from django.db.models import F, FloatField, QuerySet, Value
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.http import QueryDict
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from core.geo import EARTH_RADIUS_KM, bounding_box, haversine_km
+from councils.models import Authority
+from offers.browse.search import listing_text_search
+from offers.models import Listing, Service
+
+MAX_DISTANCE_KM = 1500  # Unst to the Isles of Scilly is about 1,200 km
+SORT_CHOICES = [
+    ("relevance", "Relevance"),
+    ("newest", "Newest"),
+    ("nearest", "Nearest"),
+]
+
+
+class CleanCharField(forms.CharField):
+    """Free text with NUL characters removed before validation (PostgreSQL rejects them)."""
+
+    def to_python(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            value = value.replace("\x00", "")
+        return super().to_python(value)
+
+
+class KilometresField(forms.IntegerField):
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = value.strip().removesuffix("km").strip()
+        return super().to_python(value)
+
+
+class TextFilter(django_filters.CharFilter):
+    field_class = CleanCharField
+
+
+class KilometresFilter(django_filters.Filter):
+    field_class = KilometresField
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where distances are measured from: a council's centroid."""
+
+    gss_code: str
+    name: str
+    short_name: str
+    latitude: float
+    longitude: float
+    is_own: bool = False
+    pk: int = 0
+
+
+@dataclass(frozen=True)
+class FilterTag:
+    group: str
+    label: str
+    remove_url: str
+
+
+def _checkboxes(label: str, **extra: Any) -> django_filters.MultipleChoiceFilter:
+    return django_filters.MultipleChoiceFilter(
+        label=label,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,  # every lookup follows a foreign key: no row can repeat
+        error_messages={"invalid_choice": f"{label}: choose only from the options shown"},
+        **extra,
+    )
+
+
+def distance_expression(place: Place) -> Any:
+    """Haversine distance in km from `place` to each listing's council, in SQL.
+
+    Built from Django's database math functions, so it runs on PostgreSQL and
+    on SQLite (Django registers the maths functions there). Mirrors
+    core.geo.haversine_km.
+    """
+    phi0 = Value(radians(place.latitude))
+    lambda0 = Value(radians(place.longitude))
+    phi = Radians(F("authority__latitude"))
+    lam = Radians(F("authority__longitude"))
+    h = Power(Sin((phi - phi0) / 2), 2) + Cos(phi0) * Cos(phi) * Power(Sin((lam - lambda0) / 2), 2)
+    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(h, output_field=FloatField()))
+
+
+class ListingFilter(django_filters.FilterSet):
+    q = TextFilter(
+        label="Search",
+        method="filter_noop",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false"}),
+        error_messages={"max_length": "Search must be 200 characters or fewer"},
+    )
+    kind = _checkboxes("Offers or needs", choices=Listing.Kind.choices)
+    family = _checkboxes("Service family", field_name="service__family__slug", choices=[])
+    service = _checkboxes("Service", field_name="service__slug", choices=[])
+    # GSS codes, checked against the cached reference data in is_valid: a
+    # ChoiceField would deep-copy 382 choices on every request.
+    near = TextFilter(
+        label="Distance from",
+        method="filter_noop",
+        max_length=9,
+        error_messages={"max_length": "Select a council from the list"},
+    )
+    within = KilometresFilter(
+        label="Within (km)",
+        method="filter_noop",
+        min_value=1,
+        max_value=MAX_DISTANCE_KM,
+        error_messages={
+            "invalid": "Enter the distance as a whole number of kilometres, like 50",
+            "min_value": "Distance must be 1 km or more",
+            "max_value": f"Distance must be {MAX_DISTANCE_KM:,} km or less",
+        },
+    )
+    nation = _checkboxes("Nation", field_name="authority__nation", choices=Authority.Nation.choices)
+    region = _checkboxes("Region", field_name="authority__region", choices=[])
+    authority_type = _checkboxes(
+        "Type of council", field_name="authority__authority_type", choices=Authority.Type.choices
+    )
+    delivery_model = _checkboxes("How it would be shared", choices=Listing.DeliveryModel.choices)
+    council = TextFilter(
+        label="Council",
+        field_name="authority__gss_code",
+        max_length=9,
+        error_messages={"max_length": "Select a council from the list"},
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort by",
+        method="filter_noop",
+        choices=SORT_CHOICES,
+        error_messages={"invalid_choice": "Select how to sort the listings from the list"},
+    )
+
+    class Meta:
+        model = Listing
+        fields: list[str] = []
+
+    def __init__(
+        self,
+        *args: Any,
+        own_gss: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.reference = browse_reference()
+        self.places = self.reference.places
+        self.council_names = self.reference.council_names
+        self.family_names = self.reference.families
+        self.family_services = self.reference.family_services
+        self.filters["region"].extra["choices"] = [(r, r) for r in self.reference.regions]
+        self.filters["family"].extra["choices"] = list(self.reference.families.items())
+        self.filters["service"].extra["choices"] = self.reference.services
+        self.own_place: Place | None = self.places.get(own_gss) if own_gss else None
+
+    # -- validation ---------------------------------------------------------
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if not valid:
+            return False
+        data = self.form.cleaned_data
+        if data.get("near") and data["near"] not in self.places:
+            self.form.add_error("near", "Select a council from the list")
+            return False
+        if data.get("council") and data["council"] not in self.council_names:
+            self.form.add_error("council", "Select a council from the list")
+        if data.get("within") and self.origin is None:
+            self.form.add_error("within", "Choose a council to measure the distance from")
+        if data.get("sort") == "nearest" and self.origin is None:
+            self.form.add_error("sort", "Choose a council to sort by distance from it")
+        return not self.form.errors
+
+    @property
+    def origin(self) -> Place | None:
+        """The chosen council, or the viewer's own council, or None."""
+        cleaned = getattr(self.form, "cleaned_data", {})
+        near = cleaned.get("near")
+        if near:
+            place = self.places.get(near)
+            if place is not None:
+                return place
+        return self.own_place
+
+    @property
+    def query(self) -> str:
+        return (getattr(self.form, "cleaned_data", {}).get("q") or "").strip()
+
+    @property
+    def effective_sort(self) -> str:
+        chosen = getattr(self.form, "cleaned_data", {}).get("sort") or ""
+        if chosen == "relevance" and not self.query:
+            chosen = ""
+        if chosen == "nearest" and self.origin is None:
+            chosen = ""
+        return chosen or ("relevance" if self.query else "newest")
+
+    # -- filtering ----------------------------------------------------------
+
+    def councils_within(self, origin: Place, km: float) -> list[int]:
+        """Ids of councils whose centroid is within `km` of `origin` (box, then exact check)."""
+        min_lat, max_lat, min_lon, max_lon = bounding_box(origin.latitude, origin.longitude, km)
+        return [
+            place.pk
+            for place in self.places.values()
+            if min_lat <= place.latitude <= max_lat
+            and min_lon <= place.longitude <= max_lon
+            and haversine_km(origin.latitude, origin.longitude, place.latitude, place.longitude)
+            <= km
+        ]
+
+    def filter_noop(self, queryset: QuerySet[Listing], name: str, value: Any) -> QuerySet[Listing]:
+        return queryset  # applied together in filter_queryset: they interact
+
+    def filter_queryset(self, queryset: QuerySet[Listing]) -> QuerySet[Listing]:
+        queryset = super().filter_queryset(queryset)
+        if self.query:
+            queryset = listing_text_search(queryset, q=self.query)
+        origin = self.origin
+        if origin is not None:
+            within = self.form.cleaned_data.get("within")
+            if within:
+                # The councils in range, found in Python with the pure formula
+                # (382 points): the database then gets a plain authority_id IN
+                # (...), which PostgreSQL combines well with the text index.
+                queryset = queryset.filter(authority_id__in=self.councils_within(origin, within))
+            queryset = queryset.annotate(distance_km=distance_expression(origin))
+        ordering = {
+            "relevance": [F("rank").desc(), F("published_at").desc(), F("pk").desc()],
+            "nearest": [
+                F("distance_km").asc(nulls_last=True),
+                F("published_at").desc(),
+                F("pk").desc(),
+            ],
+            "newest": [F("published_at").desc(), F("pk").desc()],
+        }[self.effective_sort]
+        return queryset.order_by(*ordering)
+
+    # -- display ------------------------------------------------------------
+
+    @property
+    def active_filters(self) -> bool:
+        return bool(self.tags())
+
+    def _selected(self, name: str) -> list[str]:
+        data = self.form.data
+        if isinstance(data, QueryDict):
+            return [v for v in data.getlist(name) if v]
+        value = data.get(name)
+        if isinstance(value, list):
+            return [v for v in value if v]
+        return [value] if value else []
+
+    def selected(self) -> dict[str, list[str]]:
+        return {name: self._selected(name) for name in self.filters}
+
+    def _remove_url(self, name: str, value: str) -> str:
+        params = QueryDict(mutable=True)
+        for key in self.filters:
+            values = self._selected(key)
+            if key == name:
+                values = [v for v in values if v != value]
+            if key == "within" and name == "near":
+                values = []  # a distance means nothing without its council
+            if values:
+                params.setlist(key, values)
+        query = params.urlencode()
+        return f"?{query}" if query else "?"
+
+    def tags(self) -> list[FilterTag]:
+        """One removable tag per chosen value (for valid choices only)."""
+        labels: dict[str, dict[str, str]] = {
+            name: {str(k): str(v) for k, v in self.form.fields[name].choices}
+            for name in (
+                "kind",
+                "family",
+                "service",
+                "nation",
+                "region",
+                "authority_type",
+                "delivery_model",
+            )
+        }
+        tags: list[FilterTag] = []
+        label: str | None
+        for name in self.filters:
+            if name == "sort":
+                continue
+            group = str(self.filters[name].label)
+            for value in self._selected(name):
+                if name == "q":
+                    label = f"“{value.replace(chr(0), '')[:60]}”"
+                elif name == "within":
+                    label = f"Within {value} km"
+                elif name == "near":
+                    place = self.places.get(value)
+                    if place is None:
+                        continue
+                    label = place.name
+                elif name == "council":
+                    label = self.council_names.get(value)
+                    if label is None:
+                        continue
+                else:
+                    label = labels[name].get(value)
+                    if label is None:
+                        continue
+                tags.append(FilterTag(group, label, self._remove_url(name, value)))
+        return tags
+
+    def near_options(self) -> SafeString:
+        """<option>s for the council select: cached HTML, with the chosen one marked."""
+        chosen = self._selected("near")
+        current = chosen[0] if chosen and chosen[0] in self.places else ""
+        own = self.own_place
+        first = f"Your council ({own.short_name})" if own else "Choose a council"
+        head = format_html(
+            '<option value=""{}>{}</option>', " selected" if not current else "", first
+        )
+        rows = self.reference.near_html
+        if current:
+            rows = rows.replace(
+                f'<option value="{current}">', f'<option value="{current}" selected>'
+            )
+        return head + mark_safe(rows)  # noqa: S308 - built by format_html_join; codes validated
+
+    def checkbox_items(self, name: str) -> SafeString:
+        """GOV.UK checkbox items for one filter: cached HTML, with the chosen boxes ticked."""
+        return _tick(self.reference.checkboxes[name], name, set(self._selected(name)))
+
+    def service_groups(self) -> SafeString:
+        """One GOV.UK details per service family: a box for the whole family, then its
+        services; cached HTML with the chosen boxes ticked. A family starts open when one
+        of its boxes is ticked, and the first one when the family or service has an error
+        (the error summary links to its first box)."""
+        families = set(self._selected("family"))
+        services = set(self._selected("service"))
+        errors = bool(self.form.errors.get("family") or self.form.errors.get("service"))
+        closed = '<details class="govuk-details govuk-!-margin-bottom-2">'
+        parts: list[str] = []
+        for n, slug in enumerate(self.family_names):
+            html = self.reference.service_groups[slug]
+            in_family = {s for s, _n in self.family_services.get(slug, [])} & services
+            if in_family or slug in families or (n == 0 and errors):
+                html = html.replace(closed, closed[:-1] + " open>", 1)
+            parts.append(_tick(_tick(html, "family", families & {slug}), "service", in_family))
+        return mark_safe("".join(parts))  # noqa: S308 - built by format_html; values escaped
+
+
+def _checkbox_html(name: str, first_id: str, choices: list[tuple[str, str]]) -> str:
+    """Unticked GOV.UK checkbox items. The first box carries the field's id, so the
+    error summary's link lands on it."""
+    return str(
+        format_html_join(
+            "",
+            '<div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" '
+            'id="{}" name="{}" type="checkbox" value="{}"><label class="govuk-label '
+            'govuk-checkboxes__label" for="{}">{}</label></div>',
+            (
+                (
+                    first_id if i == 0 else f"{first_id}-{i}",
+                    name,
+                    value,
+                    first_id if i == 0 else f"{first_id}-{i}",
+                    label,
+                )
+                for i, (value, label) in enumerate(choices)
+            ),
+        )
+    )
+
+
+def _tick(html: str, name: str, chosen: set[str]) -> SafeString:
+    for value in chosen:
+        marker = f'name="{name}" type="checkbox" value="{escape(value)}"'
+        html = html.replace(f"{marker}>", f"{marker} checked>")
+    return mark_safe(html)  # noqa: S308 - built by format_html_join, values escaped
+
+
+@dataclass(frozen=True)
+class BrowseReference:
+    """Councils and the taxonomy as the browse page needs them, with pre-rendered controls."""
+
+    places: dict[str, Place]
+    council_names: dict[str, str]
+    regions: list[str]
+    families: dict[str, str]
+    family_services: dict[str, list[tuple[str, str]]]
+    services: list[tuple[str, str]]
+    near_html: str
+    checkboxes: dict[str, str]
+    service_groups: dict[str, str]
+
+
+REFERENCE_CACHE_KEY = "offers:browse-reference:v2"
+# Councils and services change a few times a year (imports, staff edits to the
+# taxonomy); a new name shows on the browse page within five minutes.
+REFERENCE_CACHE_SECONDS = 300
+
+
+REFERENCE_STAMP_KEY = "offers:browse-reference-stamp:v2"
+# Each process keeps the copy it last read and checks only a small stamp in the
+# shared cache: unpickling ~100 KB on every request cost more than the filters.
+_local: tuple[int, BrowseReference] | None = None
+
+
+def browse_reference() -> BrowseReference:
+    """The reference data: this process's copy while the shared cache still has the same
+    stamp, else the shared cache's, else two queries and a render."""
+    global _local
+    stamp = cache.get(REFERENCE_STAMP_KEY)
+    if stamp is not None and _local is not None and _local[0] == stamp:
+        return _local[1]
+    cached = cache.get(REFERENCE_CACHE_KEY)
+    if stamp is not None and isinstance(cached, tuple) and cached[0] == stamp:
+        _local = cached
+        return cached[1]
+    stamp = time.time_ns()
+    _local = (stamp, _browse_reference_build())
+    cache.set_many(
+        {REFERENCE_CACHE_KEY: _local, REFERENCE_STAMP_KEY: stamp}, REFERENCE_CACHE_SECONDS
+    )
+    return _local[1]
+
+
+def _browse_reference_build() -> BrowseReference:
+    councils = list(
+        Authority.objects.current()
+        .order_by("name")
+        .values_list("gss_code", "name", "short_name", "latitude", "longitude", "region", "pk")
+    )
+    places = {
+        gss: Place(gss, name, short, lat, lon, pk=pk)
+        for gss, name, short, lat, lon, _region, pk in councils
+        if lat is not None and lon is not None
+    }
+    regions = sorted({r for *_rest, r, _pk in councils if r})
+    families: dict[str, str] = {}
+    family_services: dict[str, list[tuple[str, str]]] = {}
+    services: list[tuple[str, str]] = []
+    for slug, name, family_slug, family_name in Service.objects.values_list(
+        "slug", "name", "family__slug", "family__name"
+    ):
+        families.setdefault(family_slug, family_name)
+        family_services.setdefault(family_slug, []).append((slug, name))
+        services.append((slug, name))
+    static_choices: dict[str, list[tuple[str, str]]] = {
+        "kind": Listing.Kind.choices,
+        "delivery_model": Listing.DeliveryModel.choices,
+        "nation": Authority.Nation.choices,
+        "region": [(r, r) for r in regions],
+        "authority_type": Authority.Type.choices,
+    }
+    reference = BrowseReference(
+        places=places,
+        council_names={gss: name for gss, name, *_rest in councils},
+        regions=regions,
+        families=families,
+        family_services=family_services,
+        services=services,
+        near_html=str(
+            format_html_join(
+                "",
+                '<option value="{}">{}</option>',
+                ((p.gss_code, p.name) for p in places.values()),
+            )
+        ),
+        checkboxes={
+            name: _checkbox_html(name, f"id_{name}", [(str(v), str(lbl)) for v, lbl in choices])
+            for name, choices in static_choices.items()
+        },
+        # Each family's box sits inside its own group, so the families are not
+        # listed a second time in a group of their own.
+        service_groups={
+            slug: format_html(
+                '<details class="govuk-details govuk-!-margin-bottom-2">'
+                '<summary class="govuk-details__summary">'
+                '<span class="govuk-details__summary-text">{}</span></summary>'
+                '<div class="govuk-details__text govuk-checkboxes govuk-checkboxes--small" '
+                'data-module="govuk-checkboxes">{}{}</div></details>',
+                name,
+                mark_safe(  # noqa: S308 - built by format_html_join
+                    _checkbox_html(
+                        "family",
+                        "id_family" if n == 0 else f"id_family-{slug}",
+                        [(slug, f"All of {name}")],
+                    )
+                ),
+                mark_safe(  # noqa: S308 - built by format_html_join
+                    _checkbox_html(
+                        "service",
+                        "id_service" if n == 0 else f"id_service-{slug}",
+                        family_services[slug],
+                    )
+                ),
+            )
+            for n, (slug, name) in enumerate(families.items())
+        },
+    )
+    return reference

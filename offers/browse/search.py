@@ -1,0 +1,104 @@
+"""Free-text search over listings.
+
+PostgreSQL: a stored, weighted tsvector per listing (title A; summary, service,
+service family and authority name B; description C) kept current by a
+trigger (migration 0005) and served by a GIN index; queries are parsed with
+websearch_to_tsquery (so any user text is a valid query), ranked with
+ts_rank and highlighted with ts_headline. Words match by their English stem
+("audits" finds "audit"), and only whole words are highlighted. PostgreSQL
+runs everywhere, `make run` and `make test` included (ADR 9).
+
+Highlighting never trusts listing text: the database marks matches with two
+private-use characters, the text is HTML-escaped, and only then are the
+markers turned into <mark> elements.
+"""
+
+import re
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from offers.models import Listing
+
+# Unicode private-use characters: never typed in a listing in practice, and
+# untouched by escape(), so they survive until they become <mark> tags.
+START = "\ue000"
+STOP = "\ue001"
+_MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
+
+# The same document as the trigger in migration 0005 (keep the two together).
+_DOCUMENT_SQL = """
+    setweight(to_tsvector('english', coalesce(l.title, '')), 'A')
+    || setweight(to_tsvector('english', coalesce(l.summary, '')), 'B')
+    || setweight(to_tsvector('english', coalesce(s.name, '') || ' ' || coalesce(f.name, '')), 'B')
+    || setweight(to_tsvector('english', coalesce(a.name, '')), 'B')
+    || setweight(to_tsvector('english', coalesce(l.description, '')), 'C')
+"""
+
+
+def _headline(field: str, query: SearchQuery) -> SearchHeadline:
+    # highlight_all: titles and summaries are short, so mark every match in full.
+    return SearchHeadline(
+        field, query, config="english", start_sel=START, stop_sel=STOP, highlight_all=True
+    )
+
+
+def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[Listing]:
+    """Listings matching `q`, annotated with `rank`, `title_marked` and `summary_marked`.
+
+    The *_marked annotations hold text with START/STOP markers around matched
+    words; pass them through `marks_to_html` before display.
+    """
+    query = SearchQuery(q, search_type="websearch", config="english")
+    return queryset.filter(search_vector=query).annotate(
+        rank=SearchRank(F("search_vector"), query),
+        title_marked=_headline("title", query),
+        summary_marked=_headline("summary", query),
+    )
+
+
+def marks_to_html(text: str) -> SafeString:
+    """Escape `text` and turn START…STOP markers into <mark>…</mark>; nothing else is markup."""
+    escaped = escape(text)
+    html = _MARKED.sub(r"<mark>\1</mark>", escaped)
+    # A stray marker (unbalanced, or typed into a listing) is dropped, not shown.
+    return mark_safe(html.replace(START, "").replace(STOP, ""))  # noqa: S308 - escaped above
+
+
+def attach_highlights(listings: Iterable[Listing], *, q: str) -> None:
+    """Set `title_html` and `summary_html` on each listing of a page (safe HTML)."""
+    for listing in listings:
+        title = getattr(listing, "title_marked", None)
+        summary = getattr(listing, "summary_marked", None)
+        if q and title is not None:
+            listing.title_html = marks_to_html(title)  # type: ignore[attr-defined]
+            listing.summary_html = marks_to_html(summary or "")  # type: ignore[attr-defined]
+        else:  # no search: the text as it is, markers typed into it dropped
+            listing.title_html = escape(_unmarked(listing.title))  # type: ignore[attr-defined]
+            listing.summary_html = escape(_unmarked(listing.summary))  # type: ignore[attr-defined]
+
+
+def _unmarked(text: str) -> str:
+    return text.replace(START, "").replace(STOP, "")
+
+
+def search_vectors_refresh(*, synthetic_only: bool = False) -> int:
+    """Recompute stored search vectors in one UPDATE; returns rows updated.
+
+    The trigger already does this row by row; this is for bulk loads with the
+    trigger bypassed and for repairs after a council or service is renamed.
+    """
+    sql = (
+        f"UPDATE offers_listing AS l SET search_vector = {_DOCUMENT_SQL}"  # noqa: S608 - no user input
+        " FROM offers_service AS s, offers_servicefamily AS f, councils_authority AS a"
+        " WHERE s.id = l.service_id AND f.id = s.family_id AND a.id = l.authority_id"
+    )
+    if synthetic_only:
+        sql += " AND l.is_synthetic"
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.rowcount

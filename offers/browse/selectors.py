@@ -1,0 +1,96 @@
+"""Reads for the /listings/ browse page: who is looking, the filterset, one page of results."""
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
+
+from councils.models import User
+from councils.selectors import membership_current
+from offers.browse.cache import BrowseViewer
+from offers.browse.filters import ListingFilter
+from offers.browse.search import attach_highlights
+from offers.models import Listing
+from offers.selectors import listings_browsable
+
+PAGE_SIZE = 20  # results per /listings/ page
+
+
+def browse_viewer(*, user: User | AnonymousUser) -> BrowseViewer:
+    """Whether the viewer sees signed-in-only listings, and their own council.
+
+    The same rule as ListingQuerySet.visible_to, from one membership query.
+    """
+    if not user.is_authenticated:
+        return BrowseViewer(public_sector=False)
+    membership = membership_current(user=user)
+    return BrowseViewer(
+        public_sector=user.is_staff or membership is not None,
+        own_gss=membership.authority.gss_code if membership else "",
+    )
+
+
+def listing_browse(*, params: Any, viewer: BrowseViewer) -> ListingFilter:
+    """The /listings/ filterset. Call `is_valid()` first; `.qs` is then ordered and filtered.
+
+    A signed-in officer's own council is the default place distances are measured from.
+    """
+    return ListingFilter(
+        data=params,
+        queryset=listings_browsable(public_sector=viewer.public_sector),
+        own_gss=viewer.own_gss,
+    )
+
+
+# What a result on /listings/ shows (offers/browse/_content.html) and the
+# cache needs: anything else stays in the database, above all the description
+# and the stored search vector (about 1 KB a row between them).
+_RESULT_FIELDS = (
+    "kind",
+    "title",
+    "summary",
+    "delivery_model",
+    "visibility",
+    "is_demo",
+    "is_synthetic",
+    "published_at",
+    "expires_at",
+    "authority__name",
+    "service__name",
+)
+
+
+def _results_page(results: QuerySet[Listing], number: int) -> tuple[list[Listing], int]:
+    """Page `number`'s rows and the number of results, from one query: the count
+    is a window over the same scan, so a broad search is read once, not twice."""
+    start = (number - 1) * PAGE_SIZE
+    rows: list[Listing] = list(
+        results.annotate(total=Window(Count("pk")))[start : start + PAGE_SIZE]
+    )
+    return rows, (int(getattr(rows[0], "total")) if rows else 0)  # noqa: B009 - an annotation
+
+
+def listing_browse_page(*, filterset: ListingFilter, number: int) -> Page:
+    """Page `number` of a valid filterset's results (the last page if past the end),
+    each row with `title_html` and `summary_html`.
+
+    One query for a page that has results; a page past the end costs a COUNT
+    and the last page. offers.browse.cache stores the rendered page, so this
+    runs only for a search nobody made in the last minute.
+    """
+    results = (
+        filterset.qs.select_related(None)
+        .select_related("authority", "service")
+        .only(*_RESULT_FIELDS)
+    )
+    number = max(1, number)
+    rows, count = _results_page(results, number)
+    if not rows and number > 1:
+        count = results.count()
+        number = max(1, -(-count // PAGE_SIZE))  # the last page
+        rows, count = _results_page(results, number) if count else ([], 0)
+    paginator: Paginator[Any] = Paginator([], PAGE_SIZE)
+    paginator.count = count  # a cached_property: set, it runs no COUNT query
+    attach_highlights(rows, q=filterset.query)
+    return Page(rows, number, paginator)

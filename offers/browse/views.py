@@ -1,0 +1,107 @@
+"""Browse and search listings (/listings/), and the benchmark's trivial view.
+
+The view asks offers.browse.cache for the rendered page of this search; only
+when nobody made it in the last minute (or a listing changed since) does it
+build the filterset (offers.browse.selectors.listing_browse), run the search and
+render offers/browse/_content.html, which it stores. Filtering, search and
+ordering live in offers/browse/filters.py and offers/browse/search.py.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_http_methods
+
+from councils.auth import acting_user
+from offers.browse.cache import (
+    BrowseViewer,
+    CachedBrowsePage,
+    browse_cache_key,
+    browse_page_cached,
+    browse_page_make,
+    browse_page_store,
+)
+from offers.browse.html import result_list_html
+from offers.browse.selectors import PAGE_SIZE, browse_viewer, listing_browse, listing_browse_page
+from offers.changes import listings_version
+from offers.models import Listing
+
+TITLE = "Find offers and needs"
+
+
+def _requested_page(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1").strip()
+    # int() of a 10,000-digit string is slow or refused, so cap the length first.
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else (10**9 if raw.isdigit() else 1)
+
+
+@require_http_methods(["GET", "HEAD"])
+def listing_browse_view(request: HttpRequest) -> HttpResponse:
+    """The page from the cache when it is current; else built, stored and shown.
+
+    On a freshly built page the template context also holds the filterset and
+    page (`filter`, `page_obj`, `tags`...); on a cached one only `page`.
+    """
+    viewer = browse_viewer(user=acting_user(request))
+    key = browse_cache_key(params=request.GET, viewer=viewer)
+    page = browse_page_cached(key=key)
+    context: dict[str, Any] = {}
+    if page is None:
+        page, context = _browse_build(request, viewer=viewer, key=key)
+    return render(request, "offers/browse/browse.html", {**context, "page": page})
+
+
+def _browse_build(
+    request: HttpRequest, *, viewer: BrowseViewer, key: str
+) -> tuple[CachedBrowsePage, dict[str, Any]]:
+    version = listings_version()  # before the search: a change during it makes this stale
+    filterset = listing_browse(params=request.GET, viewer=viewer)
+    valid = filterset.is_valid()
+    requested = _requested_page(request)
+    if valid:
+        page = listing_browse_page(filterset=filterset, number=requested)
+    else:
+        page = Paginator(Listing.objects.none(), PAGE_SIZE).get_page(1)
+    # A page past the end shows the last page and says so.
+    missing = requested if requested > 1 and requested != page.number else None
+    context: dict[str, Any] = {
+        "filter": filterset,
+        "form": filterset.form,  # the error summary and the "Error:" title prefix
+        "selected": filterset.selected(),
+        "tags": filterset.tags(),
+        "near_options": filterset.near_options(),
+        "service_groups": filterset.service_groups(),
+        "checkboxes": {
+            name: filterset.checkbox_items(name)
+            for name in ("kind", "delivery_model", "nation", "region", "authority_type")
+        },
+        "effective_sort": filterset.effective_sort if valid else "",
+        "page_obj": page,
+        "results_html": result_list_html(page.object_list, origin=filterset.origin),
+        "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),
+        "page_missing": missing,
+    }
+    title = TITLE
+    if page.number > 1:
+        title += f" (page {page.number} of {page.paginator.num_pages})"
+    built = browse_page_make(
+        version=version,
+        title=title,
+        html=render_to_string("offers/browse/_content.html", context, request=request),
+        expiries=[listing.expires_at for listing in page.object_list],
+    )
+    if valid:
+        browse_page_store(key=key, page=built)
+    return built, context
+
+
+@require_http_methods(["GET", "HEAD"])
+def bench_trivial(request: HttpRequest) -> HttpResponse:
+    """The benchmark's baseline: the same stack and middleware, no work. 404 unless BENCH_VIEWS."""
+    if not getattr(settings, "BENCH_VIEWS", False):
+        raise Http404
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,142 @@
+"""Writes about expressions of interest: register one, email the listing's contact,
+let the owner council mark its progress.
+
+One expression per person per listing: a unique constraint plus get_or_create,
+and the email is enqueued on commit only when the row is new, so a double
+click or a resubmitted form sends one email.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from core.outbox import outbox_enqueue
+from councils.models import User
+from offers.interest.selectors import Eligibility, interest_check, interest_is_owner
+from offers.lifecycle import ListingError, NotPermitted
+from offers.models import Interest, Listing
+
+MESSAGE_MAX_LENGTH = 2000
+
+REFUSALS = {
+    Eligibility.SIGN_IN: "Sign in to express interest.",
+    Eligibility.NO_COUNCIL: "Only approved officers of a council can express interest.",
+    Eligibility.OWN_COUNCIL: "You cannot express interest in your own council's listing.",
+    Eligibility.NOT_PUBLISHED: "You can only express interest in a published listing.",
+}
+
+
+class InterestRateLimited(ListingError):
+    """Too many new expressions of interest from one person in the window."""
+
+
+def _rate_limit_take(*, user_id: int) -> bool:
+    """Count one attempt; False once the person has used up the window's allowance.
+
+    A fixed window in the shared cache (Redis in production) so every web
+    process counts together. Read at call time so tests can change it.
+    """
+    limit = int(getattr(settings, "INTEREST_RATE_LIMIT", 10))
+    window = int(getattr(settings, "INTEREST_RATE_WINDOW_SECONDS", 3600))
+    key = f"interest-rate:{user_id}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count <= limit
+
+
+@transaction.atomic
+def interest_register(*, listing: Listing, by: User, message: str) -> tuple[Interest, bool]:
+    """Express interest in a published listing. Returns (interest, created).
+
+    Safe to call twice: the second call returns the first interest and sends nothing.
+    Raises ValidationError (message), NotPermitted or InterestRateLimited.
+    """
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError({"message": "Enter a message to the council"})
+    if len(message) > MESSAGE_MAX_LENGTH:
+        raise ValidationError({"message": "Message must be 2,000 characters or fewer"})
+    check = interest_check(listing=listing, user=by)
+    if check.eligibility == Eligibility.ALREADY and check.interest is not None:
+        return check.interest, False
+    if check.eligibility != Eligibility.ALLOWED or check.authority is None:
+        raise NotPermitted(REFUSALS.get(check.eligibility, "You cannot do that."))
+    if not _rate_limit_take(user_id=by.pk):
+        raise InterestRateLimited(
+            "You have expressed interest in too many listings in the last hour. Try again later."
+        )
+    interest, created = Interest.objects.get_or_create(
+        listing=listing,
+        sender=by,
+        defaults={"sender_authority": check.authority, "message": message},
+    )
+    if created:  # a double click must not email the listing's contact twice
+        interest_email(interest_id=interest.pk)
+    return interest, created
+
+
+@transaction.atomic
+def interest_set_status(*, interest: Interest, by: User, status: str) -> Interest:
+    """The listing's council marks how the conversation is going."""
+    if status not in Interest.Status.values:
+        raise ValidationError({"status": "Select the status of this expression of interest"})
+    locked = (
+        Interest.objects.select_for_update(of=("self",))
+        .select_related("listing__authority")
+        .get(pk=interest.pk)
+    )
+    if not interest_is_owner(interest=locked, user=by):
+        raise NotPermitted("Only officers of the listing's council can change this.")
+    if locked.status != status:
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def interest_email(*, interest_id: int) -> bool:
+    """Put the email to the listing's contact about a new interest in the outbox.
+
+    Called in the transaction that records the interest. False if it was queued
+    before, or if the sender has deleted their account: nobody to reply to.
+    """
+    with transaction.atomic():
+        interest = (
+            Interest.objects.select_for_update(of=("self",))
+            .select_related("listing__authority", "sender", "sender_authority")
+            .get(pk=interest_id)
+        )
+        if interest.notified_at is not None or interest.sender is None:
+            return False
+        listing = interest.listing
+        site_url = getattr(settings, "SITE_URL", "").rstrip("/")
+        context = {
+            "interest": interest,
+            "listing": listing,
+            "site_name": settings.SITE_NAME,
+            "listing_url": site_url + listing.get_absolute_url(),
+            "interest_url": site_url + interest.get_absolute_url(),
+            "dashboard_url": site_url + reverse("offers:dashboard"),
+        }
+        outbox_enqueue(
+            kind="interest.received",
+            key=f"interest.received:{interest.pk}:{listing.contact_email}",
+            to=[listing.contact_email],
+            reply_to=[interest.sender.email],
+            subject=f"[{settings.SITE_NAME}] {interest.sender_authority.name} is interested in "
+            f"your listing: {listing.title}",
+            body=render_to_string("offers/email/interest_received.txt", context),
+        )
+        # notified_at: when the email went into the outbox (sent once from there).
+        interest.notified_at = timezone.now()
+        interest.save(update_fields=["notified_at"])
+    return True

@@ -1,0 +1,299 @@
+"""Pure tests of matching/scoring.py: each factor, eligibility, limits, sentences, savings.
+
+No database: bodies, spend and listings are plain records built here.
+"""
+
+import math
+
+import pytest
+
+from core.geo import haversine_km
+from matching import scoring as matching
+from matching.scoring import (
+    Body,
+    Context,
+    Limits,
+    ListingRef,
+    Reference,
+    SavingsRate,
+    ServiceInfo,
+    Weights,
+)
+from matching.selectors import experience_map
+
+BUILDING_CONTROL = ServiceInfo(
+    pk=1,
+    name="Building control",
+    family_pk=10,
+    family_name="Planning and building control",
+    tiers=frozenset({"lower", "unitary", "ni_district"}),
+    ro_line="599",
+    ro_line_name="Planning and development services",
+)
+PLANNING = ServiceInfo(
+    2,
+    "Planning policy",
+    10,
+    "Planning and building control",
+    BUILDING_CONTROL.tiers,
+    "599",
+    "Planning and development services",
+)
+ADULT_CARE = ServiceInfo(
+    pk=3,
+    name="Adult social care",
+    family_pk=11,
+    family_name="Adult social care",
+    tiers=frozenset({"upper", "unitary"}),
+    ro_line="360",
+    ro_line_name="Adult social care",
+)
+
+
+def body(gss: str, lat: float, lon: float, **kwargs: object) -> Body:
+    defaults: dict[str, object] = {
+        "name": f"{gss} Council",
+        "short_name": gss,
+        "tier": "lower",
+        "region": "South East",
+        "population": 100_000,
+    }
+    defaults.update(kwargs)
+    return Body(gss_code=gss, latitude=lat, longitude=lon, **defaults)  # type: ignore[arg-type]
+
+
+ORIGIN = body("E0", 51.0, 0.0, short_name="Origin")
+
+
+def rank(
+    bodies: list[Body],
+    service: ServiceInfo = BUILDING_CONTROL,
+    *,
+    adjacency: list[tuple[str, str]] | None = None,
+    spend: dict[tuple[str, str], dict[str, float | None]] | None = None,
+    context: Context | None = None,
+) -> matching.Ranking:
+    reference = Reference([ORIGIN, *bodies], adjacency or [], spend or {})
+    return matching.rank_partners(reference, ORIGIN, service, context)
+
+
+def codes(ranking: matching.Ranking) -> list[str]:
+    return [s.body.gss_code for s in ranking.suggestions]
+
+
+def test_closer_ranks_higher_all_else_equal() -> None:
+    near, far = body("E2", 51.1, 0.0), body("E1", 51.5, 0.0)
+    assert codes(rank([far, near])) == ["E2", "E1"]
+
+
+def test_shared_boundary_lifts_a_candidate_past_a_nearer_one() -> None:
+    nearer, bordering = body("E1", 51.05, 0.0), body("E2", 51.10, 0.0)
+    plain = rank([nearer, bordering])
+    assert codes(plain) == ["E1", "E2"]
+    lifted = rank([nearer, bordering], adjacency=[("E0", "E2")])
+    assert codes(lifted) == ["E2", "E1"]
+    top = lifted.suggestions[0]
+    assert dict(top.points)["boundary"] == Weights().boundary
+    assert "shares a boundary" in top.geography
+
+
+def test_tier_ineligible_councils_never_appear_and_say_why() -> None:
+    county = body("E10", 51.01, 0.0, tier="upper", short_name="Westshire")
+    worthing = body("E7", 51.02, 0.0, short_name="Worthing")
+    ranking = rank([county, worthing])
+    assert codes(ranking) == ["E7"]
+    assert [e.reason for e in ranking.excluded] == [
+        "Westshire is a county council; building control is delivered by district, "
+        "single-tier and Northern Ireland district councils."
+    ]
+    care = rank([county, worthing], ADULT_CARE)
+    assert codes(care) == ["E10"]
+    assert care.excluded[0].reason == (
+        "Worthing is a district council; adult social care is delivered by county and "
+        "single-tier councils."
+    )
+
+
+def test_abolished_councils_are_left_out() -> None:
+    gone = body("E3", 51.01, 0.0, is_current=False, short_name="Oldtown")
+    ranking = rank([gone])
+    assert codes(ranking) == []
+    assert ranking.excluded[0].kind == "abolished"
+
+
+def test_radius_limit_is_respected_with_the_distance_in_the_reason() -> None:
+    near, far = body("E1", 51.1, 0.0), body("E2", 52.0, 0.0)
+    ranking = rank([near, far], context=Context(limits=Limits(scope="radius", radius_km=30)))
+    assert codes(ranking) == ["E1"]
+    km = haversine_km(51.0, 0.0, 52.0, 0.0)
+    assert ranking.excluded[0].reason == (
+        f"E2 is {round(km)} km away, beyond the listing's limit of 30 km."
+    )
+
+
+def test_region_and_named_limits_are_respected() -> None:
+    inside = body("E1", 51.1, 0.0)
+    outside = body("E2", 51.2, 0.0, region="London")
+    by_region = rank(
+        [inside, outside], context=Context(limits=Limits(scope="region", region="South East"))
+    )
+    assert codes(by_region) == ["E1"]
+    named = rank(
+        [inside, outside], context=Context(limits=Limits(scope="named", named=frozenset({"E2"})))
+    )
+    assert codes(named) == ["E2"]
+    assert named.excluded[0].reason == "E1 is not one of the councils the listing names."
+
+
+def test_distance_sentence_matches_the_number() -> None:
+    candidate = body("E1", 51.3, 0.2)
+    suggestion = rank([candidate]).suggestions[0]
+    km = haversine_km(51.0, 0.0, 51.3, 0.2)
+    assert suggestion.distance_km == pytest.approx(km)
+    assert suggestion.contributions[0].sentence == f"{round(km)} km away"
+    assert suggestion.contributions[0].points == pytest.approx(30 * 0.5 ** (km / 20))
+
+
+def test_reference_distances_agree_with_offers_geo() -> None:
+    bodies = [body(f"E{i}", 50 + i * 0.7, -3 + i * 0.9) for i in range(1, 6)]
+    reference = Reference([ORIGIN, *bodies])
+    row = reference.distances_from("E0")
+    for b in bodies:
+        got = row[reference.index[b.gss_code]]
+        assert got is not None
+        assert got == pytest.approx(
+            haversine_km(51.0, 0.0, b.latitude or 0, b.longitude or 0), rel=1e-12
+        )
+
+
+def test_spend_sentence_and_savings_arithmetic() -> None:
+    candidate = body("E1", 51.1, 0.0, short_name="Worthing", population=110_000)
+    spend: dict[tuple[str, str], dict[str, float | None]] = {
+        ("E0", "599"): {"2017-18": 1234.0},
+        ("E1", "599"): {"2017-18": 1700.0},
+    }
+    s = rank([candidate], spend=spend).suggestions[0]
+    assert s.spend.year == "2017-18"
+    assert s.spend.combined_thousands == pytest.approx(2934.0)
+    assert s.savings.low_gbp == pytest.approx(2_934_000 * 0.018)
+    assert s.savings.high_gbp == pytest.approx(2_934_000 * 0.036)
+    assert s.savings.display == "£53,000 to £106,000 a year"
+    similarity = ((1234 / 1700) + (1234 / 100_000) / (1700 / 110_000)) / 2
+    assert dict(s.points)["spend"] == pytest.approx(8 * similarity)
+    assert s.spend_sentence == (
+        "Spend on planning and development services (2017-18): Origin £1.2m (£12 a head), "
+        f"Worthing £1.7m (£15 a head); {round(similarity * 100)}% alike in scale."
+    )
+    assert "1.8% to 3.6%" in s.savings.sentence
+    assert "(2017-18)" in s.savings.sentence
+
+
+def test_admin_rate_changes_the_estimate() -> None:
+    candidate = body("E1", 51.1, 0.0)
+    spend: dict[tuple[str, str], dict[str, float | None]] = {
+        ("E0", "599"): {"2017-18": 1000.0},
+        ("E1", "599"): {"2017-18": 1000.0},
+    }
+    rate = SavingsRate(low_percent=1.0, high_percent=5.0, source="Test source")
+    s = rank([candidate], spend=spend, context=Context(rate=rate)).suggestions[0]
+    assert (s.savings.low_gbp, s.savings.high_gbp) == (
+        pytest.approx(20_000),
+        pytest.approx(100_000),
+    )
+    assert "Test source" in s.savings.sentence
+
+
+@pytest.mark.parametrize(
+    "candidate_spend",
+    [None, {"2017-18": None}, {"2017-18": -50.0}],
+    ids=["no record (Scotland, Wales, NI)", "blank figure", "income exceeds spend"],
+)
+def test_missing_or_unusable_spend_says_not_enough_data(
+    candidate_spend: dict[str, float | None] | None,
+) -> None:
+    candidate = body("S1", 51.1, 0.0, short_name="Fife", nation="Scotland")
+    spend: dict[tuple[str, str], dict[str, float | None]] = {("E0", "599"): {"2017-18": 900.0}}
+    if candidate_spend is not None:
+        spend[("S1", "599")] = candidate_spend
+    s = rank([candidate], spend=spend).suggestions[0]
+    assert s.savings.enough_data is False
+    assert s.savings.display == "Not enough data"
+    assert dict(s.points)["spend"] == 0.0
+    assert s.spend_sentence.startswith("Not enough data")
+    assert math.isfinite(s.score)
+
+
+def test_newest_common_year_is_compared() -> None:
+    year, a, b = matching.common_year(
+        {"2017-18": 1.0, "2018-19": 2.0}, {"2017-18": 3.0, "2018-19": None}
+    )
+    assert (year, a, b) == ("2017-18", 1.0, 3.0)
+
+
+def _listing(pk: int, gss: str, kind: str, service: ServiceInfo, title: str = "T") -> ListingRef:
+    return ListingRef(pk, gss, kind, service.pk, service.name, service.family_pk, title)
+
+
+def test_complementary_listing_for_the_service_counts_most_then_the_family() -> None:
+    same, family, none = body("E1", 51.2, 0.0), body("E2", 51.2, 0.001), body("E3", 51.2, 0.002)
+    listings = {
+        "E1": [_listing(1, "E1", "offer", BUILDING_CONTROL, "Shared building control")],
+        "E2": [_listing(2, "E2", "offer", PLANNING)],
+    }
+    ranking = rank(
+        [none, family, same],
+        context=Context(listings=listings, complementary_kinds=frozenset({"offer"})),
+    )
+    assert codes(ranking) == ["E1", "E2", "E3"]
+    top = ranking.suggestions[0]
+    assert dict(top.points)["listing"] == 30.0
+    assert "Has published an offer for building control: “Shared building control”." in top.reasons
+    assert dict(ranking.suggestions[1].points)["listing"] == 12.0
+
+
+def test_same_kind_listing_is_not_complementary() -> None:
+    other_need = body("E1", 51.2, 0.0)
+    listings = {"E1": [_listing(1, "E1", "need", BUILDING_CONTROL)]}
+    s = rank(
+        [other_need], context=Context(listings=listings, complementary_kinds=frozenset({"offer"}))
+    ).suggestions[0]
+    assert dict(s.points)["listing"] == 0.0
+    assert s.listings  # still shown as a live listing
+
+
+def test_experienced_partner_signal_and_leave_one_out() -> None:
+    arrangements = [("Pair", frozenset({"E0", "E1"})), ("Trio", frozenset({"E1", "E4", "E5"}))]
+    assert experience_map(arrangements, origin="E0", leave_out_origin=True) == {
+        "E1": ["Trio"],
+        "E4": ["Trio"],
+        "E5": ["Trio"],
+    }
+    # Without leave-one-out the pair with the origin says nothing about "others".
+    assert "Pair" not in experience_map(arrangements, origin="E0", leave_out_origin=False)["E1"]
+    candidate = body("E1", 51.2, 0.0)
+    s = rank([candidate], context=Context(experience={"E1": ["Trio"]})).suggestions[0]
+    assert dict(s.points)["experienced"] == 8.0
+    assert "Already shares building control with other councils (Trio)." in s.reasons
+
+
+def test_ties_break_on_distance_then_gss_code() -> None:
+    # Same distance (mirror images in longitude), same everything else.
+    west, east = body("E9", 51.0, -0.2), body("E1", 51.0, 0.2)
+    assert codes(rank([west, east])) == ["E1", "E9"]
+
+
+def test_weights_from_settings_refuse_typos_and_negatives() -> None:
+    assert Weights.from_mapping({"boundary": 5}).boundary == 5.0
+    with pytest.raises(ValueError, match="bondary"):
+        Weights.from_mapping({"bondary": 5})
+    with pytest.raises(ValueError):
+        Weights.from_mapping({"distance": -1})
+    with pytest.raises(ValueError):
+        Weights.from_mapping({"distance_half_km": 0})
+
+
+def test_format_helpers() -> None:
+    assert matching.format_km(0.4) == "under 1 km"
+    assert matching.format_km(12.4) == "12 km"
+    assert matching.format_gbp(1_234_567) == "£1.2m"
+    assert matching.format_gbp(53_460) == "£53,000"
