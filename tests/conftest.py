@@ -62,3 +62,12 @@ def _clear_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def database_unreachable() -> Iterator[None]:
+    """The database down for the whole test (tests/outages.py)."""
+    from tests.outages import database_unreachable
+
+    with database_unreachable():
+        yield

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view that cannot reach the database answers a 503 page that keeps what was
+    # typed; handler500 does the same for the middleware below (marketplace/errors.py).
+    "marketplace.errors.DatabaseUnavailableMiddleware",
     # Before whitenoise, so static files carry the same headers as pages.
     "csp.middleware.CSPMiddleware",
     "marketplace.middleware.PermissionsPolicyMiddleware",
@@ -88,6 +91,12 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# A kept connection is checked (one cheap query) before each request reuses it,
+# so a database restart costs a reconnect, not one error page per web process.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails a request in 5 s, not the operating system's two minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -95,9 +104,12 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, with a database table standing in while Redis is down, so
+            # pages still render and rate limits still count (core/cache.py, ADR 7).
+            "BACKEND": "core.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "marketplace",
+            "FALLBACK_RETRY_SECONDS": 5,
         }
     }
 else:
@@ -252,8 +264,29 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A task not acknowledged within an hour is redelivered to another worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Queueing a task fails within about two seconds when Redis is down, instead
+# of retrying for minutes inside a web request whose transaction has committed
+# (callers log it and carry on; the outbox relay queues the email later, ADR 7).
+# Workers still reconnect on their own (CELERY_BROKER_CONNECTION_RETRY).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task not acknowledged within an hour is redelivered to another worker.
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 1,
+    # Longer than the worker's 1 s BRPOP, so only a Redis that stopped answering trips it.
+    "socket_timeout": 2,
+    # Reconnecting before a publish: one try, not kombu's default of forever.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 # Periodic jobs, on UK time (CELERY_TIMEZONE). Each has an off switch below.
 CELERY_BEAT_SCHEDULE = {
     "digests-daily": {
