@@ -36,6 +36,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from core.mail import Failure, classify_mail_error
 from councils.models import User
@@ -644,13 +645,29 @@ def digest_run_retry_failed(*, run: DigestRun, by: User) -> int:
     DigestDelivery.objects.filter(run=run, user_id__in=failed, status=Status.FAILED).update(
         status=Status.PENDING, error="", claimed_at=None
     )
-    # By name: digests.tasks imports this module, not the other way round.
-    batch_task = current_app.tasks["offers.tasks.digest_batch_task"]
     size = batch_size()
     for i in range(0, len(failed), size):
         ids = failed[i : i + size]
-        transaction.on_commit(partial(batch_task.delay, run.pk, ids))
+        transaction.on_commit(partial(_batch_queue, run_id=run.pk, user_ids=ids))
     return len(failed)
+
+
+QUEUE_DOWN_ERROR = "Could not be queued: the task queue was unavailable. Retry later."
+
+
+def _batch_queue(*, run_id: int, user_ids: list[int]) -> None:
+    """After commit, hand a retried batch to a worker. With the broker down the rows go
+    back to failed, saying why, for staff to retry later: no error page for a retry that
+    has committed, and no rows left pending for a task that was never queued (ADR 7)."""
+    # By name: digests.tasks imports this module, not the other way round.
+    batch_task = current_app.tasks["offers.tasks.digest_batch_task"]
+    try:
+        batch_task.delay(run_id, user_ids)
+    except BrokerUnavailable as exc:
+        logger.warning("Digest run %s: could not queue a retried batch: %s", run_id, exc)
+        DigestDelivery.objects.filter(
+            run_id=run_id, user_id__in=user_ids, status=Status.PENDING
+        ).update(status=Status.FAILED, error=QUEUE_DOWN_ERROR)
 
 
 # --- Preferences, alerts, unsubscribe -------------------------------------------------------

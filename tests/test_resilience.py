@@ -6,6 +6,7 @@ is a server that never answers. scripts/fault_drill.py does the same against
 gunicorn, a worker and real servers stopped and started.
 """
 
+import datetime as dt
 import threading
 import time
 
@@ -15,7 +16,8 @@ from django.db import connection
 from django.test import Client
 
 from core.ratelimit import rate_limit_take
-from offers.models import Listing
+from digests import services as digests
+from offers.models import DigestDelivery, Listing
 from tests import outages
 from tests.commits import committing
 from tests.factories import UserFactory, officer_of
@@ -151,6 +153,42 @@ def test_queueing_a_task_fails_fast_when_the_broker_hangs(settings):
     assert not thread.is_alive(), "send_task still waiting after 15 s"
     assert outcome and outcome[0] is not None  # it raised, for the caller to log
     assert took < 10
+
+
+@pytest.fixture
+def broker_down():
+    """The current Celery app pointed at a broker port that refuses, not eager."""
+    from marketplace.celery import app as ours
+
+    down = Celery("broker-down", set_as_current=False)
+    down.config_from_object("django.conf:settings", namespace="CELERY")
+    down.conf.update(
+        task_always_eager=False, broker_url=f"redis://127.0.0.1:{outages.unused_port()}/0"
+    )
+    down.set_current()
+    try:
+        yield down
+    finally:
+        ours.set_current()
+
+
+def test_staff_retry_of_digests_with_the_broker_down_keeps_them_failed_saying_why(
+    client, broker_down
+):
+    """The one task queued from a request outside the outbox: after the retry commits,
+    a dead broker must neither raise into the request nor leave rows pending for a
+    task that was never queued."""
+    run, _ = digests.digest_run_start(frequency="weekly", period_start=dt.date(2025, 3, 3))
+    DigestDelivery.objects.create(run=run, user=officer_of(ADUR), status="failed", error="550")
+    client.force_login(UserFactory(is_staff=True))
+
+    with committing():
+        response = client.post(f"/listings/digests/runs/{run.pk}/retry/")
+
+    assert response.status_code == 302
+    delivery = DigestDelivery.objects.get(run=run)
+    assert delivery.status == "failed"
+    assert delivery.error == digests.QUEUE_DOWN_ERROR
 
 
 # --- PostgreSQL down -----------------------------------------------------------------
