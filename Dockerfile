@@ -17,8 +17,10 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=assets /app/static/build static/build
-# collectstatic needs a key to import settings; the real one comes at run time.
-RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput
+# collectstatic needs a key and a database URL to import settings (it never
+# connects); the real ones come at run time.
+RUN DJANGO_SECRET_KEY=build-only DATABASE_URL=postgres://build-only.invalid/unused \
+    python manage.py collectstatic --noinput
 RUN useradd --system --uid 1000 portal && mkdir -p var && chown portal var
 USER portal
 EXPOSE 8000

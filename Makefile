@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test setup lint format bench screenshots clean
+.PHONY: run serve test setup lint format bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,18 @@ static/build/main.css: node_modules/.package-lock.json scripts/build_assets.mjs 
 
 setup: $(VENV)/.installed static/build/main.css
 
-# Serve the portal on embedded defaults: SQLite, eager Celery, email written to var/email/.
+# Without DATABASE_URL, `run` and `test` start an embedded PostgreSQL (data in
+# var/postgres/), point DATABASE_URL at it and stop it afterwards (ADR 9).
+WITH_DB := $(if $(DATABASE_URL),,$(BIN)/python scripts/embedded_db.py run --)
+
+# Serve the portal on embedded defaults: PostgreSQL in var/postgres/ (unless
+# DATABASE_URL is set), eager Celery, email written to var/email/.
 run: setup
 	mkdir -p var
+	$(WITH_DB) $(MAKE) --no-print-directory serve
+
+# The steps of `make run` after set-up, against DATABASE_URL.
+serve:
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_authorities
 	$(BIN)/python manage.py seed_demo
@@ -33,10 +42,10 @@ run: setup
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite. Uses DATABASE_URL / REDIS_URL when set (CI points them at
-# PostgreSQL and Redis); SQLite otherwise.
+# PostgreSQL and Redis); the embedded PostgreSQL otherwise.
 test: setup
 	scripts/ensure_chromium.sh
-	$(BIN)/pytest
+	$(WITH_DB) $(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check .
@@ -59,4 +68,5 @@ screenshots: setup
 	$(BIN)/python scripts/screenshots.py
 
 clean:
+	if [ -x $(BIN)/python ]; then $(BIN)/python scripts/embedded_db.py stop; fi
 	rm -rf $(VENV) node_modules static/build staticfiles var

@@ -25,7 +25,7 @@ from .context_processors import layout_urls
 
 logger = logging.getLogger(__name__)
 
-# What psycopg2 (and SQLite) raise when the database cannot be reached or the
+# What psycopg2 raises when the database cannot be reached or the
 # connection broke: the request may succeed if tried again later.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 # Sent back so load balancers and browsers know it is temporary.

@@ -6,17 +6,11 @@ Each test then runs in a transaction that is rolled back.
 """
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-
-# On SQLite the test database is a file in var/ (so a Celery worker process can
-# open it); a fresh clone has no var/ yet.
-(Path(settings.BASE_DIR) / "var").mkdir(exist_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -108,11 +108,8 @@ def database_unreachable() -> Iterator[None]:
     """
     real = connections[DEFAULT_DB_ALIAS]
     broken_settings = dict(real.settings_dict)
-    if real.vendor == "sqlite":
-        broken_settings["NAME"] = "/nonexistent-directory/unreachable-test.sqlite3"
-    else:
-        broken_settings.update(HOST="127.0.0.1", PORT=str(unused_port()))
-        broken_settings["OPTIONS"] = {**broken_settings.get("OPTIONS", {}), "connect_timeout": 2}
+    broken_settings.update(HOST="127.0.0.1", PORT=str(unused_port()))
+    broken_settings["OPTIONS"] = {**broken_settings.get("OPTIONS", {}), "connect_timeout": 2}
     broken_settings["CONN_MAX_AGE"] = 0
     broken = real.__class__(broken_settings, DEFAULT_DB_ALIAS)
     connections[DEFAULT_DB_ALIAS] = broken

@@ -27,7 +27,14 @@ _SETTINGS_VARIABLES = ("DJANGO_", "DATABASE_", "REDIS_URL", "CELERY_", "EMAIL_")
 
 def _python(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(_SETTINGS_VARIABLES)}
-    clean.update(DJANGO_SETTINGS_MODULE="marketplace.settings.production", **env)
+    clean.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "marketplace.settings.production",
+            # None of these commands connects; a name that cannot resolve proves it.
+            "DATABASE_URL": "postgres://deploy-checks.invalid/unused",
+            **env,
+        }
+    )
     return subprocess.run(  # noqa: S603 - our own code, fixed arguments
         [sys.executable, *args],
         capture_output=True,
@@ -82,6 +89,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_settings_refuse_to_start_without_a_database_url():
+    result = _manage("check", **_production(DATABASE_URL=""))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "set DATABASE_URL or use make run / make test" in result.stderr
 
 
 def test_production_rejects_a_short_secret_key():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -86,17 +87,22 @@ TEMPLATES = [
 # error messages) through these templates.
 FORM_RENDERER = "marketplace.forms.GovukFormRenderer"
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
-}
+# PostgreSQL everywhere (ADR 9). `make run` and `make test` start an embedded
+# server in var/postgres/ and export its URL when DATABASE_URL is unset.
+if not env("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set: set DATABASE_URL or use make run / make test, which start "
+        "an embedded PostgreSQL in var/postgres/ (for any other command: "
+        "scripts/embedded_db.py run -- COMMAND)."
+    )
+DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 # A kept connection is checked (one cheap query) before each request reuses it,
 # so a database restart costs a reconnect, not one error page per web process.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # An unreachable server fails a request in 5 s, not the operating system's two minutes.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# An unreachable server fails a request in 5 s, not the operating system's two minutes.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")

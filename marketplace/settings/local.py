@@ -1,4 +1,6 @@
-"""Embedded defaults for running on one machine: SQLite, eager Celery, email to files.
+"""Defaults for running on one machine: eager Celery, email to files.
+
+The database is DATABASE_URL's; `make run` starts an embedded PostgreSQL for it (ADR 9).
 
 Safe only on a developer's machine: the secret key has a public default here.
 """

@@ -1,7 +1,8 @@
 """Test settings: the local defaults with fast hashing and in-memory email.
 
-DATABASE_URL and REDIS_URL still come from the environment, so CI runs the
-suite against real PostgreSQL and Redis.
+DATABASE_URL and REDIS_URL still come from the environment: `make test` points
+DATABASE_URL at the embedded PostgreSQL when it is unset; CI points both at the
+machine's PostgreSQL and Redis.
 """
 
 import os
@@ -24,13 +25,6 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "marketplace-test",
         }
-    }
-# SQLite: a file test database rather than memory, so the Celery worker process
-# started by tests/celery/ can open it. Named per process so two runs in one
-# checkout never share it; pytest-django deletes it afterwards.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")  # noqa: F405
     }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
