@@ -28,6 +28,8 @@ class RecordingBackend(BaseEmailBackend):
                 os.write(fd, f"{key}\n".encode())
             finally:
                 os.close(fd)
+            # Accepted but not yet returned: widens the window a kill can land in.
+            time.sleep(getattr(settings, "RECORDING_EMAIL_DELAY_AFTER", 0))
         return len(email_messages)
 
 
