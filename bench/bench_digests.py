@@ -246,7 +246,7 @@ def _queries_per_batch(sizes: list[int]) -> list[tuple[int, int, int, float]]:
     settings.EMAIL_BACKEND = "bench.bench_digests.SinkBackend"
     DigestRun.objects.filter(period_start=MONDAY).delete()
     run, _ = digest_run_start(frequency="weekly", period_start=MONDAY)
-    ids = [pk for pk in digest_due_user_ids(frequency="weekly")]
+    ids = list(digest_due_user_ids(frequency="weekly"))
     digest_batch_send(run_id=run.pk, user_ids=ids[:50])  # warm the matching reference
     out = []
     offset = 50

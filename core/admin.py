@@ -62,7 +62,8 @@ class AuditedAdminMixin:
     # Recorded as changed, never with their value.
     audit_hidden_fields: Collection[str] = ("password",)
 
-    model: type[models.Model]
+    # Any: each ModelAdmin[X] it is mixed into narrows this to type[X].
+    model: type[Any]
     admin_site: admin.AdminSite
 
     # --- what to call things ----------------------------------------------------------
@@ -176,7 +177,7 @@ class AuditedAdminMixin:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     """Read-only: nobody adds, changes or deletes an entry, superusers included."""
 
     list_display = ["at", "actor_label", "action", "target_label", "reason"]

@@ -66,7 +66,9 @@ def account_delete_confirm(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # allauth's limit for re-entering a password: a session left open cannot be
         # used to guess it.
-        limited = ratelimit.consume_or_429(request, action="reauthenticate", user=user)
+        limited: HttpResponse | None = ratelimit.consume_or_429(
+            request, action="reauthenticate", user=user
+        )
         if limited is not None:
             return limited
         if form.is_valid():

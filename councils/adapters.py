@@ -18,14 +18,15 @@ from django.urls import reverse
 from core.outbox import outbox_enqueue
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth has no type hints
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         from .selectors import membership_open
 
         user = request.user
         if user.is_authenticated and not user.is_staff and membership_open(user=user) is None:
             return reverse("councils:join")
-        return super().get_login_redirect_url(request)
+        url: str = super().get_login_redirect_url(request)
+        return url
 
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         """After sign-up the first sign-in happens on email confirmation; by then a
@@ -33,7 +34,8 @@ class AccountAdapter(DefaultAccountAdapter):
         same rule as any sign-in applies."""
         if request.user.is_authenticated:
             return self.get_login_redirect_url(request)
-        return super().get_signup_redirect_url(request)
+        url: str = super().get_signup_redirect_url(request)
+        return url
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render now (the request is needed for links), send through the outbox."""

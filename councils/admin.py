@@ -7,13 +7,13 @@ someone works for a council, and memberships.
 """
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from core.admin import AuditedAdminMixin
@@ -33,6 +33,8 @@ from .models import (
     SpendRecord,
     User,
 )
+
+_ModelT = TypeVar("_ModelT", bound=Model)
 
 # One or more labels of letters, digits and inner hyphens, then a TLD of letters.
 _DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -75,7 +77,7 @@ def clean_email_domain(value: str) -> str:
     return domain
 
 
-class EmailDomainForm(PlainTextFormMixin, forms.ModelForm):
+class EmailDomainForm(PlainTextFormMixin, forms.ModelForm[EmailDomain]):
     class Meta:
         model = EmailDomain
         fields = ["authority", "domain"]
@@ -84,7 +86,7 @@ class EmailDomainForm(PlainTextFormMixin, forms.ModelForm):
         return clean_email_domain(self.cleaned_data["domain"])
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[_ModelT]):
     """For imported data: staff can look, the importer writes."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -97,7 +99,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class EmailDomainInline(admin.TabularInline):
+class EmailDomainInline(admin.TabularInline[EmailDomain, Authority]):
     model = EmailDomain
     form = EmailDomainForm
     fields = ["domain", "added_by", "created_at"]
@@ -106,7 +108,7 @@ class EmailDomainInline(admin.TabularInline):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class AuthorityAdmin(AuditedAdminMixin, admin.ModelAdmin[Authority]):
     list_display = ["name", "gss_code", "authority_type", "tier", "nation", "region", "status"]
     list_filter = ["status", "nation", "tier", "authority_type", "kind", "region"]
     search_fields = ["name", "short_name", "gss_code"]
@@ -135,7 +137,7 @@ class AuthorityAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AuthorityProfile)
-class AuthorityProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class AuthorityProfileAdmin(AuditedAdminMixin, admin.ModelAdmin[AuthorityProfile]):
     list_display = ["authority", "contact_name", "contact_email", "updated_at", "updated_by"]
     search_fields = ["authority__name", "authority__gss_code", "contact_email"]
     autocomplete_fields = ["authority"]
@@ -147,7 +149,7 @@ class AuthorityProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EmailDomain)
-class EmailDomainAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class EmailDomainAdmin(AuditedAdminMixin, admin.ModelAdmin[EmailDomain]):
     form = EmailDomainForm
     list_display = ["domain", "authority", "added_by", "created_at"]
     list_filter = ["authority__nation"]
@@ -163,7 +165,7 @@ class EmailDomainAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin[Membership]):
     list_display = ["user", "authority", "role", "status", "method", "created_at", "decided_at"]
     list_filter = ["status", "role", "method", "authority__nation"]
     search_fields = ["user__email", "user__full_name", "authority__name", "authority__gss_code"]
@@ -192,7 +194,7 @@ class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin[User]):
     """Django's user admin, keyed on email (our users have no username)."""
 
     ordering = ["email"]
@@ -212,13 +214,13 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(CombinedAuthority)
-class CombinedAuthorityAdmin(ReadOnlyAdmin):
+class CombinedAuthorityAdmin(ReadOnlyAdmin[CombinedAuthority]):
     list_display = ["name", "gss_code", "authority_type", "region"]
     search_fields = ["name", "gss_code"]
 
 
 @admin.register(Adjacency)
-class AdjacencyAdmin(ReadOnlyAdmin):
+class AdjacencyAdmin(ReadOnlyAdmin[Adjacency]):
     list_display = ["authority_a", "authority_b", "layer", "via_successor_mapping"]
     list_filter = ["layer", "via_successor_mapping"]
     search_fields = ["authority_a__name", "authority_b__name", "authority_a__gss_code"]
@@ -226,13 +228,13 @@ class AdjacencyAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SpendLine)
-class SpendLineAdmin(ReadOnlyAdmin):
+class SpendLineAdmin(ReadOnlyAdmin[SpendLine]):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(SpendRecord)
-class SpendRecordAdmin(ReadOnlyAdmin):
+class SpendRecordAdmin(ReadOnlyAdmin[SpendRecord]):
     list_display = ["authority", "year", "line", "net_expenditure_thousands"]
     list_filter = ["year", "line"]
     search_fields = ["authority__name", "authority__gss_code"]
@@ -240,7 +242,7 @@ class SpendRecordAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SharedEmailDomain)
-class SharedEmailDomainAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class SharedEmailDomainAdmin(AuditedAdminMixin, admin.ModelAdmin[SharedEmailDomain]):
     """Domains many organisations share: never auto-join, never registrable."""
 
     list_display = ["domain", "note"]

@@ -34,7 +34,8 @@ _FULL_WIDTH = {"class": "govuk-!-width-full"}
 class CheckboxFilter(django_filters.BooleanFilter):
     """A single checkbox: ticked is True, absent is False (never 'unknown')."""
 
-    field_class = forms.BooleanField
+    # The stub narrows field_class to NullBooleanField; django-filter takes any form field.
+    field_class = forms.BooleanField  # type: ignore[assignment]
 
 
 class AuthorityFilter(django_filters.FilterSet):
@@ -108,13 +109,19 @@ class AuthorityFilter(django_filters.FilterSet):
         )
         self.filters["region"].extra["choices"] = [(r, r) for r in regions]
 
-    def filter_name(self, queryset: QuerySet[Authority], name: str, value: str) -> QuerySet:
+    def filter_name(
+        self, queryset: QuerySet[Authority], name: str, value: str
+    ) -> QuerySet[Authority]:
         return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value))
 
-    def filter_status(self, queryset: QuerySet[Authority], name: str, value: bool) -> QuerySet:
+    def filter_status(
+        self, queryset: QuerySet[Authority], name: str, value: bool
+    ) -> QuerySet[Authority]:
         return queryset if value else queryset.filter(status=Authority.Status.CURRENT)
 
-    def filter_sort(self, queryset: QuerySet[Authority], name: str, value: str) -> QuerySet:
+    def filter_sort(
+        self, queryset: QuerySet[Authority], name: str, value: str
+    ) -> QuerySet[Authority]:
         return queryset.order_by(*_ORDERINGS[value])
 
     @property

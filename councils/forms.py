@@ -14,7 +14,7 @@ from .models import AuthorityProfile
 PHONE_RE = re.compile(r"^\+?[\d\s().-]{7,40}$")
 
 
-class AuthorityProfileForm(PlainTextFormMixin, forms.ModelForm):
+class AuthorityProfileForm(PlainTextFormMixin, forms.ModelForm[AuthorityProfile]):
     """Only checks the input; councils.services.authority_profile_update saves it."""
 
     website = forms.URLField(

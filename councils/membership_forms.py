@@ -61,7 +61,7 @@ def _govuk_password_mismatch(form: forms.BaseForm) -> None:
         )
 
 
-class LoginForm(allauth_forms.LoginForm):
+class LoginForm(allauth_forms.LoginForm):  # type: ignore[misc]  # allauth has no type hints
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _govuk_wording(self)
@@ -69,7 +69,7 @@ class LoginForm(allauth_forms.LoginForm):
         self.fields["password"].help_text = ""
 
 
-class SignupForm(PlainTextFormMixin, allauth_forms.SignupForm):
+class SignupForm(PlainTextFormMixin, allauth_forms.SignupForm):  # type: ignore[misc]  # allauth has no type hints
     """Sign up with a name as well, so council admins know who is asking to join."""
 
     full_name = forms.CharField(
@@ -91,7 +91,7 @@ class SignupForm(PlainTextFormMixin, allauth_forms.SignupForm):
             self.fields["password1"].help_text = "Must be at least 12 characters."
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = super().clean()
         _govuk_password_mismatch(self)
         return cleaned
 
@@ -113,7 +113,7 @@ class SignupForm(PlainTextFormMixin, allauth_forms.SignupForm):
         user.save(update_fields=["full_name"])
 
 
-class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):  # type: ignore[misc]  # allauth has no type hints
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _govuk_wording(self)
@@ -134,21 +134,21 @@ class _NewPasswordWording(forms.Form):
         return cleaned
 
 
-class ResetPasswordKeyForm(_NewPasswordWording, allauth_forms.ResetPasswordKeyForm):
+class ResetPasswordKeyForm(_NewPasswordWording, allauth_forms.ResetPasswordKeyForm):  # type: ignore[misc]  # allauth has no type hints
     pass
 
 
-class ChangePasswordForm(_NewPasswordWording, allauth_forms.ChangePasswordForm):
+class ChangePasswordForm(_NewPasswordWording, allauth_forms.ChangePasswordForm):  # type: ignore[misc]  # allauth has no type hints
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["oldpassword"].help_text = ""
 
 
-class SetPasswordForm(_NewPasswordWording, allauth_forms.SetPasswordForm):
+class SetPasswordForm(_NewPasswordWording, allauth_forms.SetPasswordForm):  # type: ignore[misc]  # allauth has no type hints
     pass
 
 
-class AddEmailForm(allauth_forms.AddEmailForm):
+class AddEmailForm(allauth_forms.AddEmailForm):  # type: ignore[misc]  # allauth has no type hints
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _govuk_wording(self)
@@ -228,7 +228,8 @@ class MembershipDecisionForm(PlainTextFormMixin, forms.Form):
 
     @property
     def approve(self) -> bool:
-        return self.cleaned_data["decision"] == "approve"
+        decision: str = self.cleaned_data["decision"]
+        return decision == "approve"
 
 
 class MembershipRoleForm(forms.Form):

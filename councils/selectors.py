@@ -3,11 +3,12 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django_stubs_ext import WithAnnotations
 
 from .models import Adjacency, Authority, AuthorityProfile, Membership, SpendRecord, User
 
@@ -278,13 +279,19 @@ def spend_table(records: Iterable[tuple[str, str, str, Decimal | None]]) -> list
     return years
 
 
+class _WithOfficerCount(TypedDict):
+    officer_count: int
+
+
 def authority_page(*, gss_code: str) -> AuthorityPage | None:
     """The profile page of one authority (current or abolished), or None if unknown."""
-    authority = (
+    # AuthorityQuerySet is not generic, so mypy forgets the annotation on first().
+    authority = cast(
+        "WithAnnotations[Authority, _WithOfficerCount] | None",
         Authority.objects.select_related("parent_county", "combined_authority", "profile")
         .annotate(officer_count=_officer_count())
         .filter(gss_code=gss_code)
-        .first()
+        .first(),
     )
     if authority is None:
         return None

@@ -34,7 +34,7 @@ def paginate(request: HttpRequest, items: Any, *, per_page: int) -> dict[str, An
     raw = request.GET.get("page", "1")
     requested = int(raw) if raw.isdigit() else 1
     page_missing = requested < 1 or requested > paginator.num_pages
-    page: Page = paginator.get_page(requested)
+    page: Page[Any] = paginator.get_page(requested)
     return {
         "page_obj": page,
         "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1)),

@@ -76,27 +76,30 @@ PERIOD_LENGTH: dict[str, dt.timedelta] = {
 
 
 def digests_enabled() -> bool:
-    return bool(getattr(settings, "DIGESTS_ENABLED", True))
+    enabled: bool = settings.DIGESTS_ENABLED
+    return enabled
 
 
 def batch_size() -> int:
     # 500 per batch keeps a task well under its 60 s soft time limit (the
     # benchmark sends a batch in about a second).
-    return int(getattr(settings, "DIGEST_BATCH_SIZE", 500))
+    size: int = settings.DIGEST_BATCH_SIZE
+    return size
 
 
 def claim_timeout() -> dt.timedelta:
     """After this long a claim is abandoned. Longer than the task's hard time limit,
     so a live worker's claim never expires under it."""
-    return dt.timedelta(seconds=int(getattr(settings, "DIGEST_CLAIM_TIMEOUT", 300)))
+    return dt.timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
 
 
 def max_listings() -> int:
-    return int(getattr(settings, "DIGEST_MAX_LISTINGS", 20))
+    return settings.DIGEST_MAX_LISTINGS
 
 
 def _absolute(path: str) -> str:
-    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+    site_url: str = settings.SITE_URL
+    return site_url.rstrip("/") + path
 
 
 # --- Periods (pure) ----------------------------------------------------------------------
@@ -427,7 +430,7 @@ def digest_render(
         "preferences_url": _absolute(reverse("offers:digest_preferences")),
         "alerts_url": _absolute(reverse("offers:alerts")),
         "unsubscribe_url": _absolute(reverse("offers:digest_unsubscribe", args=[token])),
-        "contact_email": getattr(settings, "SERVICE_CONTACT_EMAIL", ""),
+        "contact_email": settings.SERVICE_CONTACT_EMAIL,
         "rate": digest.rate,
         # Rendered by the item templates, which escape every value.
         "items_html": mark_safe(_fragments(shown, "html", cache)),  # noqa: S308
@@ -482,7 +485,7 @@ def digest_run_start(*, frequency: str, period_start: dt.date) -> tuple[DigestRu
         defaults={
             "window_end": digest_window_end(
                 period_start=period_start,
-                send_hour=int(getattr(settings, "DIGEST_SEND_HOUR", 7)),
+                send_hour=settings.DIGEST_SEND_HOUR,
             )
         },
     )
@@ -515,14 +518,41 @@ def digest_batch_send(*, run_id: int, user_ids: Sequence[int]) -> BatchResult:
     """Send the digests of these people for this run. Safe to call again: rows already
     sent, skipped or failed are left alone, and rows another worker is sending are
     returned as `busy`. Raises DigestTransientError when the mail server should be
-    retried later (rows not sent are back to pending)."""
+    retried later (rows not sent are back to pending).
+
+    Four steps, each its own function: sort the rows (workable, busy, turned off),
+    compose each digest, claim the non-empty ones, send what this call claimed.
+    """
     run = DigestRun.objects.get(pk=run_id)
     result = BatchResult()
+    now = timezone.now()
+    workable = _batch_sort(run=run, user_ids=user_ids, now=now, result=result)
+    if not workable:
+        return result
+    data = digest_batch_load(run=run, user_ids=workable, length=PERIOD_LENGTH[run.frequency])
+    composer = Composer(data=data, run=run)
+    digests = {r.user_id: composer.compose(r) for r in data.recipients}
+    claim = _batch_claim(run=run, digests=digests, now=now, result=result)
+    if claim.order:
+        _batch_deliver(run=run, digests=digests, composer=composer, claim=claim, result=result)
+    return result
+
+
+def _claimable(now: dt.datetime) -> Q:
+    """Rows a worker may take: pending, or claimed by a worker that has since died."""
+    return Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=now - claim_timeout())
+
+
+def _batch_sort(
+    *, run: DigestRun, user_ids: Sequence[int], now: dt.datetime, result: BatchResult
+) -> list[int]:
+    """Make the run's rows for the people still due; return those this worker may
+    work on. Rows another worker is sending go to `result.busy`; people who turned
+    digests off since the coordinator listed them are skipped."""
     due = digest_due_filter(frequency=run.frequency, user_ids=user_ids)
     DigestDelivery.objects.bulk_create(
         [DigestDelivery(run=run, user_id=pk) for pk in sorted(due)], ignore_conflicts=True
     )
-    now = timezone.now()
     stale = now - claim_timeout()
     workable: list[int] = []
     gone: list[int] = []
@@ -535,43 +565,62 @@ def digest_batch_send(*, run_id: int, user_ids: Sequence[int]) -> BatchResult:
             (workable if user_id in due else gone).append(user_id)
         elif status == Status.SENDING:
             result.busy.append(user_id)
-    claimable = Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=stale)
-    if gone:  # turned digests off since the coordinator listed them
-        DigestDelivery.objects.filter(claimable, run=run, user_id__in=gone).update(
+    if gone:
+        DigestDelivery.objects.filter(_claimable(now), run=run, user_id__in=gone).update(
             status=Status.SKIPPED, error="Digests turned off before sending."
         )
-    if not workable:
-        return result
+    return workable
 
-    data = digest_batch_load(run=run, user_ids=workable, length=PERIOD_LENGTH[run.frequency])
-    composer = Composer(data=data, run=run)
-    digests = {r.user_id: composer.compose(r) for r in data.recipients}
+
+@dataclass
+class _Claim:
+    token: str
+    rows: dict[int, int]  # user id -> delivery row id, for the rows this token holds
+    order: list[int]  # user ids to send, in the batch's order
+
+
+def _batch_claim(
+    *, run: DigestRun, digests: dict[int, Digest], now: dt.datetime, result: BatchResult
+) -> _Claim:
+    """Skip the empty digests; claim the rest in one statement under a fresh token."""
+    claimable = _claimable(now)
     empty = [pk for pk, d in digests.items() if not d.items]
     if empty:
         result.skipped = DigestDelivery.objects.filter(
             claimable, run=run, user_id__in=empty
         ).update(status=Status.SKIPPED, window_end=run.window_end, claimed_at=None)
-
-    # Claim the rest in one statement; only rows this token holds are sent here.
     token = uuid.uuid4().hex
     to_send = [pk for pk, d in digests.items() if d.items]
     DigestDelivery.objects.filter(claimable, run=run, user_id__in=to_send).update(
         status=Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
     )
-    claimed = dict(
+    rows = dict(
         DigestDelivery.objects.filter(
             run=run, claim_token=token, status=Status.SENDING
         ).values_list("user_id", "pk")
     )
-    order = [pk for pk in to_send if pk in claimed]
-    if not order:
-        return result
+    return _Claim(token=token, rows=rows, order=[pk for pk in to_send if pk in rows])
 
+
+def _batch_deliver(
+    *,
+    run: DigestRun,
+    digests: dict[int, Digest],
+    composer: Composer,
+    claim: _Claim,
+    result: BatchResult,
+) -> None:
+    """Send the claimed digests over one SMTP connection, marking each row as it goes.
+
+    A transient mail error puts every row not yet sent back to pending and raises
+    DigestTransientError (the task retries); a permanent one fails that row only.
+    """
+    token, rows, order = claim.token, claim.rows, claim.order
     connection = get_connection()
     try:
         connection.open()
     except Exception as exc:
-        _release(claimed.values(), token=token, error=exc)
+        _release(rows.values(), token=token, error=exc)
         raise DigestTransientError(str(exc)) from exc
     try:
         for position, user_id in enumerate(order):
@@ -583,10 +632,10 @@ def digest_batch_send(*, run_id: int, user_ids: Sequence[int]) -> BatchResult:
                 message.send()
             except Exception as exc:
                 if classify_mail_error(exc) == Failure.TRANSIENT:
-                    _release([claimed[u] for u in order[position:]], token=token, error=exc)
+                    _release([rows[u] for u in order[position:]], token=token, error=exc)
                     raise DigestTransientError(str(exc)) from exc
                 logger.warning("Digest %s for user %s failed: %r", run.pk, user_id, exc)
-                DigestDelivery.objects.filter(pk=claimed[user_id], claim_token=token).update(
+                DigestDelivery.objects.filter(pk=rows[user_id], claim_token=token).update(
                     status=Status.FAILED, error=_error_text(exc), claimed_at=None
                 )
                 result.failed += 1
@@ -595,7 +644,7 @@ def digest_batch_send(*, run_id: int, user_ids: Sequence[int]) -> BatchResult:
             # (message.send() returned) and the update below has not committed.
             # A crash exactly here leaves the row SENDING; once its claim is
             # abandoned it is sent again. Nothing else sits between the two steps.
-            DigestDelivery.objects.filter(pk=claimed[user_id], claim_token=token).update(
+            DigestDelivery.objects.filter(pk=rows[user_id], claim_token=token).update(
                 status=Status.SENT,
                 sent_at=timezone.now(),
                 window_start=digest.window_start,
@@ -607,7 +656,6 @@ def digest_batch_send(*, run_id: int, user_ids: Sequence[int]) -> BatchResult:
             result.sent += 1
     finally:
         connection.close()
-    return result
 
 
 def _error_text(exc: BaseException) -> str:

@@ -235,6 +235,21 @@ class _Shared:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a candidate's score was computed from, kept for its sentences and the
+    spend comparison (built on first access, not while ranking)."""
+
+    spend_year: str | None
+    origin_spend: float | None
+    candidate_spend: float | None
+    similarity: float | None
+    listing: Any
+    same_service: bool
+    listing_count: int
+    experience: tuple[str, ...]
+
+
 class Suggestion:
     """One ranked candidate. Numbers are computed when ranking; sentences, the spend
     comparison and the savings estimate are built on first access (from the same
@@ -243,7 +258,16 @@ class Suggestion:
     `points` lists (factor, points) in FACTORS order; `score` is their sum.
     """
 
-    __slots__ = ("_cache", "_raw", "_shared", "body", "distance_km", "listings", "points", "score")
+    __slots__ = (
+        "_cache",
+        "_evidence",
+        "_shared",
+        "body",
+        "distance_km",
+        "listings",
+        "points",
+        "score",
+    )
 
     def __init__(
         self,
@@ -252,7 +276,7 @@ class Suggestion:
         points: tuple[tuple[str, float], ...],
         score: float,
         listings: tuple[ListingRef, ...],
-        raw: tuple[Any, ...],
+        evidence: Evidence,
         shared: _Shared,
     ) -> None:
         self.body = body
@@ -260,9 +284,7 @@ class Suggestion:
         self.points = points
         self.score = score
         self.listings = listings
-        # (spend year or None, origin spend, candidate spend, similarity,
-        #  best listing, same service?, how many, experience names)
-        self._raw = raw
+        self._evidence = evidence
         self._shared = shared
         self._cache: dict[str, Any] | None = None
 
@@ -282,25 +304,29 @@ class Suggestion:
                 Contribution(factor, points, self._sentence(factor))
                 for factor, points in self.points
             )
-        return cache["contributions"]
+        contributions: tuple[Contribution, ...] = cache["contributions"]
+        return contributions
 
     @property
     def spend(self) -> SpendComparison:
         cache = self._cached()
         if "spend" not in cache:
-            year, a, b, similarity = self._raw[:4]
+            e = self._evidence
+            year, a, b, similarity = e.spend_year, e.origin_spend, e.candidate_spend, e.similarity
             shared = self._shared
             if year is None:  # no common figure: name the newest year either has
                 year, a, b = shared.spend_pair(self.body)
             cache["spend"] = SpendComparison(year, shared.service.ro_line_name, a, b, similarity)
-        return cache["spend"]
+        spend: SpendComparison = cache["spend"]
+        return spend
 
     @property
     def savings(self) -> SavingsEstimate:
         cache = self._cached()
         if "savings" not in cache:
             cache["savings"] = estimate_savings(self.spend, self._shared.rate)
-        return cache["savings"]
+        savings: SavingsEstimate = cache["savings"]
+        return savings
 
     @property
     def scoring_contributions(self) -> list[Contribution]:
@@ -328,7 +354,13 @@ class Suggestion:
 
     def _sentence(self, factor: str) -> str:
         origin, body, service = self._shared.origin, self.body, self._shared.service
-        listing, same_service, count, experience = self._raw[4:]
+        e = self._evidence
+        listing, same_service, count, experience = (
+            e.listing,
+            e.same_service,
+            e.listing_count,
+            e.experience,
+        )
         if factor == "distance":
             if self.distance_km is None:
                 return "Distance unknown (no location recorded)."
@@ -435,7 +467,9 @@ def distance_points(km: float | None, weights: Weights) -> float:
     """Full weight at 0 km, halving every `distance_half_km`; no points without a location."""
     if km is None:
         return 0.0
-    return weights.distance * 0.5 ** (km / weights.distance_half_km)
+    # float ** float is typed Any (a negative base would give a complex number).
+    points: float = weights.distance * 0.5 ** (km / weights.distance_half_km)
+    return points
 
 
 def spend_similarity(
@@ -718,9 +752,14 @@ class _Scorer:
 
         self.score = self._make_score()
 
-    def _make_score(self) -> Callable[[Body, float | None], Suggestion]:
+    def _make_score(self) -> Callable[[Body, float | None], Suggestion]:  # noqa: C901
         """The per-candidate scorer as a closure: every constant is a local cell, which
-        keeps the loop fast enough for 20,000 bodies."""
+        keeps the loop fast enough for 20,000 bodies.
+
+        Above the complexity limit on purpose: one branch per factor in the hot
+        loop (bench/bench_matching.py). The matching issue replaces it with a
+        factor table once the new factors and their validation are in.
+        """
         w = self.w
         w_distance, half = w.distance, w.distance_half_km
         w_boundary, w_county, w_combined = w.boundary, w.same_county, w.same_combined_authority
@@ -738,7 +777,7 @@ class _Scorer:
         boundary, same_county, same_combined = self.boundary, self.same_county, self.same_combined
         same_region, experienced, no_listing = self.same_region, self.experienced, self.no_listing
 
-        def score(candidate: Body, km: float | None) -> Suggestion:
+        def score(candidate: Body, km: float | None) -> Suggestion:  # noqa: C901 (see above)
             gss = candidate.gss_code
             first = w_distance * 0.5 ** (km / half) if km is not None else 0.0
             points: list[tuple[str, float]] = [("distance", first)]
@@ -793,7 +832,9 @@ class _Scorer:
                 tuple(points),
                 total,
                 tuple(own) if own else (),
-                (year, a, b, similarity, best, same_service, count, tuple(experience or ())),
+                Evidence(
+                    year, a, b, similarity, best, same_service, count, tuple(experience or ())
+                ),
                 shared,
             )
 

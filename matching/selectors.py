@@ -163,7 +163,7 @@ def _current_snapshot() -> _Snapshot:
     MATCHING_REFERENCE_CHECK_SECONDS (default 30), so a re-import reaches every
     web process within that time; edits in this process (admin, tests) clear it
     at once through the signals connected at the end of this module."""
-    ttl = float(getattr(settings, "MATCHING_REFERENCE_CHECK_SECONDS", 30))
+    ttl = settings.MATCHING_REFERENCE_CHECK_SECONDS
     now = time.monotonic()
     if _snapshot and now - _snapshot[0].checked_at < ttl:
         return _snapshot[0]
@@ -189,7 +189,7 @@ def matching_reference_clear(**_signal_kwargs: object) -> None:
 
 
 def matching_weights() -> matching.Weights:
-    return matching.Weights.from_mapping(getattr(settings, "MATCHING_WEIGHTS", None))
+    return matching.Weights.from_mapping(settings.MATCHING_WEIGHTS)
 
 
 def _savings_rate_from_db() -> matching.SavingsRate:

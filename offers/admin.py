@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from core.admin import AuditedAdminMixin
 from offers.models import (
@@ -23,7 +24,7 @@ from offers.models import (
 )
 
 
-class ServiceInline(admin.TabularInline):
+class ServiceInline(admin.TabularInline[Service, ServiceFamily]):
     model = Service
     extra = 0
     fields = [
@@ -42,7 +43,7 @@ class ServiceInline(admin.TabularInline):
 
 
 @admin.register(ServiceFamily)
-class ServiceFamilyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ServiceFamilyAdmin(AuditedAdminMixin, admin.ModelAdmin[ServiceFamily]):
     list_display = ["name", "office", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -50,7 +51,7 @@ class ServiceFamilyAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ServiceAdmin(AuditedAdminMixin, admin.ModelAdmin[Service]):
     list_display = [
         "name",
         "family",
@@ -68,7 +69,7 @@ class ServiceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ListingEventInline(admin.TabularInline):
+class ListingEventInline(admin.TabularInline[ListingEvent, Listing]):
     model = ListingEvent
     extra = 0
     can_delete = False
@@ -83,12 +84,12 @@ class ListingEventInline(admin.TabularInline):
         "changes",
     )
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Listing | None = None) -> bool:
         return False
 
 
 @admin.register(Listing)
-class ListingAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ListingAdmin(AuditedAdminMixin, admin.ModelAdmin[Listing]):
     """Read-only: state changes must go through offers.services so history is kept."""
 
     list_display = ["title", "kind", "authority", "service", "status", "published_at", "expires_at"]
@@ -99,18 +100,18 @@ class ListingAdmin(AuditedAdminMixin, admin.ModelAdmin):
     filter_horizontal = ["named_partners"]
     inlines = [ListingEventInline]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(ExpiryReminder)
-class ExpiryReminderAdmin(admin.ModelAdmin):
+class ExpiryReminderAdmin(admin.ModelAdmin[ExpiryReminder]):
     list_display = ["listing", "expires_at", "sent_at"]
     raw_id_fields = ["listing"]
 
 
 @admin.register(ScreeningTerm)
-class ScreeningTermAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ScreeningTermAdmin(AuditedAdminMixin, admin.ModelAdmin[ScreeningTerm]):
     """The words that flag a listing for the moderator's attention (offers.moderation.screening)."""
 
     audit_name = "screened_word"
@@ -121,7 +122,7 @@ class ScreeningTermAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin[Report]):
     """Read-only: reports are dealt with on the moderation pages."""
 
     list_display = ["listing", "reporter", "status", "created_at", "resolved_by", "resolved_at"]
@@ -129,23 +130,23 @@ class ReportAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["listing", "reporter", "resolved_by"]
     raw_id_fields = ["listing", "reporter", "resolved_by"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(Interest)
-class InterestAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class InterestAdmin(AuditedAdminMixin, admin.ModelAdmin[Interest]):
     list_display = ["listing", "sender", "sender_authority", "status", "created_at", "notified_at"]
     list_filter = ["status"]
     list_select_related = ["listing", "sender", "sender_authority"]
     raw_id_fields = ["listing", "sender", "sender_authority"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(SavingsAssumption)
-class SavingsAssumptionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class SavingsAssumptionAdmin(AuditedAdminMixin, admin.ModelAdmin[SavingsAssumption]):
     """One row: the rate range behind every savings estimate (a policy assumption)."""
 
     list_display = ["low_percent", "high_percent", "source", "updated_at"]
@@ -158,7 +159,7 @@ class SavingsAssumptionAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SharedArrangement)
-class SharedArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class SharedArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin[SharedArrangement]):
     """Recorded arrangements feed the "experienced partner" signal in matching."""
 
     list_display = ["name", "service", "delivery_model", "is_active", "started_year"]
@@ -172,14 +173,14 @@ class SharedArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DigestRun)
-class DigestRunAdmin(admin.ModelAdmin):
+class DigestRunAdmin(admin.ModelAdmin[DigestRun]):
     list_display = ["__str__", "window_end", "due", "batches", "started_at"]
     list_filter = ["frequency"]
     readonly_fields = ["frequency", "period_start", "window_end", "due", "batches", "started_at"]
 
 
 @admin.register(DigestDelivery)
-class DigestDeliveryAdmin(admin.ModelAdmin):
+class DigestDeliveryAdmin(admin.ModelAdmin[DigestDelivery]):
     list_display = ["run", "user", "status", "attempts", "sent_at"]
     list_filter = ["status", "run__frequency"]
     list_select_related = ["run", "user"]
@@ -191,7 +192,7 @@ class DigestDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(DigestPreference)
-class DigestPreferenceAdmin(admin.ModelAdmin):
+class DigestPreferenceAdmin(admin.ModelAdmin[DigestPreference]):
     list_display = ["user", "frequency", "follow_council", "kinds", "distance", "radius_km"]
     list_filter = ["frequency", "follow_council", "distance"]
     raw_id_fields = ["user"]
@@ -199,7 +200,7 @@ class DigestPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(SavedSearch)
-class SavedSearchAdmin(admin.ModelAdmin):
+class SavedSearchAdmin(admin.ModelAdmin[SavedSearch]):
     list_display = ["name", "user", "querystring", "created_at"]
     raw_id_fields = ["user"]
     search_fields = ["user__email", "name"]

@@ -27,7 +27,7 @@ class KindForm(forms.Form):
 _NUMERIC = forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"})
 
 
-class ListingForm(PlainTextFormMixin, forms.ModelForm):
+class ListingForm(PlainTextFormMixin, forms.ModelForm[Listing]):
     """Create and edit. `authority` limits the services to those its tier delivers."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -36,7 +36,7 @@ class ServiceFamily(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
-    office = models.CharField(max_length=5, choices=Office.choices)
+    office = models.CharField(max_length=5, choices=Office)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists.")
 
     class Meta:
@@ -70,7 +70,7 @@ class Service(models.Model):
     family = models.ForeignKey(ServiceFamily, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
-    office = models.CharField(max_length=5, choices=Office.choices)
+    office = models.CharField(max_length=5, choices=Office)
     description = models.CharField(max_length=300, blank=True)
     # Booleans rather than a JSON list so "services my tier delivers" is a
     # plain indexed filter on SQLite and PostgreSQL alike.
@@ -113,7 +113,7 @@ def tier_delivers(service: Service, tier: str) -> bool:
 
 def default_expiry(start: datetime | None = None) -> datetime:
     """Six months (182 days) after `start`, or after now."""
-    days = getattr(settings, "LISTING_LIFETIME_DAYS", 182)
+    days = settings.LISTING_LIFETIME_DAYS
     return (start or timezone.now()) + timedelta(days=days)
 
 
@@ -545,7 +545,7 @@ class DigestPreference(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_preference"
     )
     frequency = models.CharField(
-        max_length=6, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+        max_length=6, choices=DigestFrequency, default=DigestFrequency.WEEKLY
     )
     follow_council = models.BooleanField(
         default=True,
@@ -600,7 +600,7 @@ class DigestRun(models.Model):
     """One scheduled run: a frequency and the period it is for. Re-running the
     coordinator for the same period reuses the row (unique constraint)."""
 
-    frequency = models.CharField(max_length=6, choices=DigestFrequency.choices)
+    frequency = models.CharField(max_length=6, choices=DigestFrequency)
     period_start = models.DateField()
     # Listings published before this moment belong to this period.
     window_end = models.DateTimeField()

@@ -462,7 +462,8 @@ def _owner_recipients(listing: Listing) -> list[str]:
 
 
 def _absolute(path: str) -> str:
-    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+    site_url: str = settings.SITE_URL
+    return site_url.rstrip("/") + path
 
 
 def listing_decision_email(*, event_id: int) -> bool:
@@ -506,7 +507,7 @@ def listing_decision_email(*, event_id: int) -> bool:
 def listing_expiry_reminders_due(*, now: dt.datetime | None = None) -> list[int]:
     """Ids of published listings expiring within the reminder window and not yet reminded."""
     now = now or timezone.now()
-    days = getattr(settings, "LISTING_REMINDER_DAYS_BEFORE", 7)
+    days = settings.LISTING_REMINDER_DAYS_BEFORE
     due = Listing.objects.published().filter(
         expires_at__gt=now, expires_at__lte=now + dt.timedelta(days=days)
     )
@@ -520,7 +521,7 @@ def listing_expiry_reminders_due(*, now: dt.datetime | None = None) -> list[int]
 def listing_expiry_reminder_send(*, listing_id: int, now: dt.datetime | None = None) -> bool:
     """Remind the owner that the listing expires soon. Once per expiry date; False if skipped."""
     now = now or timezone.now()
-    days = getattr(settings, "LISTING_REMINDER_DAYS_BEFORE", 7)
+    days = settings.LISTING_REMINDER_DAYS_BEFORE
     with transaction.atomic():
         listing = (
             Listing.objects.select_for_update(of=("self",))

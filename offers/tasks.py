@@ -16,7 +16,8 @@ from offers import services
 
 
 def _jobs_enabled() -> bool:
-    return bool(getattr(settings, "LISTING_JOBS_ENABLED", True))
+    enabled: bool = settings.LISTING_JOBS_ENABLED
+    return enabled
 
 
 def _when(now_iso: str | None) -> dt.datetime:

@@ -6,9 +6,14 @@ listed in the README's table of environment variables.
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+# Lets admin and form classes name their model (`admin.ModelAdmin[Listing]`) at run time,
+# not only for mypy; settings load before any app module is imported.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -359,6 +364,14 @@ MATCHING_REFERENCE_CHECK_SECONDS = env.int("MATCHING_REFERENCE_CHECK_SECONDS", d
 # How long a rendered /listings/ page is reused (offers/browse/cache.py, ADR 5); 0 turns it off.
 BROWSE_CACHE_SECONDS = env.int("BROWSE_CACHE_SECONDS", default=60)
 
+# Listings (offers.services): how long a published listing stays up before it
+# expires (renewing starts the clock again), and how many days before expiry the
+# owner is reminded.
+LISTING_LIFETIME_DAYS = 182
+LISTING_REMINDER_DAYS_BEFORE = 7
+# Expressions of interest (offers.interest.services): new ones per person per window.
+INTEREST_RATE_LIMIT = 10
+INTEREST_RATE_WINDOW_SECONDS = 3600
 # Reports of listings (offers.moderation.services.report_create): per person and
 # per listing in a window, so nobody can flood the moderation queue.
 REPORT_RATE_LIMIT_PER_USER = 5

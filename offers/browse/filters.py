@@ -15,7 +15,7 @@ a guess and never a server error. NUL characters are removed from free text
 import time
 from dataclasses import dataclass
 from math import radians
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -91,6 +91,14 @@ def _checkboxes(label: str, **extra: Any) -> django_filters.MultipleChoiceFilter
         error_messages={"invalid_choice": f"{label}: choose only from the options shown"},
         **extra,
     )
+
+
+def _choice_labels(field: forms.Field) -> dict[str, str]:
+    """Value -> label for a MultipleChoiceFilter's form field."""
+    # Django has normalised its choices to a list of (value, label) pairs (none has
+    # groups); the stub types the attribute as everything the setter accepts.
+    choices = cast(list[tuple[object, object]], cast(forms.ChoiceField, field).choices)
+    return {str(k): str(v) for k, v in choices}
 
 
 def distance_expression(place: Place) -> Any:
@@ -295,7 +303,7 @@ class ListingFilter(django_filters.FilterSet):
     def tags(self) -> list[FilterTag]:
         """One removable tag per chosen value (for valid choices only)."""
         labels: dict[str, dict[str, str]] = {
-            name: {str(k): str(v) for k, v in self.form.fields[name].choices}
+            name: _choice_labels(self.form.fields[name])
             for name in (
                 "kind",
                 "family",
@@ -438,8 +446,8 @@ def browse_reference() -> BrowseReference:
         return _local[1]
     cached = cache.get(REFERENCE_CACHE_KEY)
     if stamp is not None and isinstance(cached, tuple) and cached[0] == stamp:
-        _local = cached
-        return cached[1]
+        _local = cast(tuple[int, BrowseReference], cached)  # what the lines below store
+        return _local[1]
     stamp = time.time_ns()
     _local = (stamp, _browse_reference_build())
     cache.set_many(

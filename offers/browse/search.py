@@ -101,4 +101,5 @@ def search_vectors_refresh(*, synthetic_only: bool = False) -> int:
         sql += " AND l.is_synthetic"
     with connection.cursor() as cursor:
         cursor.execute(sql)
-        return cursor.rowcount
+        updated: int = cursor.rowcount
+        return updated

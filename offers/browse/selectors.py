@@ -71,7 +71,7 @@ def _results_page(results: QuerySet[Listing], number: int) -> tuple[list[Listing
     return rows, (int(getattr(rows[0], "total")) if rows else 0)  # noqa: B009 - an annotation
 
 
-def listing_browse_page(*, filterset: ListingFilter, number: int) -> Page:
+def listing_browse_page(*, filterset: ListingFilter, number: int) -> Page[Listing]:
     """Page `number` of a valid filterset's results (the last page if past the end),
     each row with `title_html` and `summary_html`.
 

@@ -6,10 +6,7 @@ and the email is enqueued on commit only when the row is new, so a double
 click or a resubmitted form sends one email.
 """
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -17,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.outbox import outbox_enqueue
+from core.ratelimit import rate_limit_take
 from councils.models import User
 from offers.interest.selectors import Eligibility, interest_check, interest_is_owner
 from offers.lifecycle import ListingError, NotPermitted
@@ -37,21 +35,14 @@ class InterestRateLimited(ListingError):
 
 
 def _rate_limit_take(*, user_id: int) -> bool:
-    """Count one attempt; False once the person has used up the window's allowance.
-
-    A fixed window in the shared cache (Redis in production) so every web
-    process counts together. Read at call time so tests can change it.
-    """
-    limit = int(getattr(settings, "INTEREST_RATE_LIMIT", 10))
-    window = int(getattr(settings, "INTEREST_RATE_WINDOW_SECONDS", 3600))
-    key = f"interest-rate:{user_id}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= limit
+    """Count one attempt; False once the person has used up the window's allowance
+    (core.ratelimit: shared by every web process). Read at call time so tests can
+    change the settings."""
+    return rate_limit_take(
+        bucket=f"interest:user:{user_id}",
+        limit=settings.INTEREST_RATE_LIMIT,
+        window_seconds=settings.INTEREST_RATE_WINDOW_SECONDS,
+    )
 
 
 @transaction.atomic
@@ -118,7 +109,7 @@ def interest_email(*, interest_id: int) -> bool:
         if interest.notified_at is not None or interest.sender is None:
             return False
         listing = interest.listing
-        site_url = getattr(settings, "SITE_URL", "").rstrip("/")
+        site_url = settings.SITE_URL.rstrip("/")
         context = {
             "interest": interest,
             "listing": listing,

@@ -8,10 +8,11 @@ a listing waits is screened too and a change to the term list applies at once.
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
 
-from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django_stubs_ext import WithAnnotations
 
 from councils.models import User
 from councils.selectors import user_can_act_for
@@ -63,12 +64,20 @@ def _open_report_count() -> Coalesce:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+class _Queued(TypedDict):
+    open_reports: int
+
+
 def moderation_queue() -> ModerationQueue:
     """Submitted listings oldest first; then listings in any other state with open reports,
     the longest-waiting report first. Three queries however long the queue."""
     terms = screening_terms()
-    base = Listing.objects.select_related("authority", "service").annotate(
-        open_reports=_open_report_count()
+    # ListingQuerySet is not generic, so mypy forgets the annotation on iteration.
+    base = cast(
+        "QuerySet[WithAnnotations[Listing, _Queued]]",
+        Listing.objects.select_related("authority", "service").annotate(
+            open_reports=_open_report_count()
+        ),
     )
     queue = ModerationQueue()
     for listing in base.filter(status=Status.SUBMITTED).order_by("submitted_at", "pk"):

@@ -9,6 +9,7 @@ from django.test import Client
 
 from councils.models import User
 from digests import services as digests
+from digests.selectors import digest_due_user_ids
 from digests.unsubscribe import unsubscribe_token, unsubscribe_user_id
 from offers.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
 from tests.factories import UserFactory, officer_of
@@ -41,7 +42,7 @@ def test_one_click_unsubscribe_post_needs_no_sign_in_or_csrf_token() -> None:
     assert response.status_code == 200
     pref = DigestPreference.objects.get(user=officer)
     assert pref.frequency == DigestFrequency.OFF and pref.unsubscribed_at is not None
-    assert officer.pk not in digests.digest_due_user_ids(frequency=DigestFrequency.WEEKLY)
+    assert officer.pk not in digest_due_user_ids(frequency=DigestFrequency.WEEKLY)
 
 
 def test_unsubscribe_link_shows_a_button_and_changes_nothing_on_get(client: Client) -> None:
@@ -113,7 +114,7 @@ def test_preferences_page_shows_the_defaults_and_saves_choices(client: Client) -
         "offer",
         40,
     )
-    assert officer.pk in digests.digest_due_user_ids(frequency=DigestFrequency.DAILY)
+    assert officer.pk in digest_due_user_ids(frequency=DigestFrequency.DAILY)
 
 
 def test_preferences_need_a_distance_for_within(client: Client) -> None:
