@@ -182,7 +182,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 STAFF_MFA_REQUIRED = env.bool("DJANGO_STAFF_MFA_REQUIRED", default=True)
 # How many proxies in front of the web processes append to X-Forwarded-For
 # (0: none, as on a developer's machine; 1: one load balancer). allauth's
-# sign-in limits and core.http.client_ip read it, so limits key on the client.
+# sign-in, sign-up and password-reset limits read it, so they key on the client;
+# the service's own limits (interest, reports) key on the signed-in person.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 MFA_TOTP_ISSUER = "Find a shared service partner"
 
