@@ -16,7 +16,7 @@ documented in docs/matching.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -38,17 +38,6 @@ TIER_DELIVERERS = {
     UNITARY: "single-tier",
     NI_DISTRICT: "Northern Ireland district",
 }
-# Every factor, in the order contributions are added (and shown in the CSV).
-FACTORS = (
-    "distance",
-    "boundary",
-    "county",
-    "combined_authority",
-    "region",
-    "listing",
-    "experienced",
-    "spend",
-)
 NATIONS = frozenset({"Scotland", "Wales", "Northern Ireland"})
 
 
@@ -236,18 +225,22 @@ class _Shared:
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
-    """What a candidate's score was computed from, kept for its sentences and the
-    spend comparison (built on first access, not while ranking)."""
+class ListingDetail:
+    """What the listing factor found: the complementary listing that stands for the rest."""
 
-    spend_year: str | None
-    origin_spend: float | None
-    candidate_spend: float | None
-    similarity: float | None
-    listing: Any
+    listing: ListingRef | None
     same_service: bool
-    listing_count: int
-    experience: tuple[str, ...]
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpendDetail:
+    """What the spend factor compared: the newest year both have, and their figures."""
+
+    year: str | None
+    origin: float | None
+    candidate: float | None
+    similarity: float | None
 
 
 class Suggestion:
@@ -260,7 +253,7 @@ class Suggestion:
 
     __slots__ = (
         "_cache",
-        "_evidence",
+        "_details",
         "_shared",
         "body",
         "distance_km",
@@ -276,7 +269,7 @@ class Suggestion:
         points: tuple[tuple[str, float], ...],
         score: float,
         listings: tuple[ListingRef, ...],
-        evidence: Evidence,
+        details: dict[str, Any],
         shared: _Shared,
     ) -> None:
         self.body = body
@@ -284,7 +277,9 @@ class Suggestion:
         self.points = points
         self.score = score
         self.listings = listings
-        self._evidence = evidence
+        # What each factor found, by factor name (ListingDetail, SpendDetail, ...),
+        # kept for the sentences and the spend comparison built on first access.
+        self._details = details
         self._shared = shared
         self._cache: dict[str, Any] | None = None
 
@@ -311,8 +306,8 @@ class Suggestion:
     def spend(self) -> SpendComparison:
         cache = self._cached()
         if "spend" not in cache:
-            e = self._evidence
-            year, a, b, similarity = e.spend_year, e.origin_spend, e.candidate_spend, e.similarity
+            d: SpendDetail = self._details["spend"]
+            year, a, b, similarity = d.year, d.origin, d.candidate, d.similarity
             shared = self._shared
             if year is None:  # no common figure: name the newest year either has
                 year, a, b = shared.spend_pair(self.body)
@@ -352,37 +347,19 @@ class Suggestion:
             parts.append("shares a boundary")
         return " and ".join(parts)
 
+    def detail(self, factor: str) -> Any:
+        """What one factor found for this candidate (None if it recorded nothing)."""
+        return self._details.get(factor)
+
+    @property
+    def shared(self) -> _Shared:
+        return self._shared
+
     def _sentence(self, factor: str) -> str:
-        origin, body, service = self._shared.origin, self.body, self._shared.service
-        e = self._evidence
-        listing, same_service, count, experience = (
-            e.listing,
-            e.same_service,
-            e.listing_count,
-            e.experience,
-        )
-        if factor == "distance":
-            if self.distance_km is None:
-                return "Distance unknown (no location recorded)."
-            return f"{format_km(self.distance_km)} away"
-        if factor == "boundary":
-            return "Shares a boundary"
-        if factor == "county":
-            return f"Both in the {origin.county_name or 'same county council'} area."
-        if factor == "combined_authority":
-            return f"Both in {origin.combined_authority_name or 'the same combined authority'}."
-        if factor == "region":
-            return f"Both in {_region_phrase(origin.region)}."
-        if factor == "listing":
-            return listing_sentence(service, listing, same_service, count)
-        if factor == "experienced":
-            return (
-                f"Already shares {_lower(service.name)} with other councils "
-                f"({'; '.join(sorted(set(experience)))})."
-            )
-        if factor == "spend":
-            return spend_sentence(origin, body, service, self.spend)
-        raise ValueError(f"Unknown factor {factor!r}")
+        try:
+            return FACTOR_TABLE[factor].sentence(self)
+        except KeyError:
+            raise ValueError(f"Unknown factor {factor!r}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -722,123 +699,234 @@ class Reference:
 
 class _Scorer:
     """Scores candidates against one origin and service. What is the same for every
-    candidate (the origin's neighbours, spend and years, weights) is looked up once."""
+    candidate (the origin's neighbours and spend, the listings, the weights) is
+    looked up once; each factor in FACTOR_TABLE then adds its points."""
+
+    __slots__ = (
+        "experience",
+        "factors",
+        "kinds",
+        "listings",
+        "neighbours",
+        "origin",
+        "origin_spend",
+        "origin_years",
+        "service",
+        "shared",
+        "spend",
+        "weights",
+    )
 
     def __init__(
         self, reference: Reference, origin: Body, service: ServiceInfo, context: Context
     ) -> None:
-        w = context.weights
-        self.w = w
+        self.weights = context.weights
         self.shared = _Shared(reference, origin, service, context.rate)
+        self.origin = origin
+        self.service = service
         self.neighbours = reference.neighbours.get(origin.gss_code, frozenset())
-        self.county = origin.county
-        self.combined = origin.combined_authority
-        self.region = origin.region
-        self.population = origin.population
-        self.line = service.ro_line
         self.spend = reference.spend
         self.origin_spend = reference.spend_of(origin.gss_code, service.ro_line) or {}
         self.origin_years = sorted(self.origin_spend, reverse=True)
         self.listings = context.listings
         self.kinds = context.complementary_kinds
         self.experience = context.experience
-        self.service = service
-        self.boundary = ("boundary", w.boundary)
-        self.same_county = ("county", w.same_county)
-        self.same_combined = ("combined_authority", w.same_combined_authority)
-        self.same_region = ("region", w.same_region)
-        self.experienced = ("experienced", w.experienced)
-        self.no_listing = ("listing", 0.0)
+        self.factors = tuple(FACTOR_TABLE.values())
 
-        self.score = self._make_score()
-
-    def _make_score(self) -> Callable[[Body, float | None], Suggestion]:  # noqa: C901
-        """The per-candidate scorer as a closure: every constant is a local cell, which
-        keeps the loop fast enough for 20,000 bodies.
-
-        Above the complexity limit on purpose: one branch per factor in the hot
-        loop (bench/bench_matching.py). The matching issue replaces it with a
-        factor table once the new factors and their validation are in.
-        """
-        w = self.w
-        w_distance, half = w.distance, w.distance_half_km
-        w_boundary, w_county, w_combined = w.boundary, w.same_county, w.same_combined_authority
-        w_region, w_experienced, w_spend = w.same_region, w.experienced, w.spend_similarity
-        neighbours, county, combined, region = (
-            self.neighbours,
-            self.county,
-            self.combined,
-            self.region,
-        )
-        population, line, spend_get = self.population, self.line, self.spend.get
-        mine, years = self.origin_spend, self.origin_years
-        listings_get, kinds, service = self.listings.get, self.kinds, self.service
-        experience_get, shared = self.experience.get, self.shared
-        boundary, same_county, same_combined = self.boundary, self.same_county, self.same_combined
-        same_region, experienced, no_listing = self.same_region, self.experienced, self.no_listing
-
-        def score(candidate: Body, km: float | None) -> Suggestion:  # noqa: C901 (see above)
-            gss = candidate.gss_code
-            first = w_distance * 0.5 ** (km / half) if km is not None else 0.0
-            points: list[tuple[str, float]] = [("distance", first)]
-            total = first
-            if gss in neighbours:
-                points.append(boundary)
-                total += w_boundary
-            if county and county == candidate.county:
-                points.append(same_county)
-                total += w_county
-            if combined and combined == candidate.combined_authority:
-                points.append(same_combined)
-                total += w_combined
-            if region and region == candidate.region:
-                points.append(same_region)
-                total += w_region
-            own = listings_get(gss)
-            best, same_service, count = None, False, 0
-            if own:
-                best, same_service, count = pick_listing(service, own, kinds)
-                got = listing_points(best, same_service, w)
-                points.append(("listing", got))
+    def score(self, candidate: Body, km: float | None) -> Suggestion:
+        points: list[tuple[str, float]] = []
+        details: dict[str, Any] = {}
+        total = 0.0
+        for factor in self.factors:
+            got = factor.points(self, candidate, km, details)
+            if got is not None:
+                points.append((factor.name, got))
                 total += got
-            else:
-                points.append(no_listing)
-                total += 0.0
-            experience = experience_get(gss)
-            if experience:
-                points.append(experienced)
-                total += w_experienced
-            year = a = b = similarity = None
-            if line:
-                theirs = spend_get((gss, line))
-                if theirs:
-                    for y in years:
-                        a, b = mine[y], theirs.get(y)
-                        if a is not None and b is not None:
-                            year = y
-                            if a > 0 and b > 0:
-                                similarity = spend_similarity(
-                                    a, b, population, candidate.population
-                                )
-                            break
-            if year is None:
-                a = b = None
-            got_spend = 0.0 if similarity is None else w_spend * similarity
-            points.append(("spend", got_spend))
-            total += got_spend
-            return Suggestion(
-                candidate,
-                km,
-                tuple(points),
-                total,
-                tuple(own) if own else (),
-                Evidence(
-                    year, a, b, similarity, best, same_service, count, tuple(experience or ())
-                ),
-                shared,
-            )
+        own = self.listings.get(candidate.gss_code)
+        return Suggestion(
+            candidate, km, tuple(points), total, tuple(own) if own else (), details, self.shared
+        )
 
-        return score
+
+# --- Factors ------------------------------------------------------------------------------
+# One class per factor: how many points it adds and the sentence that explains
+# them. Adding a factor means a class here, its weight in Weights and its place
+# in FACTOR_TABLE; nothing else changes (pages, CSV and digests read the table).
+
+
+class Factor:
+    """A reason a candidate scores. `points` returns None when the factor does not
+    apply and is left out of the explanation (a shared boundary), or a number,
+    0 included, when it is always shown (distance, listing, spend)."""
+
+    name = ""
+
+    def points(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        raise NotImplementedError
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        raise NotImplementedError
+
+
+class DistanceFactor(Factor):
+    name = "distance"
+
+    def points(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        return distance_points(km, s.weights)
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        if suggestion.distance_km is None:
+            return "Distance unknown (no location recorded)."
+        return f"{format_km(suggestion.distance_km)} away"
+
+
+class BoundaryFactor(Factor):
+    name = "boundary"
+
+    def points(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        return s.weights.boundary if candidate.gss_code in s.neighbours else None
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        return "Shares a boundary"
+
+
+class CountyFactor(Factor):
+    name = "county"
+
+    def points(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        county = s.origin.county
+        return s.weights.same_county if county and county == candidate.county else None
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        return f"Both in the {suggestion.shared.origin.county_name or 'same county council'} area."
+
+
+class CombinedAuthorityFactor(Factor):
+    name = "combined_authority"
+
+    def points(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        combined = s.origin.combined_authority
+        if combined and combined == candidate.combined_authority:
+            return s.weights.same_combined_authority
+        return None
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        name = suggestion.shared.origin.combined_authority_name
+        return f"Both in {name or 'the same combined authority'}."
+
+
+class RegionFactor(Factor):
+    name = "region"
+
+    def points(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        region = s.origin.region
+        return s.weights.same_region if region and region == candidate.region else None
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        return f"Both in {_region_phrase(suggestion.shared.origin.region)}."
+
+
+class ListingFactor(Factor):
+    """A live listing that complements the asker's: the same service scores more
+    than the same family."""
+
+    name = "listing"
+
+    def points(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        own = s.listings.get(candidate.gss_code)
+        if not own:
+            details["listing"] = ListingDetail(None, False, 0)
+            return 0.0
+        best, same_service, count = pick_listing(s.service, own, s.kinds)
+        details["listing"] = ListingDetail(best, same_service, count)
+        return listing_points(best, same_service, s.weights)
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        d: ListingDetail = suggestion.detail("listing")
+        return listing_sentence(suggestion.shared.service, d.listing, d.same_service, d.count)
+
+
+class ExperiencedFactor(Factor):
+    name = "experienced"
+
+    def points(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        experience = s.experience.get(candidate.gss_code)
+        if not experience:
+            return None
+        details["experienced"] = tuple(experience)
+        return s.weights.experienced
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        names: tuple[str, ...] = suggestion.detail("experienced") or ()
+        return (
+            f"Already shares {_lower(suggestion.shared.service.name)} with other councils "
+            f"({'; '.join(sorted(set(names)))})."
+        )
+
+
+class SpendFactor(Factor):
+    """Likeness of spend on the service's revenue outturn line, in total and per
+    head, in the newest year both have."""
+
+    name = "spend"
+
+    def points(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        year = a = b = similarity = None
+        line = s.service.ro_line
+        theirs = s.spend.get((candidate.gss_code, line)) if line else None
+        if theirs:
+            for y in s.origin_years:
+                a, b = s.origin_spend[y], theirs.get(y)
+                if a is not None and b is not None:
+                    year = y
+                    if a > 0 and b > 0:
+                        similarity = spend_similarity(
+                            a, b, s.origin.population, candidate.population
+                        )
+                    break
+        if year is None:
+            a = b = None
+        details["spend"] = SpendDetail(year, a, b, similarity)
+        return 0.0 if similarity is None else s.weights.spend_similarity * similarity
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        shared = suggestion.shared
+        return spend_sentence(shared.origin, suggestion.body, shared.service, suggestion.spend)
+
+
+FACTOR_TABLE: dict[str, Factor] = {
+    factor.name: factor
+    for factor in (
+        DistanceFactor(),
+        BoundaryFactor(),
+        CountyFactor(),
+        CombinedAuthorityFactor(),
+        RegionFactor(),
+        ListingFactor(),
+        ExperiencedFactor(),
+        SpendFactor(),
+    )
+}
+# Every factor, in the order contributions are added (and shown in the CSV).
+FACTORS = tuple(FACTOR_TABLE)
 
 
 def score_candidate(
