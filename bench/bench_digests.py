@@ -86,8 +86,9 @@ def _load(users: int, listings: int) -> None:
     from django.db import transaction
 
     from councils.models import Authority, Membership, User
+    from digests.models import DigestRun
     from digests.services import digest_window_end
-    from offers.models import DigestRun, Listing, Service
+    from offers.models import Listing, Service
 
     call_command("migrate", verbosity=0)
     if not Authority.objects.exists():
@@ -176,8 +177,8 @@ def _run_worker_pool(args: argparse.Namespace, env: dict[str, str]) -> dict[str,
     import redis
     from django.db.models import Count, Q
 
+    from digests.models import DigestDelivery, DigestRun
     from marketplace.celery import app
-    from offers.models import DigestDelivery, DigestRun
 
     redis.Redis.from_url(args.redis_url).flushdb()
     worker = subprocess.Popen(
@@ -239,9 +240,9 @@ def _queries_per_batch(sizes: list[int]) -> list[tuple[int, int, int, float]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from digests.models import DigestRun
     from digests.selectors import digest_due_user_ids
     from digests.services import digest_batch_send, digest_run_start
-    from offers.models import DigestRun
 
     settings.EMAIL_BACKEND = "bench.bench_digests.SinkBackend"
     DigestRun.objects.filter(period_start=MONDAY).delete()
@@ -262,8 +263,8 @@ def _queries_per_batch(sizes: list[int]) -> list[tuple[int, int, int, float]]:
 
 def _render_sample() -> Path:
     from councils.models import User
+    from digests.models import DigestRun
     from digests.services import digest_preview_html
-    from offers.models import DigestRun
 
     run = DigestRun.objects.get(period_start=MONDAY, frequency="weekly")
     user = User.objects.filter(email=BENCH_EMAIL.format(7)).get()

@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 
 from core.forms import PlainTextFormMixin
-from offers.models import DigestFrequency, DigestPreference, Service
+from digests.models import DigestFrequency, DigestPreference
+from offers.models import Service
 
 
 class DigestPreferenceForm(PlainTextFormMixin, forms.Form):

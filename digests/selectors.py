@@ -16,16 +16,9 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from councils.models import Authority, Membership, User
+from digests.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
 from matching.selectors import ListingScorer
-from offers.models import (
-    DigestDelivery,
-    DigestFrequency,
-    DigestPreference,
-    DigestRun,
-    Listing,
-    SavedSearch,
-    Service,
-)
+from offers.models import Listing, Service
 
 # Union this many alert queries into one SQL statement (SQLite allows 500
 # terms in a compound SELECT by default).

@@ -40,6 +40,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from core.mail import Failure, classify_mail_error
 from councils.models import User
+from digests.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
 from digests.selectors import (
     BatchData,
     DigestMatcher,
@@ -52,15 +53,7 @@ from digests.selectors import (
 )
 from digests.unsubscribe import unsubscribe_token, unsubscribe_user_id
 from matching.scoring import SavingsRate
-from offers.models import (
-    DigestDelivery,
-    DigestFrequency,
-    DigestPreference,
-    DigestRun,
-    Listing,
-    SavedSearch,
-    Service,
-)
+from offers.models import Listing, Service
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from councils.selectors import membership_current
 from digests import selectors as selectors
 from digests import services as services
 from digests.forms import DigestPreferenceForm, SavedSearchForm
+from digests.models import DigestRun, SavedSearch
 from digests.unsubscribe import unsubscribe_user_id
 from offers.browse.selectors import browse_viewer, listing_browse
-from offers.models import DigestRun, SavedSearch
 
 
 def _user(request: HttpRequest) -> User:

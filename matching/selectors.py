@@ -21,7 +21,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 
 from councils.models import Adjacency, Authority, CombinedAuthority, SpendLine, SpendRecord
 from matching import scoring as matching
-from offers.models import Listing, SavingsAssumption, Service, SharedArrangement
+from matching.models import SavingsAssumption, SharedArrangement
+from offers.models import Listing, Service
 
 # Lines whose published names shout or title-case; shown in sentence case.
 _LINE_NAMES = {"330": "Children's social care", "360": "Adult social care", "390": "Public health"}

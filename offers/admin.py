@@ -7,20 +7,14 @@ from django.http import HttpRequest
 
 from core.admin import AuditedAdminMixin
 from offers.models import (
-    DigestDelivery,
-    DigestPreference,
-    DigestRun,
     ExpiryReminder,
     Interest,
     Listing,
     ListingEvent,
     Report,
-    SavedSearch,
-    SavingsAssumption,
     ScreeningTerm,
     Service,
     ServiceFamily,
-    SharedArrangement,
 )
 
 
@@ -143,64 +137,3 @@ class InterestAdmin(AuditedAdminMixin, admin.ModelAdmin[Interest]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(SavingsAssumption)
-class SavingsAssumptionAdmin(AuditedAdminMixin, admin.ModelAdmin[SavingsAssumption]):
-    """One row: the rate range behind every savings estimate (a policy assumption)."""
-
-    list_display = ["low_percent", "high_percent", "source", "updated_at"]
-
-    def has_add_permission(self, request: Any) -> bool:
-        return not SavingsAssumption.objects.exists()
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(SharedArrangement)
-class SharedArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin[SharedArrangement]):
-    """Recorded arrangements feed the "experienced partner" signal in matching."""
-
-    list_display = ["name", "service", "delivery_model", "is_active", "started_year"]
-    list_filter = ["is_active", "service__family"]
-    search_fields = ["name", "members__name"]
-    autocomplete_fields = ["members"]
-    list_select_related = ["service"]
-
-
-# --- Digests (digests/services.py). Runs are followed on /listings/digests/runs/. ---------
-
-
-@admin.register(DigestRun)
-class DigestRunAdmin(admin.ModelAdmin[DigestRun]):
-    list_display = ["__str__", "window_end", "due", "batches", "started_at"]
-    list_filter = ["frequency"]
-    readonly_fields = ["frequency", "period_start", "window_end", "due", "batches", "started_at"]
-
-
-@admin.register(DigestDelivery)
-class DigestDeliveryAdmin(admin.ModelAdmin[DigestDelivery]):
-    list_display = ["run", "user", "status", "attempts", "sent_at"]
-    list_filter = ["status", "run__frequency"]
-    list_select_related = ["run", "user"]
-    raw_id_fields = ["run", "user"]
-    search_fields = ["user__email"]
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False  # the send state machine owns these rows
-
-
-@admin.register(DigestPreference)
-class DigestPreferenceAdmin(admin.ModelAdmin[DigestPreference]):
-    list_display = ["user", "frequency", "follow_council", "kinds", "distance", "radius_km"]
-    list_filter = ["frequency", "follow_council", "distance"]
-    raw_id_fields = ["user"]
-    search_fields = ["user__email"]
-
-
-@admin.register(SavedSearch)
-class SavedSearchAdmin(admin.ModelAdmin[SavedSearch]):
-    list_display = ["name", "user", "querystring", "created_at"]
-    raw_id_fields = ["user"]
-    search_fields = ["user__email", "name"]

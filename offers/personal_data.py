@@ -10,8 +10,7 @@ contact, the contact passes to one of the council's approved admins, or the
 council's published contact, or is left blank for an officer to fill in, and
 the listing's history says so. Expressions of interest and reports stay with
 whoever received them, unlinked from the person and without their name or
-address. Saved alerts, the digest preference and digest deliveries go with the
-user row (CASCADE).
+address. Digests answer for their own records in digests.personal_data.
 """
 
 from collections.abc import Iterable
@@ -23,15 +22,7 @@ from django.dispatch import receiver
 from councils.account_services import REDACTED_EMAIL, REDACTED_NAME, account_deleting, person_redact
 from councils.models import Authority, AuthorityProfile, Membership, User
 from councils.personal_data import email_matches, person_email_addresses, personal_data_requested
-from offers.models import (
-    DigestDelivery,
-    DigestPreference,
-    Interest,
-    Listing,
-    ListingEvent,
-    Report,
-    SavedSearch,
-)
+from offers.models import Interest, Listing, ListingEvent, Report
 from offers.services import _record, field_label
 
 CONTACT_FIELDS = ("contact_name", "contact_email")
@@ -49,24 +40,8 @@ def _listing_ref(listing: Listing) -> dict[str, Any]:
     }
 
 
-def _digest_preference(user: User) -> dict[str, Any] | None:
-    preference = DigestPreference.objects.filter(user=user).prefetch_related("services").first()
-    if preference is None:
-        return None
-    return {
-        "frequency": preference.get_frequency_display(),
-        "follow_your_council": preference.follow_council,
-        "kinds": preference.get_kinds_display(),
-        "services": sorted(service.name for service in preference.services.all()),
-        "distance": preference.get_distance_display(),
-        "radius_km": preference.radius_km,
-        "unsubscribed_at": preference.unsubscribed_at,
-        "updated_at": preference.updated_at,
-    }
-
-
 def offers_personal_data(*, user: User) -> dict[str, Any]:
-    """The person's listings (as references), history entries, interest, reports and digests.
+    """The person's listings (as references), history entries, interest and reports.
 
     Of another person's record only what is the person's own: for an interest
     the listing and council it went to, never who received it.
@@ -87,7 +62,6 @@ def offers_personal_data(*, user: User) -> dict[str, Any]:
         .select_related("listing__authority")
         .order_by("created_at", "pk")
     )
-    deliveries = DigestDelivery.objects.filter(user=user).select_related("run").order_by("pk")
     return {
         "listings_you_created": [
             {**_listing_ref(listing), "created_at": listing.created_at}
@@ -143,25 +117,6 @@ def offers_personal_data(*, user: User) -> dict[str, Any]:
                 "closed_at": report.resolved_at,
             }
             for report in reports
-        ],
-        "saved_alerts": [
-            {
-                "id": alert.pk,
-                "name": alert.name,
-                "search": alert.querystring,
-                "created_at": alert.created_at,
-            }
-            for alert in SavedSearch.objects.filter(user=user).order_by("pk")
-        ],
-        "digest_preference": _digest_preference(user),
-        "digest_emails": [
-            {
-                "frequency": delivery.run.get_frequency_display(),
-                "period_start": delivery.run.period_start,
-                "status": delivery.get_status_display(),
-                "sent_at": delivery.sent_at,
-            }
-            for delivery in deliveries
         ],
     }
 

@@ -17,7 +17,8 @@ from django.test import Client
 
 from core.ratelimit import rate_limit_take
 from digests import services as digests
-from offers.models import DigestDelivery, Listing
+from digests.models import DigestDelivery
+from offers.models import Listing
 from tests import outages
 from tests.commits import committing
 from tests.factories import UserFactory, officer_of

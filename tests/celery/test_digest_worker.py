@@ -28,8 +28,9 @@ from django.db import connection
 from kombu import Exchange, Queue
 
 from councils.models import Authority, User
+from digests.models import DigestDelivery, DigestRun
 from marketplace.celery import app
-from offers.models import DigestDelivery, DigestRun, Listing, Service
+from offers.models import Listing, Service
 from tests.celery.backends import recorded
 from tests.factories import officer_of
 from tests.offers.factories import ADUR, ARUN, make_listing

@@ -20,16 +20,9 @@ from councils.account_services import (
     person_redact,
 )
 from councils.models import Authority, AuthorityProfile, Membership, User
+from digests.models import DigestDelivery, DigestPreference, SavedSearch
 from offers.interest.services import interest_email
-from offers.models import (
-    DigestDelivery,
-    DigestPreference,
-    Interest,
-    Listing,
-    ListingEvent,
-    Report,
-    SavedSearch,
-)
+from offers.models import Interest, Listing, ListingEvent, Report
 from offers.services import listing_publish, listing_submit, listing_update
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import ADUR, ARUN

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from councils.models import Authority, AuthorityProfile, EmailDomain, Membership, User
 from councils.personal_data import personal_data_export
-from offers.models import Interest, Listing, Report, SavedSearch, Service
+from digests.models import SavedSearch
+from offers.models import Interest, Listing, Report, Service
 from offers.services import listing_create
 from tests.factories import EmailDomainFactory, MembershipFactory, officer_of
 from tests.offers.factories import (

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from core.mail import Failure, classify_mail_error
 from councils.models import Authority, User
 from digests import services as digests
+from digests.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
 from digests.selectors import (
     PrefSnapshot,
     _alert_hits,
@@ -25,15 +26,7 @@ from digests.selectors import (
 )
 from digests.tasks import digests_send_task
 from offers.browse.selectors import browse_viewer, listing_browse
-from offers.models import (
-    DigestDelivery,
-    DigestFrequency,
-    DigestPreference,
-    DigestRun,
-    Listing,
-    SavedSearch,
-    Service,
-)
+from offers.models import Listing, Service
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import ADUR, ARUN, HARTLEPOOL, WEST_SUSSEX, make_listing
 

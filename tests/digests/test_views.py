@@ -9,9 +9,9 @@ from django.test import Client
 
 from councils.models import User
 from digests import services as digests
+from digests.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
 from digests.selectors import digest_due_user_ids
 from digests.unsubscribe import unsubscribe_token, unsubscribe_user_id
-from offers.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import ADUR
 

@@ -12,12 +12,13 @@ from django.core.management import call_command
 from django.test import Client
 
 from councils.models import Authority
+from matching.models import SavingsAssumption, SharedArrangement
 from matching.selectors import (
     matching_reference,
     partner_ranking,
     rank_listings_for_authority,
 )
-from offers.models import Listing, SavingsAssumption, Service, SharedArrangement
+from offers.models import Listing, Service
 from tests.factories import officer_of
 from tests.offers.factories import ADUR, ARUN, WEST_SUSSEX, make_listing
 

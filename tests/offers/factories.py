@@ -9,17 +9,8 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from councils.models import Authority
-from offers.models import (
-    DigestDelivery,
-    DigestFrequency,
-    DigestPreference,
-    DigestRun,
-    Interest,
-    Listing,
-    Report,
-    SavedSearch,
-    Service,
-)
+from digests.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
+from offers.models import Interest, Listing, Report, Service
 from tests.factories import UserFactory
 
 ADUR = "E07000223"  # district (lower tier)
