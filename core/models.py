@@ -164,3 +164,15 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {', '.join(self.to)} ({self.status})"
+
+
+class CacheGeneration(models.Model):
+    """A counter per cached thing (core.generations): bumped in the transaction
+    that changes what the cache holds, so every process sees a new value once
+    it commits. The database holds the truth; the cache only holds copies."""
+
+    key = models.CharField(max_length=100, unique=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value}"

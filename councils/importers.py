@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from .changes import reference_data_changed
 from .models import Adjacency, Authority, CombinedAuthority, SpendLine, SpendRecord
 
 GSS_RE = re.compile(r"^[ENSWK]\d{8}$")
@@ -537,4 +538,7 @@ def import_reference_files(paths: Sequence[Path]) -> ImportReport:
             importer.adjacency(rows, layer=Adjacency.Layer.UPPER)
         else:
             getattr(importer, kind)(rows)
+    # Bulk writes send no signals: this tells every process, once the import commits.
+    # Always, not only when the report counts a change: a no-op costs one rebuild.
+    reference_data_changed()
     return importer.report

@@ -1,24 +1,25 @@
 """Reads for partner matching: fetch rows, hand plain records to matching.scoring.
 
 What never changes between imports (bodies, boundaries, spend, distances) is
-built once per process into a `matching.Reference` and kept, keyed on a
-fingerprint of the reference tables read in one query. A re-import (or an
-admin edit) changes the fingerprint, so every process rebuilds on its next
-request; no request pays for the build otherwise. What varies per request
-(live listings, recorded arrangements, the savings rate) costs three small
-queries.
+built once per process into a `matching.Reference` and kept, keyed on the
+reference-data generation (councils.changes, core.generations). The importer
+bumps it in its transaction and saves or deletes of the data held here bump it
+through the signals at the end of this module, so every process rebuilds on
+its first request after the generation's cache copy goes (at once on commit,
+or within GENERATION_CACHE_SECONDS); no request pays for the build otherwise.
+What varies per request (live listings, recorded arrangements, the savings
+rate) costs three small queries.
 """
 
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
+from councils.changes import reference_data_changed, reference_data_generation
 from councils.models import Adjacency, Authority, CombinedAuthority, SpendLine, SpendRecord
 from matching import scoring as matching
 from matching.models import SavingsAssumption, SharedArrangement
@@ -34,36 +35,6 @@ def _sentence_case(name: str) -> str:
         w if (w.isupper() and len(w) > 1) or "(" in w else w.lower() for w in words[1:]
     ]
     return " ".join(out)
-
-
-def reference_fingerprint() -> str:
-    """One query over the reference tables, recorded arrangements and the savings
-    assumption; its value changes whenever an import or an admin edit changes them."""
-    a = Authority._meta.db_table
-    j = Adjacency._meta.db_table
-    s = SpendRecord._meta.db_table
-    r = SharedArrangement._meta.db_table
-    m = SharedArrangement.members.through._meta.db_table
-    v = SavingsAssumption._meta.db_table
-    sql = (
-        f"SELECT (SELECT COUNT(*) FROM {a}), (SELECT MAX(id) FROM {a}), "  # noqa: S608 (table names, not input)
-        f"(SELECT SUM(latitude) + SUM(longitude) FROM {a}), "
-        f"(SELECT SUM(COALESCE(population, 0)) FROM {a}), "
-        f"(SELECT SUM(LENGTH(name) + LENGTH(short_name) + LENGTH(status) + LENGTH(tier)) "
-        f"FROM {a}), "
-        f"(SELECT SUM(COALESCE(parent_county_id, 0) + COALESCE(combined_authority_id, 0)) "
-        f"FROM {a}), "
-        f"(SELECT COUNT(*) FROM {j}), (SELECT MAX(id) FROM {j}), "
-        f"(SELECT COUNT(*) FROM {s}), (SELECT MAX(id) FROM {s}), "
-        f"(SELECT SUM(net_expenditure_thousands) FROM {s}), "
-        f"(SELECT COUNT(*) FROM {r}), (SELECT MAX(id) FROM {r}), "
-        f"(SELECT COUNT(*) FROM {m}), (SELECT MAX(id) FROM {m}), "
-        f"(SELECT SUM(low_percent + high_percent + LENGTH(source)) FROM {v})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-    return "|".join("" if value is None else f"{float(value):.6f}" for value in row)
 
 
 def build_reference(*, version: str = "") -> matching.Reference:
@@ -132,8 +103,7 @@ def build_reference(*, version: str = "") -> matching.Reference:
 
 @dataclass
 class _Snapshot:
-    version: str
-    checked_at: float
+    version: int
     reference: matching.Reference
     arrangements: dict[int, list[tuple[str, frozenset[str]]]]
     rate: matching.SavingsRate
@@ -144,15 +114,14 @@ _lock = threading.Lock()
 _snapshot: list[_Snapshot] = []  # zero or one; a list so no `global` is needed
 
 
-def _load_snapshot(version: str) -> _Snapshot:
+def _load_snapshot(version: int) -> _Snapshot:
     line_names = {
         code: _LINE_NAMES.get(code) or _sentence_case(name)
         for code, name in SpendLine.objects.values_list("code", "name")
     }
     return _Snapshot(
         version=version,
-        checked_at=time.monotonic(),
-        reference=build_reference(version=version),
+        reference=build_reference(version=str(version)),
         arrangements=_arrangements_all(),
         rate=_savings_rate_from_db(),
         line_names=line_names,
@@ -160,18 +129,17 @@ def _load_snapshot(version: str) -> _Snapshot:
 
 
 def _current_snapshot() -> _Snapshot:
-    """The process's snapshot. The fingerprint is re-read at most every
-    MATCHING_REFERENCE_CHECK_SECONDS (default 30), so a re-import reaches every
-    web process within that time; edits in this process (admin, tests) clear it
-    at once through the signals connected at the end of this module."""
-    ttl = settings.MATCHING_REFERENCE_CHECK_SECONDS
-    now = time.monotonic()
-    if _snapshot and now - _snapshot[0].checked_at < ttl:
-        return _snapshot[0]
-    version = reference_fingerprint()
+    """The process's snapshot, rebuilt when the reference-data generation moves on.
+
+    The generation is read (through the cache) before a rebuild reads the rows,
+    so a change committed during the build makes the next call rebuild again.
+    """
+    version = reference_data_generation()
+    current = _snapshot[0] if _snapshot else None
+    if current is not None and current.version == version:
+        return current
     with _lock:
         if _snapshot and _snapshot[0].version == version:
-            _snapshot[0].checked_at = now
             return _snapshot[0]
         fresh = _load_snapshot(version)
         _snapshot[:] = [fresh]
@@ -321,11 +289,12 @@ def partner_ranking(
     With `listing` (one of `authority`'s), the listing's limits apply and only
     the opposite kind of listing counts as complementary. `include_signed_in`
     lets signed-in-only listings count (pass True only for public-sector viewers).
-    Queries: fingerprint, listings, arrangements, savings rate (+4 on a rebuild).
+    Queries: listings, arrangements, savings rate (+1 when the generation's cache
+    copy has gone, +4 on a rebuild).
     """
     reference = matching_reference()
     origin = reference.by_gss.get(authority.gss_code)
-    if origin is None:  # created since the fingerprint was read: rebuild once
+    if origin is None:  # created since the snapshot was built: rebuild once
         matching_reference_clear()
         reference = matching_reference()
         origin = reference.by_gss[authority.gss_code]
@@ -505,8 +474,17 @@ def listed_services(*, authority: Authority) -> list[Service]:
     )
 
 
-# Edits in this process (the admin, tests, factories) clear the snapshot at once;
-# bulk imports in another process are caught by the fingerprint.
+def _reference_changed(**signal_kwargs: object) -> None:
+    """A save or delete of data held in the snapshot: this process forgets it at
+    once, and the generation moves on for every other process when it commits."""
+    if str(signal_kwargs.get("action", "post")).startswith("pre"):  # m2m_changed's pre_*
+        return
+    reference_data_changed()
+    matching_reference_clear()
+
+
+# Edits (the admin, tests, factories) bump the generation; the importer's bulk writes
+# send no signals and bump it themselves (councils.importers).
 for _model in (
     Authority,
     CombinedAuthority,
@@ -517,13 +495,13 @@ for _model in (
     SavingsAssumption,
 ):
     post_save.connect(
-        matching_reference_clear, sender=_model, dispatch_uid=f"matching-save-{_model.__name__}"
+        _reference_changed, sender=_model, dispatch_uid=f"matching-save-{_model.__name__}"
     )
     post_delete.connect(
-        matching_reference_clear, sender=_model, dispatch_uid=f"matching-del-{_model.__name__}"
+        _reference_changed, sender=_model, dispatch_uid=f"matching-del-{_model.__name__}"
     )
 m2m_changed.connect(
-    matching_reference_clear,
+    _reference_changed,
     sender=SharedArrangement.members.through,
     dispatch_uid="matching-arrangement-members",
 )

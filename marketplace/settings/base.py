@@ -360,8 +360,6 @@ MATCHING_WEIGHTS = {
     "experienced": 8.0,  # already shares this service (recorded arrangements)
     "spend_similarity": 8.0,  # times 0..1 likeness of spend, total and per head
 }
-# How often a web process re-reads the reference-data fingerprint (seconds).
-MATCHING_REFERENCE_CHECK_SECONDS = env.int("MATCHING_REFERENCE_CHECK_SECONDS", default=30)
 # How long a rendered /listings/ page is reused (offers/browse/cache.py, ADR 5); 0 turns it off.
 BROWSE_CACHE_SECONDS = env.int("BROWSE_CACHE_SECONDS", default=60)
 

@@ -10,9 +10,10 @@ What keeps it honest:
   listings) and the viewer's own council (distances and the "Your council"
   option depend on it). Visitors share an entry only if they would see the
   same page.
-- Each entry holds the listings version it was built under, read before the
-  search ran. offers.services bumps the version on commit whenever a listing
-  changes, so a withdrawn, edited or newly published listing shows at once.
+- Each entry holds the listings generation it was built under, read before
+  the search ran. offers.services bumps the generation in the transaction that
+  changes a listing (core.generations), so once it commits a withdrawn, edited
+  or newly published listing shows at once.
 - An entry is not used past the first expiry date among the listings it shows,
   nor past BROWSE_CACHE_SECONDS (default 60): an expired listing is not shown
   even before the nightly expiry job moves the version on. (The count may lag
@@ -33,7 +34,8 @@ from django.core.cache import cache
 from django.http import QueryDict
 from django.utils.safestring import SafeString, mark_safe
 
-from offers.changes import LISTINGS_VERSION_KEY
+from core.generations import generation_with
+from offers.changes import LISTINGS_GENERATION
 
 # Where the per-person "Save this search" link goes inside the stored HTML.
 SAVE_SEARCH_MARKER = "<!-- save-search-link -->"
@@ -69,14 +71,15 @@ def browse_cache_key(*, params: QueryDict, viewer: BrowseViewer) -> str:
 
 
 def browse_page_cached(*, key: str) -> CachedBrowsePage | None:
-    """The stored page if it is still current, else None. One cache round trip."""
+    """The stored page if it is still current, else None. One cache round trip
+    (and one small query when the generation's cache copy has expired)."""
     if not browse_cache_seconds():
         return None
-    values = cache.get_many([LISTINGS_VERSION_KEY, key])
+    version, values = generation_with(LISTINGS_GENERATION, [key])
     page = values.get(key)
     if not isinstance(page, CachedBrowsePage):
         return None
-    if page.version != values.get(LISTINGS_VERSION_KEY) or time.time() >= page.fresh_until:
+    if page.version != version or time.time() >= page.fresh_until:
         return None
     return page
 

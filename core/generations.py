@@ -1,0 +1,92 @@
+"""Cache generations: one counter per cached thing, kept in the database.
+
+A writer calls `generation_bump(key)` inside the transaction that changes what
+a cache holds (listings, reference data); a reader keys its cached entries on
+`generation(key)` and treats an entry built under another value as a miss.
+
+Why the database and not the cache: the counter then commits or rolls back
+with the change it stands for, survives Redis losing its keys (ADR 7's
+fallback cache carries on with the same numbers), and a bulk write that sends
+no signals (`bulk_update` in the importer) only has to call one function.
+
+Reads go through the cache for GENERATION_CACHE_SECONDS, so a busy page costs
+no SQL for it; the copy is deleted when a bump commits, so in this process and
+any other sharing the cache the new value is read on the next request. A read
+racing the commit can put the old value back for at most the TTL.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from core.models import CacheGeneration
+
+# How long a process may serve a generation it read without asking the database.
+GENERATION_CACHE_SECONDS = 1
+
+
+def generation_cache_key(key: str) -> str:
+    return f"core:generation:{key}"
+
+
+class _Bumped:
+    """The on-commit callback of a bump: deletes the cache's copy of the generation.
+
+    While one is pending, this connection's transaction holds a number that may
+    yet roll back; it must not be copied into the cache, where other processes
+    would build pages under it.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        cache.delete(generation_cache_key(self.key))
+
+
+def _uncommitted(key: str) -> bool:
+    pending = (entry[1] for entry in connection.run_on_commit)  # (savepoints, func, robust)
+    return any(isinstance(f, _Bumped) and f.key == key and not f.done for f in pending)
+
+
+def _read(key: str) -> int:
+    value = CacheGeneration.objects.filter(key=key).values_list("value", flat=True).first()
+    value = value or 0
+    if not _uncommitted(key):
+        cache.set(generation_cache_key(key), value, GENERATION_CACHE_SECONDS)
+    return value
+
+
+def generation(key: str) -> int:
+    """The current generation of `key` (0 until its first bump)."""
+    value = cache.get(generation_cache_key(key))
+    return int(value) if value is not None else _read(key)
+
+
+def generation_with(key: str, others: Iterable[str]) -> tuple[int, dict[str, Any]]:
+    """The generation of `key` and the cache entries `others`, in one cache round
+    trip when the generation is cached (the browse page cache's hit)."""
+    cache_key = generation_cache_key(key)
+    values = cache.get_many([cache_key, *others])
+    value = values.pop(cache_key, None)
+    return (int(value) if value is not None else _read(key)), values
+
+
+def generation_bump(key: str) -> None:
+    """Move `key` on by one in the current transaction (rolled back with it).
+
+    Concurrent bumps all count: the row is locked until the transaction ends,
+    so writers of the same thing commit one after another.
+    """
+    table = CacheGeneration._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, value) VALUES (%s, 1) "  # noqa: S608 (table name, not input)
+            f"ON CONFLICT (key) DO UPDATE SET value = {table}.value + 1",
+            [key],
+        )
+    transaction.on_commit(_Bumped(key))

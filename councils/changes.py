@@ -1,0 +1,20 @@
+"""The reference-data generation: moves on whenever authorities, adjacency or spend change.
+
+Processes that keep reference data in memory (matching.selectors) key it on
+this generation (core.generations). The importer writes with `bulk_update`,
+which sends no signals, so it bumps the generation itself at the end of its
+transaction; saves and deletes elsewhere bump it through matching's signals.
+"""
+
+from core.generations import generation, generation_bump
+
+REFERENCE_DATA_GENERATION = "councils:reference-data"
+
+
+def reference_data_generation() -> int:
+    return generation(REFERENCE_DATA_GENERATION)
+
+
+def reference_data_changed() -> None:
+    """Call inside the transaction that changes reference data; seen once it commits."""
+    generation_bump(REFERENCE_DATA_GENERATION)

@@ -1,0 +1,78 @@
+"""core.generations: a counter in the database, read through the cache, that
+commits and rolls back with the change it stands for."""
+
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from core import generations
+from core.cache import FallbackRedisCache
+from core.generations import generation, generation_bump, generation_with
+from tests import outages
+
+pytestmark = pytest.mark.django_db
+
+KEY = "tests:thing"
+
+
+def test_a_key_starts_at_zero_and_a_committed_bump_is_read_at_once(
+    django_capture_on_commit_callbacks,
+):
+    assert generation(KEY) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        generation_bump(KEY)
+        generation_bump(KEY)
+    assert generation(KEY) == 2
+
+
+def test_a_rolled_back_bump_changes_nothing():
+    assert generation(KEY) == 0
+    with pytest.raises(RuntimeError), transaction.atomic():
+        generation_bump(KEY)
+        raise RuntimeError("roll back")
+    cache.clear()
+    assert generation(KEY) == 0
+
+
+def test_a_bump_whose_cache_copy_survives_is_read_after_the_ttl():
+    """Another process's commit, or a read racing it, can leave the old value in
+    this process's cache: it is believed for GENERATION_CACHE_SECONDS, no longer."""
+    assert generation(KEY) == 0
+    generation_bump(KEY)  # the test's transaction never commits: the copy stays
+    assert generation(KEY) == 0
+    time.sleep(generations.GENERATION_CACHE_SECONDS + 0.2)
+    assert generation(KEY) == 1
+
+
+def test_an_uncommitted_bump_is_never_copied_into_the_cache():
+    """Other processes would build pages under a number that may roll back."""
+    generation_bump(KEY)
+    assert generation(KEY) == 1  # this transaction sees its own bump ...
+    assert cache.get(generations.generation_cache_key(KEY)) is None  # ... nobody else
+
+
+def test_generation_with_reads_other_entries_in_the_same_round_trip(
+    django_assert_num_queries,
+):
+    cache.set("tests:page", "stored", 60)
+    generation(KEY)  # the copy is in the cache now
+    with django_assert_num_queries(0):
+        assert generation_with(KEY, ["tests:page", "tests:missing"]) == (
+            0,
+            {"tests:page": "stored"},
+        )
+
+
+def test_generations_stay_right_while_redis_is_down(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    down = FallbackRedisCache(
+        f"redis://127.0.0.1:{outages.unused_port()}/0", {"KEY_PREFIX": "generation-test"}
+    )
+    monkeypatch.setattr(generations, "cache", down)
+    assert generation(KEY) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        generation_bump(KEY)
+    assert generation(KEY) == 1
