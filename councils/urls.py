@@ -10,7 +10,7 @@ app_name = "councils"
 urlpatterns = [
     path("", views.directory, name="directory"),
     path("join/", membership_views.join, name="join"),
-    path("<gss:gss_code>/", views.detail, name="detail"),
+    # "<gss:gss_code>/" (the organisation's profile) is composed in marketplace/urls.py.
     path("<gss:gss_code>/edit/", views.profile_edit, name="profile_edit"),
     path("<gss:gss_code>/members/", membership_views.members, name="members"),
     path(

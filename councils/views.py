@@ -11,14 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .auth import acting_user
 from .forms import AuthorityProfileForm
 from .models import Authority, AuthorityProfile
-from .selectors import authority_directory, authority_page, user_is_authority_admin
+from .selectors import authority_directory, user_is_authority_admin
 from .services import authority_profile_update
 
 DIRECTORY_PAGE_SIZE = 25
@@ -53,15 +53,6 @@ def directory(request: HttpRequest) -> HttpResponse:
         **paginate(request, councils, per_page=DIRECTORY_PAGE_SIZE),
     }
     return render(request, "councils/directory.html", context)
-
-
-@require_http_methods(["GET", "HEAD"])
-def detail(request: HttpRequest, gss_code: str) -> HttpResponse:
-    page = authority_page(gss_code=gss_code)
-    if page is None:
-        raise Http404("No council has that GSS code")
-    can_edit = user_is_authority_admin(user=acting_user(request), authority=page.authority)
-    return render(request, "councils/detail.html", {"page": page, "can_edit": can_edit})
 
 
 @login_required

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from councils import account_views
+from councils import urls as councils_urls  # registers the <gss:...> converter
 from digests import urls as digests_urls
 from matching import urls as matching_urls
 from offers import urls as offers_urls
@@ -13,7 +14,15 @@ from . import views
 # the same second factor, rate limits and lockout as /accounts/login/.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
+# Pages that show several rooms are composed here (marketplace.views), inside
+# the namespace of the room they belong to, so every URL name stays as it was.
+councils_urlpatterns = [
+    *councils_urls.urlpatterns,
+    path("<gss:gss_code>/", views.organisation_profile, name="detail"),
+]
+
 listings_urlpatterns = [
+    path("<int:pk>/", views.listing_detail, name="detail"),
     *offers_urls.urlpatterns,
     *matching_urls.urlpatterns,
     *digests_urls.urlpatterns,
@@ -36,7 +45,7 @@ urlpatterns = [
     path("accounts/delete/", account_views.account_delete_confirm, name="account_delete"),
     path("accounts/deleted/", account_views.account_deleted, name="account_deleted"),
     path("accounts/", include("allauth.urls")),
-    path("councils/", include("councils.urls")),
+    path("councils/", include((councils_urlpatterns, "councils"))),
     # One URL namespace for everything under /listings/, composed here so that
     # offers (a lower room) never imports matching or digests (upper ones).
     path("listings/", include((listings_urlpatterns, "offers"))),

@@ -1,19 +1,66 @@
-"""Site-wide pages that belong to no app: home, static content, health."""
+"""Site-wide pages that belong to no app (home, static content, health), and the
+pages that show several rooms at once: an organisation's profile (councils, its
+listings, suggested partners) and a listing (offers, suggested partners). They
+are composed here, in the top layer, so no lower room imports a higher one."""
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from councils.selectors import directory_summary
+from councils.auth import acting_user
+from councils.selectors import authority_page, directory_summary, user_is_authority_admin
+from matching.selectors import suggested_groups_for_council, suggested_groups_for_listing
+from offers import views as offers_views
+from offers.models import Listing
+from offers.selectors import authority_listings
+
+# Listings shown on an organisation's profile before "See all".
+PROFILE_LISTINGS = 10
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/home.html", {"summary": directory_summary()})
+
+
+@require_http_methods(["GET", "HEAD"])
+def organisation_profile(request: HttpRequest, gss_code: str) -> HttpResponse:
+    page = authority_page(gss_code=gss_code)
+    if page is None:
+        raise Http404("No council has that GSS code")
+    user = acting_user(request)
+    authority = page.authority
+    listings, total = (
+        authority_listings(authority=authority, user=user, limit=PROFILE_LISTINGS)
+        if authority.is_current
+        else ([], 0)
+    )
+    context = {
+        "page": page,
+        "can_edit": user_is_authority_admin(user=user, authority=authority),
+        "listings": listings,
+        "listings_total": total,
+        "suggested_groups": suggested_groups_for_council(authority=authority),
+    }
+    return render(request, "councils/detail.html", context)
+
+
+@require_GET
+def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    context = offers_views.listing_detail_context(request, pk)
+    if isinstance(context, HttpResponse):
+        return context
+    listing: Listing = context["listing"]
+    context["suggested_groups"] = (
+        suggested_groups_for_listing(listing=listing)
+        if listing.status == Listing.Status.PUBLISHED
+        else []
+    )
+    return render(request, "offers/listing_detail.html", context)
 
 
 @require_GET

@@ -14,6 +14,7 @@ rate) costs three small queries.
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -544,3 +545,27 @@ def partner_search(
         authority=authority, service=service, include_signed_in=include_signed_in
     )
     return PartnerSearch(authority=authority, service=service, ranking=ranking)
+
+
+def suggested_groups_for_listing(*, listing: Listing, limit: int = 5) -> list[Any]:
+    """The best partners for a listing, within the listing's own limits, as the
+    groups `offers/matching/_suggested.html` shows (one group: this service)."""
+    if not listing.authority.is_current:
+        return []
+    partners = suggested_partners(
+        authority=listing.authority, service=listing.service, listing=listing, limit=limit
+    )
+    return [(listing.service, listing.authority, partners)]
+
+
+def suggested_groups_for_council(
+    *, authority: Authority, limit: int = 3, services: int = 3
+) -> list[Any]:
+    """For the first few services the council has live listings for, its best partners
+    (one query for the services, then one per service shown)."""
+    if not authority.is_current:
+        return []
+    return [
+        (service, authority, suggested_partners(authority=authority, service=service, limit=limit))
+        for service in listed_services(authority=authority)[:services]
+    ]

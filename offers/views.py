@@ -247,8 +247,12 @@ def listing_renew(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET"])
-def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def listing_detail_context(request: HttpRequest, pk: int) -> dict[str, Any] | HttpResponse:
+    """The listing page's own context, or the response that replaces the page (sign in).
+
+    The page itself is composed in marketplace.views.listing_detail, which adds
+    the suggested partners (matching, a room above offers) and renders it.
+    """
     listing = selectors.listing_for_page(pk=pk)
     if listing is None:
         raise Http404("No such listing")
@@ -260,7 +264,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such listing")
     roles = selectors.listing_roles(listing=listing, user=user)
     can_see_history = bool(roles & {Role.OWNER, Role.STAFF})
-    context: dict[str, Any] = {
+    return {
         "listing": listing,
         "is_owner": Role.OWNER in roles,
         "owner_actions": selectors.next_actions(status=listing.status)
@@ -268,7 +272,6 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else [],
         "history": list(selectors.listing_history(listing=listing)) if can_see_history else None,
     }
-    return render(request, "offers/listing_detail.html", context)
 
 
 @login_required
