@@ -17,11 +17,11 @@ from django.urls import reverse
 
 from core.outbox import outbox_enqueue
 
+from .selectors import membership_open
+
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth has no type hints
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        from .selectors import membership_open
-
         user = request.user
         if user.is_authenticated and not user.is_staff and membership_open(user=user) is None:
             return reverse("councils:join")

@@ -3,17 +3,15 @@
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import Any, TypedDict, cast
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django_stubs_ext import WithAnnotations
 
+from .filters import AuthorityFilter
 from .models import Adjacency, Authority, AuthorityProfile, Membership, SpendRecord, User
-
-if TYPE_CHECKING:
-    from .filters import AuthorityFilter
 
 
 def membership_current(*, user: User) -> Membership | None:
@@ -173,13 +171,11 @@ def _officer_count() -> Coalesce:
     return Coalesce(Subquery(approved, output_field=IntegerField()), Value(0))
 
 
-def authority_directory(*, params: Mapping[str, Any]) -> "AuthorityFilter":
+def authority_directory(*, params: Mapping[str, Any]) -> AuthorityFilter:
     """The directory's filterset over councils, each annotated with `officer_count`.
 
     Call `is_valid()` first: `.qs` ignores fields that failed validation.
     """
-    from .filters import AuthorityFilter
-
     queryset = Authority.objects.annotate(officer_count=_officer_count()).order_by(
         "short_name", "gss_code"
     )

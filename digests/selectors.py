@@ -18,6 +18,7 @@ from django.http import QueryDict
 from councils.models import Authority, Membership, User
 from digests.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
 from matching.selectors import ListingScorer
+from offers.browse.filters import ListingFilter
 from offers.models import Listing, Service
 
 # Union this many alert queries into one SQL statement (SQLite allows 500
@@ -179,8 +180,6 @@ def _alert_hits(
     equal what the listings page shows for the same query string.
     """
     from django.db.models import IntegerField, Value
-
-    from offers.browse.filters import ListingFilter
 
     if not alerts:
         return {}

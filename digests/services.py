@@ -40,6 +40,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from core.mail import Failure, classify_mail_error
 from councils.models import User
+from councils.selectors import membership_current
 from digests.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
 from digests.selectors import (
     BatchData,
@@ -719,8 +720,6 @@ def digest_preference_for(*, user: User) -> DigestPreference:
     pref = DigestPreference.objects.filter(user=user).first()
     if pref is not None:
         return pref
-    from councils.selectors import membership_current
-
     frequency = (
         DigestFrequency.WEEKLY if membership_current(user=user) is not None else DigestFrequency.OFF
     )

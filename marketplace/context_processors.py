@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 
+from councils.selectors import membership_current
+
 _LAYOUT_URL_NAMES = {
     "home": "home",
     "directory": "councils:directory",
@@ -35,8 +37,6 @@ def layout_urls(prefix: str) -> dict[str, str]:
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    from councils.selectors import membership_current
-
     user = getattr(request, "user", None)
     # Lazy: only the header reads it, so fragments rendered on their own
     # (offers/browse/_content.html) cost no query.
