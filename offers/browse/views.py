@@ -25,7 +25,6 @@ from offers.browse.cache import (
     browse_page_make,
     browse_page_store,
 )
-from offers.browse.html import result_list_html
 from offers.browse.selectors import PAGE_SIZE, browse_viewer, listing_browse, listing_browse_page
 from offers.changes import listings_version
 from offers.models import Listing
@@ -81,7 +80,6 @@ def _browse_build(
         },
         "effective_sort": filterset.effective_sort if valid else "",
         "page_obj": page,
-        "results_html": result_list_html(page.object_list, origin=filterset.origin),
         "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),
         "page_missing": missing,
     }

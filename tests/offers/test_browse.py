@@ -6,12 +6,14 @@ Westminster (75 km).
 """
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from councils.models import Authority
-from offers.browse.html import _day, _kilometres
 from offers.models import Listing, Service
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import make_listing
@@ -339,14 +341,24 @@ def test_a_page_past_the_end_of_many_shows_the_last_page_and_the_full_count(clie
     assert "showing 21 to 25" in html
 
 
-def test_result_distances_and_dates_read_as_the_template_filters_did():
-    assert [_kilometres(x) for x in (0.4, 0.5, 12.5, 1234.4, 1234.5)] == [
-        "0",
-        "1",
-        "13",
-        "1,234",
-        "1,235",
-    ]
-    # UK time: 23:30 UTC on 30 June is 00:30 on 1 July (BST).
-    assert _day(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == "1 July 2026"
-    assert _day(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == "31 December 2026"
+@pytest.mark.parametrize(
+    ("km", "published", "shown"),
+    [
+        (0.4, datetime(2026, 6, 30, 23, 30, tzinfo=UTC), ("0 km", "1 July 2026")),  # BST
+        (0.5, datetime(2026, 12, 31, 23, 30, tzinfo=UTC), ("1 km", "31 December 2026")),
+        (12.5, datetime(2026, 3, 7, 9, 0, tzinfo=UTC), ("13 km", "7 March 2026")),
+        (1234.4, datetime(2026, 3, 7, 9, 0, tzinfo=UTC), ("1,234 km", "7 March 2026")),
+        (1234.5, datetime(2026, 3, 7, 9, 0, tzinfo=UTC), ("1,235 km", "7 March 2026")),
+    ],
+)
+def test_a_result_card_reads_whole_kilometres_and_the_uk_day(km, published, shown):
+    listing = make_listing(status=Listing.Status.PUBLISHED)
+    listing.published_at = published
+    listing.distance_km = km  # type: ignore[attr-defined]  # as the distance sort annotates it
+    html = render_to_string(
+        "offers/includes/listing_card.html",
+        {"listing": listing, "origin": SimpleNamespace(short_name="Adur")},
+    )
+    text = " ".join(strip_tags(html.replace("</dt>", " </dt>")).split())
+    assert f"Distance: {shown[0]} from Adur" in text
+    assert f"Published: {shown[1]}" in text
