@@ -635,7 +635,7 @@ class Reference:
     boundaries, spend, and distances (rows computed once per origin, then kept).
 
     Build one per process and reuse it (matching.selectors caches it
-    keyed on a fingerprint of the reference tables).
+    keyed on the reference-data generation, councils.changes).
     """
 
     def __init__(
