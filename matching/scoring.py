@@ -16,6 +16,7 @@ documented in docs/matching.md.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -754,20 +755,20 @@ class _Scorer:
 # in FACTOR_TABLE; nothing else changes (pages, CSV and digests read the table).
 
 
-class Factor:
+class Factor(ABC):
     """A reason a candidate scores. `points` returns None when the factor does not
     apply and is left out of the explanation (a shared boundary), or a number,
     0 included, when it is always shown (distance, listing, spend)."""
 
     name = ""
 
+    @abstractmethod
     def points(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
-    ) -> float | None:
-        raise NotImplementedError
+    ) -> float | None: ...
 
-    def sentence(self, suggestion: Suggestion) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def sentence(self, suggestion: Suggestion) -> str: ...
 
 
 class DistanceFactor(Factor):
