@@ -1,4 +1,5 @@
-"""Pages of a list for templates/includes/pagination.html, for any app's list page."""
+"""Pages of a list for templates/includes/pagination.html, for every app's list page
+(the council directory, the audit log, the outbox)."""
 
 from typing import Any
 

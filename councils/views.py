@@ -5,15 +5,14 @@ permission rule for editing lives in councils.selectors.user_is_authority_admin
 and is checked again by the service.
 """
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
+
+from core.pagination import paginate
 
 from .auth import acting_user
 from .forms import AuthorityProfileForm
@@ -22,24 +21,6 @@ from .selectors import authority_directory, user_is_authority_admin
 from .services import authority_profile_update
 
 DIRECTORY_PAGE_SIZE = 25
-
-
-def paginate(request: HttpRequest, items: Any, *, per_page: int) -> dict[str, Any]:
-    """Page of `items` for ?page=N, plus what templates/includes/pagination.html needs.
-
-    A page past the end shows the last page with a message instead of a 404,
-    so an old bookmark still lands somewhere useful.
-    """
-    paginator = Paginator(items, per_page)
-    raw = request.GET.get("page", "1")
-    requested = int(raw) if raw.isdigit() else 1
-    page_missing = requested < 1 or requested > paginator.num_pages
-    page: Page[Any] = paginator.get_page(requested)
-    return {
-        "page_obj": page,
-        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=1)),
-        "page_missing": requested if page_missing and requested > 1 else None,
-    }
 
 
 @require_http_methods(["GET", "HEAD"])
