@@ -6,19 +6,25 @@ below (`Body`, `ServiceInfo`, `ListingRef`, ...) and calls `rank_partners`.
 That keeps every factor testable without a database and lets the benchmark
 feed 20,000 synthetic bodies straight to the scorer.
 
-The score is the sum of per-factor contributions (see `Weights`); each
-contribution carries the sentence shown to the officer, built from the same
-numbers as the points. Ties break on distance (nearer first), then GSS code,
-so the order is total and repeatable. The factors and default weights are
-documented in docs/matching.md.
+Each factor is a pure function of the pair giving a feature in [0, 1]; the score
+is the sum over factors of weight x feature, the weights read once from a
+versioned file (matching/weights/v0.json, `load_weights`). `feature_vector` and
+`feature_rows` hand the features themselves to the evaluation, so weights can be
+fitted on real partnerships. Each contribution carries the sentence shown to the
+officer, built from the same numbers as the points. Ties break on distance
+(nearer first), then GSS code, so the order is total and repeatable. The factors
+and weights are documented in docs/matching.md.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from core.geo import EARTH_RADIUS_KM
@@ -100,39 +106,84 @@ class Limits:
     named: frozenset[str] = frozenset()
 
 
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+# The weights file in use. A new fit is a new file (v1.json, ...) and a one-line change
+# here, so a ranking can always be traced to the numbers that produced it.
+WEIGHTS_VERSION = "v0"
+
+
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Points each factor can add. Defaults mirror settings.MATCHING_WEIGHTS."""
+    """How many points each factor adds when its feature is 1 (a feature is in [0, 1]),
+    plus the few numbers that shape a feature itself (`params`, e.g. the distance
+    half-length). Read from a versioned JSON file in matching/weights/ (`load_weights`).
+    """
 
-    distance: float = 30.0  # full points at 0 km, halving every `distance_half_km`
-    distance_half_km: float = 20.0
-    boundary: float = 20.0
-    same_county: float = 10.0
-    same_combined_authority: float = 6.0
-    same_region: float = 4.0
-    listing_same_service: float = 30.0
-    listing_same_family: float = 12.0
-    experienced: float = 8.0
-    spend_similarity: float = 8.0
+    values: Mapping[str, float]
+    params: Mapping[str, float] = field(default_factory=dict)
+    version: str = ""
+    source: str = ""
+
+    def weight(self, factor: str) -> float:
+        return self.values.get(factor, 0.0)
+
+    def param(self, name: str) -> float:
+        try:
+            return self.params[name]
+        except KeyError:
+            raise ValueError(f"Weights {self.version!r} have no parameter {name!r}") from None
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | None) -> Weights:
-        """Weights from settings; unknown keys are refused so a typo cannot pass silently."""
-        if not values:
-            return cls()
-        names = {f.name for f in fields(cls)}
-        unknown = set(values) - names
+    def from_data(cls, data: Mapping[str, Any], *, version: str = "") -> Weights:
+        """Weights from a parsed weights file. Every factor must have a weight and no
+        unknown name is accepted, so a typo or a stale file fails at load, not silently."""
+        values = data.get("weights")
+        if not isinstance(values, Mapping):
+            raise ValueError("A weights file needs a 'weights' object")
+        unknown = set(values) - set(FACTOR_TABLE)
         if unknown:
-            raise ValueError(f"Unknown MATCHING_WEIGHTS keys: {', '.join(sorted(unknown))}")
+            raise ValueError(f"Unknown factors in weights: {', '.join(sorted(unknown))}")
+        missing = set(FACTOR_TABLE) - set(values)
+        if missing:
+            raise ValueError(f"Weights missing for factors: {', '.join(sorted(missing))}")
+        params = data.get("params") or {}
+        needed = {p for f in FACTOR_TABLE.values() for p in f.params}
+        if needed - set(params):
+            raise ValueError(
+                f"Weights missing parameters: {', '.join(sorted(needed - set(params)))}"
+            )
+        if set(params) - needed:
+            raise ValueError(
+                f"Unknown weight parameters: {', '.join(sorted(set(params) - needed))}"
+            )
         cleaned: dict[str, float] = {}
-        for key, value in values.items():
+        for key, value in [*values.items(), *params.items()]:
             number = float(value)
             if not math.isfinite(number) or number < 0:
-                raise ValueError(f"MATCHING_WEIGHTS[{key!r}] must be a finite number >= 0")
+                raise ValueError(f"Weight {key!r} must be a finite number >= 0")
             cleaned[key] = number
-        if cleaned.get("distance_half_km", 1.0) <= 0:
-            raise ValueError("MATCHING_WEIGHTS['distance_half_km'] must be above 0")
-        return cls(**cleaned)
+        for key in params:
+            if cleaned[key] <= 0:
+                raise ValueError(f"Parameter {key!r} must be above 0")
+        return cls(
+            values={k: cleaned[k] for k in FACTORS},
+            params={k: cleaned[k] for k in sorted(params)},
+            version=str(data.get("version") or version),
+            source=str(data.get("source", "")),
+        )
+
+
+def load_weights_file(path: Path) -> Weights:
+    """Weights from one JSON file (see matching/weights/README.md for the format)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Weights.from_data(data, version=path.stem)
+
+
+@functools.cache
+def load_weights(version: str = WEIGHTS_VERSION) -> Weights:
+    """The weights of `version`, read once per process (the file ships with the code,
+    so it cannot change under a running process)."""
+    return load_weights_file(WEIGHTS_DIR / f"{version}.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +205,7 @@ class Context:
     # service with councils other than the origin.
     experience: Mapping[str, Sequence[str]] = field(default_factory=dict)
     limits: Limits = Limits()
-    weights: Weights = Weights()
+    weights: Weights = field(default_factory=load_weights)
     rate: SavingsRate = SavingsRate()
 
 
@@ -383,6 +434,13 @@ class Ranking:
     def top_score(self) -> float:
         return self.suggestions[0].score if self.suggestions else 0.0
 
+    @property
+    def weight_rows(self) -> list[tuple[str, float]]:
+        """(what earns it, points when the feature is 1) per factor, for the page."""
+        return [
+            (f.describe(self.weights), self.weights.weight(f.name)) for f in FACTOR_TABLE.values()
+        ]
+
 
 # --- Formatting (shared by sentences, pages and the CSV, so numbers agree) -------------
 
@@ -441,13 +499,13 @@ def _region_phrase(region: str) -> str:
 # --- Factors (each a small pure function) ----------------------------------------------
 
 
-def distance_points(km: float | None, weights: Weights) -> float:
-    """Full weight at 0 km, halving every `distance_half_km`; no points without a location."""
+def distance_feature(km: float | None, half_km: float) -> float:
+    """1 at 0 km, halving every `half_km`; 0 without a location."""
     if km is None:
         return 0.0
     # float ** float is typed Any (a negative base would give a complex number).
-    points: float = weights.distance * 0.5 ** (km / weights.distance_half_km)
-    return points
+    feature: float = 0.5 ** (km / half_km)
+    return feature
 
 
 def spend_similarity(
@@ -494,10 +552,6 @@ def compare_spend(
     if service.ro_line and a is not None and b is not None and a > 0 and b > 0:
         similarity = spend_similarity(a, b, origin.population, candidate.population)
     return SpendComparison(year, service.ro_line_name, a, b, similarity)
-
-
-def spend_points(spend: SpendComparison, weights: Weights) -> float:
-    return 0.0 if spend.similarity is None else weights.spend_similarity * spend.similarity
 
 
 def spend_sentence(
@@ -603,12 +657,6 @@ def pick_listing(
     return None, False, 0
 
 
-def listing_points(listing: ListingRef | None, same_service: bool, weights: Weights) -> float:
-    if listing is None:
-        return 0.0
-    return weights.listing_same_service if same_service else weights.listing_same_family
-
-
 def listing_sentence(
     service: ServiceInfo, listing: ListingRef | None, same_service: bool, count: int
 ) -> str:
@@ -691,6 +739,12 @@ class Reference:
         self._rows[gss_code] = row
         return row
 
+    def distance_km(self, a: str, b: str) -> float | None:
+        """Great-circle km between two bodies of the reference (None without a location)."""
+        if a not in self.index or b not in self.index:
+            return None
+        return self.distances_from(a)[self.index[b]]
+
     def spend_of(self, gss_code: str, line: str) -> Mapping[str, float | None] | None:
         return self.spend.get((gss_code, line)) if line else None
 
@@ -701,7 +755,8 @@ class Reference:
 class _Scorer:
     """Scores candidates against one origin and service. What is the same for every
     candidate (the origin's neighbours and spend, the listings, the weights) is
-    looked up once; each factor in FACTOR_TABLE then adds its points."""
+    looked up once; each factor in FACTOR_TABLE then gives its feature, and the
+    score is the sum of weight x feature."""
 
     __slots__ = (
         "experience",
@@ -715,6 +770,7 @@ class _Scorer:
         "service",
         "shared",
         "spend",
+        "weighted",
         "weights",
     )
 
@@ -733,14 +789,22 @@ class _Scorer:
         self.kinds = context.complementary_kinds
         self.experience = context.experience
         self.factors = tuple(FACTOR_TABLE.values())
+        self.weighted = tuple((f, self.weights.weight(f.name)) for f in self.factors)
+
+    def features(
+        self, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> list[tuple[str, float | None]]:
+        """(factor, feature in [0, 1] or None when it does not apply), in FACTORS order."""
+        return [(f.name, f.feature(self, candidate, km, details)) for f in self.factors]
 
     def score(self, candidate: Body, km: float | None) -> Suggestion:
         points: list[tuple[str, float]] = []
         details: dict[str, Any] = {}
         total = 0.0
-        for factor in self.factors:
-            got = factor.points(self, candidate, km, details)
-            if got is not None:
+        for factor, weight in self.weighted:
+            feature = factor.feature(self, candidate, km, details)
+            if feature is not None:
+                got = weight * feature
                 points.append((factor.name, got))
                 total += got
         own = self.listings.get(candidate.gss_code)
@@ -750,48 +814,62 @@ class _Scorer:
 
 
 # --- Factors ------------------------------------------------------------------------------
-# One class per factor: how many points it adds and the sentence that explains
-# them. Adding a factor means a class here, its weight in Weights and its place
-# in FACTOR_TABLE; nothing else changes (pages, CSV and digests read the table).
+# One class per factor: its feature (a number in [0, 1] from the pair alone) and the
+# sentence that explains it. The points are weight x feature, the weight read from
+# the weights file (load_weights). Adding a factor means a class here, its place in
+# FACTOR_TABLE and its weight in a new weights file; nothing else changes (pages,
+# CSV, digests and the evaluation read the table).
 
 
 class Factor(ABC):
-    """A reason a candidate scores. `points` returns None when the factor does not
-    apply and is left out of the explanation (a shared boundary), or a number,
-    0 included, when it is always shown (distance, listing, spend)."""
+    """A reason a candidate scores. `feature` returns None when the factor does not
+    apply and is left out of the explanation (a shared boundary), or a number in
+    [0, 1], 0 included, when it is always shown (distance, spend)."""
 
     name = ""
+    label = ""  # the row in "How the ranking works"
+    params: tuple[str, ...] = ()  # weight-file parameters the feature reads
 
     @abstractmethod
-    def points(
+    def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None: ...
 
     @abstractmethod
     def sentence(self, suggestion: Suggestion) -> str: ...
 
+    def describe(self, weights: Weights) -> str:
+        """The label with any parameter spelt out, for the page's table of weights."""
+        return self.label
+
 
 class DistanceFactor(Factor):
     name = "distance"
+    label = "Distance between centres"
+    params = ("distance_half_km",)
 
-    def points(
+    def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
-        return distance_points(km, s.weights)
+        return distance_feature(km, s.weights.param("distance_half_km"))
 
     def sentence(self, suggestion: Suggestion) -> str:
         if suggestion.distance_km is None:
             return "Distance unknown (no location recorded)."
         return f"{format_km(suggestion.distance_km)} away"
 
+    def describe(self, weights: Weights) -> str:
+        return f"{self.label} (halves every {weights.param('distance_half_km'):g} km)"
+
 
 class BoundaryFactor(Factor):
     name = "boundary"
+    label = "Shares a boundary"
 
-    def points(
+    def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
-        return s.weights.boundary if candidate.gss_code in s.neighbours else None
+        return 1.0 if candidate.gss_code in s.neighbours else None
 
     def sentence(self, suggestion: Suggestion) -> str:
         return "Shares a boundary"
@@ -799,12 +877,13 @@ class BoundaryFactor(Factor):
 
 class CountyFactor(Factor):
     name = "county"
+    label = "Same county council area"
 
-    def points(
+    def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
         county = s.origin.county
-        return s.weights.same_county if county and county == candidate.county else None
+        return 1.0 if county and county == candidate.county else None
 
     def sentence(self, suggestion: Suggestion) -> str:
         return f"Both in the {suggestion.shared.origin.county_name or 'same county council'} area."
@@ -812,14 +891,13 @@ class CountyFactor(Factor):
 
 class CombinedAuthorityFactor(Factor):
     name = "combined_authority"
+    label = "Same combined authority"
 
-    def points(
+    def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
         combined = s.origin.combined_authority
-        if combined and combined == candidate.combined_authority:
-            return s.weights.same_combined_authority
-        return None
+        return 1.0 if combined and combined == candidate.combined_authority else None
 
     def sentence(self, suggestion: Suggestion) -> str:
         name = suggestion.shared.origin.combined_authority_name
@@ -828,33 +906,59 @@ class CombinedAuthorityFactor(Factor):
 
 class RegionFactor(Factor):
     name = "region"
+    label = "Same region or nation"
 
-    def points(
+    def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
         region = s.origin.region
-        return s.weights.same_region if region and region == candidate.region else None
+        return 1.0 if region and region == candidate.region else None
 
     def sentence(self, suggestion: Suggestion) -> str:
         return f"Both in {_region_phrase(suggestion.shared.origin.region)}."
 
 
-class ListingFactor(Factor):
-    """A live listing that complements the asker's: the same service scores more
-    than the same family."""
-
-    name = "listing"
-
-    def points(
-        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
-    ) -> float | None:
+def _listing_detail(s: _Scorer, candidate: Body, details: dict[str, Any]) -> ListingDetail:
+    """The complementary listing the two listing factors share (found once per pair)."""
+    found: ListingDetail | None = details.get("listing")
+    if found is None:
         own = s.listings.get(candidate.gss_code)
         if not own:
-            details["listing"] = ListingDetail(None, False, 0)
-            return 0.0
-        best, same_service, count = pick_listing(s.service, own, s.kinds)
-        details["listing"] = ListingDetail(best, same_service, count)
-        return listing_points(best, same_service, s.weights)
+            found = ListingDetail(None, False, 0)
+        else:
+            found = ListingDetail(*pick_listing(s.service, own, s.kinds))
+        details["listing"] = found
+    return found
+
+
+class ListingServiceFactor(Factor):
+    """A live listing for this very service that complements the asker's."""
+
+    name = "listing_service"
+    label = "Live listing for this service"
+
+    def feature(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        found = _listing_detail(s, candidate, details)
+        return 1.0 if found.listing is not None and found.same_service else None
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        d: ListingDetail = suggestion.detail("listing")
+        return listing_sentence(suggestion.shared.service, d.listing, d.same_service, d.count)
+
+
+class ListingFamilyFactor(Factor):
+    """Otherwise, a complementary live listing for a service in the same family."""
+
+    name = "listing_family"
+    label = "Live listing in the same family of services"
+
+    def feature(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        found = _listing_detail(s, candidate, details)
+        return 1.0 if found.listing is not None and not found.same_service else None
 
     def sentence(self, suggestion: Suggestion) -> str:
         d: ListingDetail = suggestion.detail("listing")
@@ -863,15 +967,16 @@ class ListingFactor(Factor):
 
 class ExperiencedFactor(Factor):
     name = "experienced"
+    label = "Already shares this service with others"
 
-    def points(
+    def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
         experience = s.experience.get(candidate.gss_code)
         if not experience:
             return None
         details["experienced"] = tuple(experience)
-        return s.weights.experienced
+        return 1.0
 
     def sentence(self, suggestion: Suggestion) -> str:
         names: tuple[str, ...] = suggestion.detail("experienced") or ()
@@ -886,8 +991,9 @@ class SpendFactor(Factor):
     head, in the newest year both have."""
 
     name = "spend"
+    label = "Alike in spend, in total and per head"
 
-    def points(
+    def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
         year = a = b = similarity = None
@@ -906,7 +1012,7 @@ class SpendFactor(Factor):
         if year is None:
             a = b = None
         details["spend"] = SpendDetail(year, a, b, similarity)
-        return 0.0 if similarity is None else s.weights.spend_similarity * similarity
+        return 0.0 if similarity is None else similarity
 
     def sentence(self, suggestion: Suggestion) -> str:
         shared = suggestion.shared
@@ -921,13 +1027,49 @@ FACTOR_TABLE: dict[str, Factor] = {
         CountyFactor(),
         CombinedAuthorityFactor(),
         RegionFactor(),
-        ListingFactor(),
+        ListingServiceFactor(),
+        ListingFamilyFactor(),
         ExperiencedFactor(),
         SpendFactor(),
     )
 }
 # Every factor, in the order contributions are added (and shown in the CSV).
 FACTORS = tuple(FACTOR_TABLE)
+
+
+def feature_vector(
+    reference: Reference,
+    origin: Body,
+    candidate: Body,
+    service: ServiceInfo,
+    context: Context | None = None,
+) -> dict[str, float]:
+    """Every factor's feature in [0, 1] for one (asker, candidate, service), in FACTORS
+    order; a factor that does not apply is 0. The score is
+    sum(weights.weight(f) * features[f]), which is what a fit of the weights needs."""
+    context = context or Context()
+    km = reference.distance_km(origin.gss_code, candidate.gss_code)
+    scorer = _Scorer(reference, origin, service, context)
+    return {f: (v or 0.0) for f, v in scorer.features(candidate, km, {})}
+
+
+def feature_rows(
+    reference: Reference, origin: Body, service: ServiceInfo, context: Context | None = None
+) -> list[tuple[Body, float | None, dict[str, float]]]:
+    """(candidate, km, features) for every candidate `rank_partners` would rank, in
+    reference order: one origin's whole feature table for the evaluation and a fit."""
+    context = context or Context()
+    ranking_pool = _eligible(reference, origin, service, context)
+    scorer = _Scorer(reference, origin, service, context)
+    return [
+        (candidate, km, {f: (v or 0.0) for f, v in scorer.features(candidate, km, {})})
+        for candidate, km in ranking_pool
+    ]
+
+
+def score_features(features: Mapping[str, float], weights: Weights) -> float:
+    """The score a feature vector earns under `weights` (what rank_partners sums)."""
+    return sum(weights.weight(f) * features.get(f, 0.0) for f in FACTORS)
 
 
 def score_candidate(
@@ -938,8 +1080,7 @@ def score_candidate(
     context: Context,
     km: float | None,
 ) -> Suggestion:
-    """Score one eligible candidate: the sum of its factor contributions, in FACTORS order
-    (distance, boundary, county, combined authority, region, listing, experience, spend)."""
+    """Score one eligible candidate: the sum of weight x feature over FACTORS, in order."""
     return _Scorer(reference, origin, service, context).score(candidate, km)
 
 
@@ -958,28 +1099,21 @@ def eligibility_reason(origin: Body, candidate: Body, service: ServiceInfo) -> s
     return None
 
 
-def rank_partners(
+def _sift(
     reference: Reference,
     origin: Body,
     service: ServiceInfo,
-    context: Context | None = None,
-    *,
+    context: Context,
     candidates: Iterable[Body] | None = None,
-) -> Ranking:
-    """Every body in `reference` (or `candidates`) scored and ordered, with exclusions.
-
-    The origin itself is neither ranked nor listed as excluded.
-    """
-    context = context or Context()
+) -> tuple[list[tuple[Body, float | None]], list[Exclusion]]:
+    """Split the pool into (candidate, km) to rank and exclusions with their reasons."""
     row = reference.distances_from(origin.gss_code) if origin.gss_code in reference.index else None
     index = reference.index
-    suggestions: list[Suggestion] = []
+    keep: list[tuple[Body, float | None]] = []
     excluded: list[Exclusion] = []
     pool = reference.bodies if candidates is None else candidates
     limits = context.limits
     tiers = service.tiers
-    scorer = _Scorer(reference, origin, service, context)
-    score = scorer.score
     for candidate in pool:
         if candidate.gss_code == origin.gss_code:
             continue
@@ -995,7 +1129,32 @@ def rank_partners(
             if limited is not None:
                 excluded.append(Exclusion(candidate, limited, "limit"))
                 continue
-        suggestions.append(score(candidate, km))
+        keep.append((candidate, km))
+    return keep, excluded
+
+
+def _eligible(
+    reference: Reference, origin: Body, service: ServiceInfo, context: Context
+) -> list[tuple[Body, float | None]]:
+    return _sift(reference, origin, service, context)[0]
+
+
+def rank_partners(
+    reference: Reference,
+    origin: Body,
+    service: ServiceInfo,
+    context: Context | None = None,
+    *,
+    candidates: Iterable[Body] | None = None,
+) -> Ranking:
+    """Every body in `reference` (or `candidates`) scored and ordered, with exclusions.
+
+    The origin itself is neither ranked nor listed as excluded.
+    """
+    context = context or Context()
+    keep, excluded = _sift(reference, origin, service, context, candidates)
+    score = _Scorer(reference, origin, service, context).score
+    suggestions = [score(candidate, km) for candidate, km in keep]
     suggestions.sort(key=sort_key)
     excluded.sort(key=lambda e: (e.body.short_name, e.body.gss_code))
     return Ranking(

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
@@ -159,7 +158,8 @@ def matching_reference_clear(**_signal_kwargs: object) -> None:
 
 
 def matching_weights() -> matching.Weights:
-    return matching.Weights.from_mapping(settings.MATCHING_WEIGHTS)
+    """The weights file in use (matching.scoring.WEIGHTS_VERSION), read once per process."""
+    return matching.load_weights()
 
 
 def _savings_rate_from_db() -> matching.SavingsRate:

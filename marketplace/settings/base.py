@@ -346,20 +346,6 @@ DIGEST_SEND_HOUR = 7
 # bench/bench_browse.py turns it on for its own server; never on in production.
 BENCH_VIEWS = env.bool("DJANGO_BENCH_VIEWS", default=False)
 
-# Partner matching (matching/scoring.py): points each factor adds to a candidate's
-# score. Documented, with the reasoning behind each number, in docs/matching.md.
-MATCHING_WEIGHTS = {
-    "distance": 30.0,  # full at 0 km, halving every distance_half_km
-    "distance_half_km": 20.0,
-    "boundary": 20.0,
-    "same_county": 10.0,
-    "same_combined_authority": 6.0,
-    "same_region": 4.0,
-    "listing_same_service": 30.0,  # a complementary live listing for the same service
-    "listing_same_family": 12.0,
-    "experienced": 8.0,  # already shares this service (recorded arrangements)
-    "spend_similarity": 8.0,  # times 0..1 likeness of spend, total and per head
-}
 # How long a rendered /listings/ page is reused (offers/browse/cache.py, ADR 5); 0 turns it off.
 BROWSE_CACHE_SECONDS = env.int("BROWSE_CACHE_SECONDS", default=60)
 

@@ -13,6 +13,7 @@ from django.test import Client
 
 from councils.models import Authority
 from matching.models import SavingsAssumption, SharedArrangement
+from matching.scoring import FACTORS
 from matching.selectors import (
     matching_reference,
     partner_ranking,
@@ -79,19 +80,7 @@ def test_csv_export_has_every_eligible_council_with_matching_numbers(client: Cli
     assert [r["gss_code"] for r in rows[:5]] == [s.body.gss_code for s in ranking.suggestions[:5]]
     top = rows[0]
     assert top["gss_code"] == WORTHING and top["shares_boundary"] == "yes"
-    points = sum(
-        float(top[f"points_{f}"])
-        for f in (
-            "distance",
-            "boundary",
-            "county",
-            "combined_authority",
-            "region",
-            "listing",
-            "experienced",
-            "spend",
-        )
-    )
+    points = sum(float(top[f"points_{f}"]) for f in FACTORS)
     assert points == pytest.approx(float(top["score"]), abs=0.05)
     low = 0.018 * (int(top["spend_your_council_gbp"]) + int(top["spend_partner_gbp"]))
     assert int(top["savings_estimate_low_gbp"]) == pytest.approx(low, abs=2)

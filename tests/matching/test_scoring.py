@@ -3,6 +3,7 @@
 No database: bodies, spend and listings are plain records built here.
 """
 
+import json
 import math
 
 import pytest
@@ -93,7 +94,7 @@ def test_shared_boundary_lifts_a_candidate_past_a_nearer_one() -> None:
     lifted = rank([nearer, bordering], adjacency=[("E0", "E2")])
     assert codes(lifted) == ["E2", "E1"]
     top = lifted.suggestions[0]
-    assert dict(top.points)["boundary"] == Weights().boundary
+    assert dict(top.points)["boundary"] == matching.load_weights().weight("boundary")
     assert "shares a boundary" in top.geography
 
 
@@ -246,9 +247,10 @@ def test_complementary_listing_for_the_service_counts_most_then_the_family() -> 
     )
     assert codes(ranking) == ["E1", "E2", "E3"]
     top = ranking.suggestions[0]
-    assert dict(top.points)["listing"] == 30.0
+    assert dict(top.points)["listing_service"] == 30.0
     assert "Has published an offer for building control: “Shared building control”." in top.reasons
-    assert dict(ranking.suggestions[1].points)["listing"] == 12.0
+    assert dict(ranking.suggestions[1].points)["listing_family"] == 12.0
+    assert "listing_family" not in dict(top.points)
 
 
 def test_same_kind_listing_is_not_complementary() -> None:
@@ -257,7 +259,7 @@ def test_same_kind_listing_is_not_complementary() -> None:
     s = rank(
         [other_need], context=Context(listings=listings, complementary_kinds=frozenset({"offer"}))
     ).suggestions[0]
-    assert dict(s.points)["listing"] == 0.0
+    assert not {"listing_service", "listing_family"} & set(dict(s.points))
     assert s.listings  # still shown as a live listing
 
 
@@ -282,14 +284,59 @@ def test_ties_break_on_distance_then_gss_code() -> None:
     assert codes(rank([west, east])) == ["E1", "E9"]
 
 
-def test_weights_from_settings_refuse_typos_and_negatives() -> None:
-    assert Weights.from_mapping({"boundary": 5}).boundary == 5.0
+def _weights_data(**changes: object) -> dict[str, object]:
+    data = json.loads((matching.WEIGHTS_DIR / "v0.json").read_text())
+    data.update(changes)
+    return data
+
+
+def test_weights_file_refuses_typos_missing_factors_and_negatives() -> None:
+    v0 = _weights_data()
+    assert Weights.from_data(v0).weight("boundary") == 20.0
+    typo = {**v0["weights"], "bondary": 5}  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="bondary"):
-        Weights.from_mapping({"bondary": 5})
+        Weights.from_data(_weights_data(weights=typo))
+    short = {k: v for k, v in v0["weights"].items() if k != "spend"}  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="spend"):
+        Weights.from_data(_weights_data(weights=short))
     with pytest.raises(ValueError):
-        Weights.from_mapping({"distance": -1})
+        Weights.from_data(_weights_data(weights={**v0["weights"], "distance": -1}))  # type: ignore[dict-item]
     with pytest.raises(ValueError):
-        Weights.from_mapping({"distance_half_km": 0})
+        Weights.from_data(_weights_data(params={"distance_half_km": 0}))
+    with pytest.raises(ValueError, match="distance_half_km"):
+        Weights.from_data(_weights_data(params={}))
+
+
+def test_weights_are_read_once_per_process() -> None:
+    assert matching.load_weights() is matching.load_weights()
+    assert matching.load_weights().version == matching.WEIGHTS_VERSION
+
+
+def test_score_is_the_weighted_sum_of_the_feature_vector() -> None:
+    neighbour = body("E1", 51.1, 0.0, county="E10000001")
+    far = body("E2", 52.5, -1.0)
+    origin = body("E0", 51.0, 0.0, short_name="Origin", county="E10000001")
+    spend: dict[tuple[str, str], dict[str, float | None]] = {
+        ("E0", "599"): {"2017-18": 900.0},
+        ("E1", "599"): {"2017-18": 1200.0},
+    }
+    reference = Reference([origin, neighbour, far], [("E0", "E1")], spend)
+    context = Context()
+    ranking = matching.rank_partners(reference, origin, BUILDING_CONTROL, context)
+    rows = {
+        b.gss_code: (km, f)
+        for b, km, f in matching.feature_rows(reference, origin, BUILDING_CONTROL, context)
+    }
+    assert set(rows) == {"E1", "E2"}
+    for s in ranking.suggestions:
+        features = matching.feature_vector(reference, origin, s.body, BUILDING_CONTROL, context)
+        assert features == rows[s.body.gss_code][1]
+        assert list(features) == list(matching.FACTORS)
+        assert all(0.0 <= v <= 1.0 for v in features.values())
+        assert matching.score_features(features, context.weights) == pytest.approx(s.score)
+    near = rows["E1"][1]
+    assert near["boundary"] == 1.0 and near["county"] == 1.0
+    assert rows["E2"][1]["boundary"] == 0.0
 
 
 def test_format_helpers() -> None:
