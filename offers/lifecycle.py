@@ -46,6 +46,11 @@ class Action(StrEnum):
     CHANGES_REQUESTED = "changes_requested"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    # Edits to a live listing (the Digital Marketplace's pattern): published at once and
+    # reviewed afterwards, or held back when screening trips on the new text.
+    EDIT_HELD = "edit_held"
+    CHANGES_ACCEPTED = "changes_accepted"
+    CHANGES_REVERTED = "changes_reverted"
 
 
 class Role(StrEnum):
@@ -99,11 +104,35 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({Status.SUBMITTED, Status.PUBLISHED}), Role.STAFF, Status.REJECTED
     ),
     Action.EXPIRED: Transition(frozenset({Status.PUBLISHED}), Role.SYSTEM, Status.EXPIRED),
+    # A moderator's review of the changes made to a live listing since it was approved:
+    # the listing stays published either way.
+    Action.CHANGES_ACCEPTED: Transition(frozenset({Status.PUBLISHED}), Role.STAFF, None),
+    Action.CHANGES_REVERTED: Transition(frozenset({Status.PUBLISHED}), Role.STAFF, None),
 }
 
-# Editing a published listing sends it back to moderation: the public never
-# sees text a moderator has not read. Its published snapshot is kept for the diff.
-EDIT_TARGETS: dict[str, str] = {Status.PUBLISHED: Status.SUBMITTED}
+
+class EditOutcome(StrEnum):
+    """What an owner's edit does to the listing the public sees."""
+
+    DIRECT = "direct"  # not live: the listing changes, no one else sees it yet
+    LIVE = "live"  # live and clean: published at once, reviewed afterwards
+    HELD = "held"  # live but screening tripped: the approved text stays up until review
+
+
+def edit_outcome(*, status: str, tripped_screening: bool) -> EditOutcome:
+    """Where an owner's edit goes.
+
+    A typo fix must not take a live listing offline, so an edit to a published
+    listing is published at once and joins the "changes since approval" queue.
+    An edit whose new text trips screening (a link, an address, a screened
+    word the approved text did not have) is the one thing the public must not
+    see unread, so it waits for a moderator while the approved version stays up.
+    New listings are reviewed before publication anyway: screening stays advisory there.
+    """
+    if status != Status.PUBLISHED:
+        return EditOutcome.DIRECT
+    return EditOutcome.HELD if tripped_screening else EditOutcome.LIVE
+
 
 _REFUSALS: dict[str, str] = {
     Action.SUBMITTED: "Only a draft, or a listing a moderator sent back, can be submitted",
@@ -115,6 +144,8 @@ _REFUSALS: dict[str, str] = {
     "or published",
     Action.REJECTED: "Only a listing waiting for review or published can be rejected",
     Action.EXPIRED: "Only a published listing can expire",
+    Action.CHANGES_ACCEPTED: "Only changes to a published listing can be accepted",
+    Action.CHANGES_REVERTED: "Only changes to a published listing can be reverted",
 }
 
 
@@ -132,7 +163,7 @@ def transition_target(*, status: str, action: str, roles: set[Role]) -> str:
     if transition.role not in roles:
         raise NotPermitted("You do not have permission to do that.")
     if transition.target is None:
-        return EDIT_TARGETS.get(status, status)
+        return status
     return transition.target
 
 

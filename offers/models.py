@@ -223,6 +223,16 @@ class Listing(models.Model):
     # The fields as last published (offers.services.listing_field_values), so
     # moderators can diff a resubmission against what the public saw.
     published_snapshot = models.JSONField(null=True, blank=True)
+    # The editable fields as a moderator last approved them, as stored values
+    # (offers.services.listing_stored_values), so "revert" can restore them exactly.
+    approved_values = models.JSONField(null=True, blank=True, editable=False)
+    # Set by the first edit of a live listing after approval: it is then in the
+    # "changes since approval" queue until a moderator accepts or reverts.
+    changed_since_approval_at = models.DateTimeField(null=True, blank=True)
+    # An edit of a live listing that tripped screening: its stored values wait
+    # here, unseen by the public, while the fields keep the version that is live.
+    held_values = models.JSONField(null=True, blank=True, editable=False)
+    held_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     first_published_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -247,6 +257,11 @@ class Listing(models.Model):
             models.Index(fields=["authority", "status"], name="listing_authority_status"),
             models.Index(fields=["status", "expires_at"], name="listing_status_expires"),
             models.Index(fields=["status", "submitted_at"], name="listing_status_submitted"),
+            models.Index(
+                fields=["changed_since_approval_at"],
+                name="listing_changed_since_approval",
+                condition=Q(changed_since_approval_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -270,6 +285,11 @@ class Listing(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def has_unreviewed_changes(self) -> bool:
+        """Live edits or a held edit that a moderator has not yet looked at."""
+        return self.changed_since_approval_at is not None or self.held_at is not None
+
 
 class ListingEvent(models.Model):
     """One line of a listing's history: a state change or an edit."""
@@ -284,6 +304,9 @@ class ListingEvent(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         REJECTED = "rejected", "Rejected"
         EXPIRED = "expired", "Expired"
+        EDIT_HELD = "edit_held", "Edit held for review"
+        CHANGES_ACCEPTED = "changes_accepted", "Changes accepted"
+        CHANGES_REVERTED = "changes_reverted", "Changes reverted"
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)

@@ -6,6 +6,7 @@ and records a ListingEvent in the same transaction. Emails leave through
 Celery tasks enqueued on commit, so a rolled-back decision sends nothing.
 """
 
+import copy
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
@@ -23,15 +24,24 @@ from core.outbox import outbox_enqueue
 from councils.models import Authority, User
 from councils.selectors import user_can_act_for
 from offers.changes import listings_changed
-from offers.lifecycle import ListingError, NotPermitted, Role, transition_target
+from offers.lifecycle import (
+    EditOutcome,
+    ListingError,
+    NotPermitted,
+    Role,
+    edit_outcome,
+    transition_target,
+)
 from offers.models import (
     ExpiryReminder,
     Listing,
     ListingEvent,
+    ScreeningTerm,
     Service,
     default_expiry,
     tier_delivers,
 )
+from offers.moderation.screening import Flag, screen_listing_fields
 
 logger = logging.getLogger(__name__)
 
@@ -76,14 +86,23 @@ def field_label(name: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def listing_field_values(*, listing: Listing) -> dict[str, Any]:
-    """The listing's fields as people read them, JSON-safe (for history and snapshots)."""
+def listing_field_values(
+    *, listing: Listing, partner_names: list[str] | None = None
+) -> dict[str, Any]:
+    """The listing's fields as people read them, JSON-safe (for history and snapshots).
+
+    `partner_names` stands in for the named partners of a listing whose
+    relations are not saved (a held edit, applied to a copy).
+    """
     values: dict[str, Any] = {}
     for name in SNAPSHOT_FIELDS:
         if name == "named_partners":
-            values[name] = (
-                sorted(a.name for a in listing.named_partners.all()) if listing.pk else []
-            )
+            if partner_names is not None:
+                values[name] = sorted(partner_names)
+            else:
+                values[name] = (
+                    sorted(a.name for a in listing.named_partners.all()) if listing.pk else []
+                )
             continue
         field = Listing._meta.get_field(name)
         value = getattr(listing, name)
@@ -95,6 +114,51 @@ def listing_field_values(*, listing: Listing) -> dict[str, Any]:
             value = value.isoformat()
         values[name] = value
     return values
+
+
+def listing_stored_values(*, listing: Listing) -> dict[str, Any]:
+    """The editable fields as stored (ids, choice values, ISO dates), JSON-safe.
+
+    Unlike listing_field_values (what people read), these can be written back
+    exactly: a reverted edit restores the approved version from them.
+    """
+    values: dict[str, Any] = {}
+    for name in EDITABLE_FIELDS:
+        if name == "named_partners":
+            values[name] = sorted(a.pk for a in listing.named_partners.all()) if listing.pk else []
+        elif name == "service":
+            values[name] = listing.service_id
+        elif name == "earliest_start":
+            values[name] = listing.earliest_start.isoformat() if listing.earliest_start else None
+        else:
+            values[name] = getattr(listing, name)
+    return values
+
+
+def _apply_stored(listing: Listing, values: Mapping[str, Any]) -> list[int]:
+    """Write stored values onto `listing` (not saved); returns the named partners' ids."""
+    for name in EDITABLE_FIELDS:
+        if name not in values or name == "named_partners":
+            continue
+        value = values[name]
+        if name == "service":
+            listing.service = Service.objects.get(pk=value)
+        elif name == "earliest_start":
+            listing.earliest_start = dt.date.fromisoformat(value) if value else None
+        else:
+            setattr(listing, name, value)
+    return list(values.get("named_partners", []))
+
+
+def listing_held_version(*, listing: Listing) -> tuple[Listing, list[Authority]] | None:
+    """A copy of the listing with its held edit applied (never saved), and its named
+    partners; None if no edit is held. What the owner edits and the moderator reviews."""
+    if listing.held_values is None:
+        return None
+    copy = Listing.objects.select_related("authority", "service__family").get(pk=listing.pk)
+    partner_ids = _apply_stored(copy, listing.held_values)
+    partners = list(Authority.objects.filter(pk__in=partner_ids).order_by("name"))
+    return copy, partners
 
 
 def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -240,52 +304,126 @@ def listing_create(
     return listing
 
 
+def screening_tripped(
+    *, approved: Mapping[str, Any] | None, title: str, summary: str, description: str
+) -> list[Flag]:
+    """Flags on the new text that the approved text did not have.
+
+    A moderator who approved a listing despite a flag has read that word or
+    link; holding every later edit for it would take the typo fix offline again.
+    """
+    terms = list(ScreeningTerm.objects.filter(is_active=True).values_list("term", flat=True))
+    flags = screen_listing_fields(
+        title=title, summary=summary, description=description, terms=terms
+    )
+    if not approved:
+        return flags
+    known = {
+        (flag.kind, flag.match.lower())
+        for flag in screen_listing_fields(
+            title=approved.get("title") or "",
+            summary=approved.get("summary") or "",
+            description=approved.get("description") or "",
+            terms=terms,
+        )
+    }
+    return [flag for flag in flags if (flag.kind, flag.match.lower()) not in known]
+
+
 @transaction.atomic
 def listing_update(
     *, listing: Listing, by: User, version: int, changes: Mapping[str, Any]
 ) -> Listing:
     """Apply an owner's edits, refusing them if the listing changed since `version`.
 
-    Editing a published listing sends it back for review. Saving with nothing
+    A listing that is not live changes in place. A live one stays live
+    (offers.lifecycle.edit_outcome): the edit is published at once and joins
+    the "changes since approval" queue, or, if its new text trips screening, it
+    is held (`held_values`) while the approved version stays up. An edit of a
+    listing with a held edit starts from the held text. Saving with nothing
     changed records nothing and keeps the version.
     """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     locked = _lock(listing)
-    target = transition_target(
-        status=locked.status,
-        action=Action.EDITED,
-        roles=_roles(user=by, listing_authority=locked.authority),
-    )
+    roles = _roles(user=by, listing_authority=locked.authority)
+    target = transition_target(status=locked.status, action=Action.EDITED, roles=roles)
     _check_version(locked, version)
-    before = listing_field_values(listing=locked)
-    partners = list(changes.get("named_partners", locked.named_partners.all()))
+    held = listing_held_version(listing=locked)
+    # The edit is made on a copy: a held edit must leave the live fields untouched.
+    editing, editing_partners = (
+        held if held else (copy.copy(locked), list(locked.named_partners.all()))
+    )
+    before = listing_field_values(listing=editing, partner_names=[a.name for a in editing_partners])
+    partners = list(changes.get("named_partners", editing_partners))
     for name, value in changes.items():
         if name != "named_partners":
-            setattr(locked, name, value)
-    if locked.partner_scope != Listing.PartnerScope.RADIUS:
-        locked.partner_radius_km = None
-    if locked.partner_scope != Listing.PartnerScope.NAMED:
+            setattr(editing, name, value)
+    if editing.partner_scope != Listing.PartnerScope.RADIUS:
+        editing.partner_radius_km = None
+    if editing.partner_scope != Listing.PartnerScope.NAMED:
         partners = []
     listing_check_rules(
-        authority=locked.authority,
-        service=locked.service,
-        partner_scope=locked.partner_scope,
-        partner_radius_km=locked.partner_radius_km,
+        authority=editing.authority,
+        service=editing.service,
+        partner_scope=editing.partner_scope,
+        partner_radius_km=editing.partner_radius_km,
         named_partners=partners,
     )
-    locked.full_clean(exclude=["named_partners"])
-    after = listing_field_values(listing=locked)
-    after["named_partners"] = sorted(a.name for a in partners)
+    editing.full_clean(exclude=["named_partners"])
+    after = listing_field_values(listing=editing, partner_names=[a.name for a in partners])
     diff = _diff(before, after)
     if not diff:
         return locked
+    outcome = edit_outcome(
+        status=locked.status,
+        tripped_screening=bool(
+            locked.status == Status.PUBLISHED
+            and screening_tripped(
+                approved=locked.published_snapshot,
+                title=editing.title,
+                summary=editing.summary,
+                description=editing.description,
+            )
+        ),
+    )
     from_status = locked.status
     locked.status = target
-    if target == Status.SUBMITTED and from_status != Status.SUBMITTED:
-        locked.submitted_at = timezone.now()
     locked.version += 1
+    now = timezone.now()
+    if outcome == EditOutcome.HELD:
+        stored = listing_stored_values(listing=editing)
+        stored["named_partners"] = sorted(a.pk for a in partners)
+        locked.held_values = stored
+        locked.held_at = locked.held_at or now
+        locked.save()
+        flags = screening_tripped(
+            approved=locked.published_snapshot,
+            title=editing.title,
+            summary=editing.summary,
+            description=editing.description,
+        )
+        _record(
+            listing=locked,
+            by=by,
+            action=Action.EDIT_HELD,
+            from_status=from_status,
+            changes=diff,
+            reason="; ".join(flag.message for flag in flags),
+        )
+        return locked
+    _apply_stored(locked, listing_stored_values(listing=editing))
+    locked.held_values = None
+    locked.held_at = None
+    if outcome == EditOutcome.LIVE:
+        stored = listing_stored_values(listing=locked)
+        stored["named_partners"] = sorted(a.pk for a in partners)
+        # Back to exactly what was approved: nothing left for a moderator to review.
+        back_to_approved = stored == locked.approved_values
+        locked.changed_since_approval_at = (
+            None if back_to_approved else (locked.changed_since_approval_at or now)
+        )
     locked.save()
     locked.named_partners.set(partners)
     _record(listing=locked, by=by, action=Action.EDITED, from_status=from_status, changes=diff)
@@ -369,6 +507,15 @@ def listing_renew(*, listing: Listing, by: User) -> Listing:
     return locked
 
 
+def _mark_approved(listing: Listing) -> None:
+    """What a moderator has now read becomes the approved version: nothing is left to review."""
+    listing.published_snapshot = listing_field_values(listing=listing)
+    listing.approved_values = listing_stored_values(listing=listing)
+    listing.changed_since_approval_at = None
+    listing.held_values = None
+    listing.held_at = None
+
+
 def _notify_owner(event: ListingEvent) -> None:
     """Write the owner's email to the outbox in the deciding transaction."""
     listing_decision_email(event_id=event.pk)
@@ -385,7 +532,7 @@ def listing_publish(*, listing: Listing, by: User, version: int | None = None) -
     locked.first_published_at = locked.first_published_at or now
     locked.expires_at = default_expiry(now)
     locked.status_reason = ""
-    locked.published_snapshot = listing_field_values(listing=locked)
+    _mark_approved(locked)
     locked.save()
     event = _record(listing=locked, by=by, action=Action.PUBLISHED, from_status=from_status)
     _notify_owner(event)
@@ -398,6 +545,13 @@ def _staff_decision_with_reason(
     """Send the listing back or refuse it; the reason is kept, recorded and emailed."""
     locked, from_status = _transition(listing=listing, by=by, action=action, version=version)
     locked.status_reason = reason
+    if locked.held_values is not None:
+        # Taken offline: the owner fixes their latest text, which nobody else sees now.
+        partner_ids = _apply_stored(locked, locked.held_values)
+        locked.named_partners.set(partner_ids)
+    locked.held_values = None
+    locked.held_at = None
+    locked.changed_since_approval_at = None
     locked.save()
     event = _record(listing=locked, by=by, action=action, from_status=from_status, reason=reason)
     _notify_owner(event)
@@ -424,6 +578,86 @@ def listing_reject(
     return _staff_decision_with_reason(
         listing=listing, by=by, action=Action.REJECTED, reason=reason, version=version
     )
+
+
+@transaction.atomic
+def listing_changes_accept(*, listing: Listing, by: User, version: int | None = None) -> Listing:
+    """A moderator accepts every change since approval (a held edit goes live with them).
+
+    The listing stays published; its current text becomes the approved version.
+    """
+    locked = _lock(listing)
+    transition_target(
+        status=locked.status,
+        action=Action.CHANGES_ACCEPTED,
+        roles=_roles(user=by, listing_authority=locked.authority),
+    )
+    _check_version(locked, version)
+    if not locked.has_unreviewed_changes:
+        raise ListingError("This listing has no changes waiting for review.")
+    was_held = locked.held_values is not None
+    before = listing_field_values(listing=locked)
+    if was_held:
+        partner_ids = _apply_stored(locked, locked.held_values or {})
+        locked.named_partners.set(partner_ids)
+    diff = _diff(locked.published_snapshot or {}, listing_field_values(listing=locked))
+    if was_held:
+        diff = _diff(before, listing_field_values(listing=locked)) or diff
+    locked.version += 1
+    _mark_approved(locked)
+    locked.save()
+    event = _record(
+        listing=locked,
+        by=by,
+        action=Action.CHANGES_ACCEPTED,
+        from_status=Status.PUBLISHED,
+        changes=diff,
+    )
+    if was_held:  # the owner has been waiting to see their edit go live
+        _notify_owner(event)
+    return locked
+
+
+@transaction.atomic
+def listing_changes_revert(
+    *, listing: Listing, by: User, reason: str, version: int | None = None
+) -> Listing:
+    """A moderator restores the last approved version, saying why; the owner is emailed.
+
+    Every edit since approval is undone together (a held edit is dropped), and
+    the listing stays published.
+    """
+    reason = _require_reason(reason, "Enter why the changes are reverted")
+    locked = _lock(listing)
+    transition_target(
+        status=locked.status,
+        action=Action.CHANGES_REVERTED,
+        roles=_roles(user=by, listing_authority=locked.authority),
+    )
+    _check_version(locked, version)
+    if not locked.has_unreviewed_changes:
+        raise ListingError("This listing has no changes waiting for review.")
+    if locked.approved_values is None:
+        raise ListingError("There is no approved version of this listing to go back to.")
+    held = listing_held_version(listing=locked)
+    shown, shown_partners = held if held else (locked, list(locked.named_partners.all()))
+    before = listing_field_values(listing=shown, partner_names=[a.name for a in shown_partners])
+    partner_ids = _apply_stored(locked, locked.approved_values)
+    locked.named_partners.set(partner_ids)
+    locked.version += 1
+    locked.status_reason = reason
+    _mark_approved(locked)
+    locked.save()
+    event = _record(
+        listing=locked,
+        by=by,
+        action=Action.CHANGES_REVERTED,
+        from_status=Status.PUBLISHED,
+        reason=reason,
+        changes=_diff(before, listing_field_values(listing=locked)),
+    )
+    _notify_owner(event)
+    return locked
 
 
 def listing_expire_due(*, now: dt.datetime | None = None) -> int:
@@ -491,6 +725,8 @@ def listing_decision_email(*, event_id: int) -> bool:
             Action.PUBLISHED: f"Your listing is published: {listing.title}",
             Action.CHANGES_REQUESTED: f"Changes needed to your listing: {listing.title}",
             Action.REJECTED: f"Your listing was not published: {listing.title}",
+            Action.CHANGES_ACCEPTED: f"Your changes are published: {listing.title}",
+            Action.CHANGES_REVERTED: f"Your changes were reverted: {listing.title}",
         }
         outbox_enqueue(
             kind="listing.decision",

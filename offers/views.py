@@ -141,12 +141,16 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except ListingError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, "Your changes have been saved.")
+                messages.success(request, _edit_saved_message(listing))
                 return redirect(listing)
     else:
-        form = ListingForm(
-            instance=listing, authority=listing.authority, initial={"version": listing.version}
-        )
+        # An edit waiting for a moderator is what the owner goes on editing.
+        held = services.listing_held_version(listing=listing)
+        instance, initial = listing, dict[str, Any](version=listing.version)
+        if held is not None:
+            instance, partners = held
+            initial["named_partners"] = partners
+        form = ListingForm(instance=instance, authority=listing.authority, initial=initial)
     return render(
         request,
         "offers/listing_form.html",
@@ -161,6 +165,18 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+def _edit_saved_message(listing: Listing) -> str:
+    if listing.status != Listing.Status.PUBLISHED:
+        return "Your changes have been saved."
+    if listing.held_at is not None:
+        return (
+            "Your changes have been saved but are not shown yet: the automated checks found "
+            "a link, an email address or a screened word, so a moderator will check them "
+            "first. Until then the listing stays published as it was."
+        )
+    return "Your changes have been saved and published. A moderator will check them."
 
 
 def _confirm(

@@ -11,6 +11,8 @@ DECISION_LABELS = {
     Decision.APPROVE: "Approve and publish",
     Decision.REQUEST_CHANGES: "Request changes",
     Decision.REJECT: "Reject",
+    Decision.ACCEPT_CHANGES: "Accept the changes",
+    Decision.REVERT_CHANGES: "Revert to the approved version",
 }
 # A published (reported) listing is taken down by either decision.
 PUBLISHED_LABELS = {
@@ -42,6 +44,14 @@ class DecisionForm(PlainTextFormMixin, forms.Form):
         widget=_REASON_WIDGET,
         error_messages={"max_length": _TOO_LONG},
     )
+    revert_reason = forms.CharField(
+        label="Why the changes are reverted",
+        help_text="Required if you choose this. We will email it to the council.",
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=_REASON_WIDGET,
+        error_messages={"max_length": _TOO_LONG},
+    )
     reject_reason = forms.CharField(
         label="Why the listing is rejected",
         help_text="Required if you choose this. We will email it to the council.",
@@ -53,7 +63,7 @@ class DecisionForm(PlainTextFormMixin, forms.Form):
 
     def __init__(self, *args: Any, decisions: list[str], published: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("changes_reason", "reject_reason"):
+        for name in ("changes_reason", "reject_reason", "revert_reason"):
             self.fields[name].required_when_chosen = True  # type: ignore[attr-defined]
         labels = {**DECISION_LABELS, **(PUBLISHED_LABELS if published else {})}
         self.fields["decision"].choices = [  # type: ignore[attr-defined]
@@ -67,6 +77,8 @@ class DecisionForm(PlainTextFormMixin, forms.Form):
             self.add_error("changes_reason", "Enter the changes the council needs to make")
         if decision == Decision.REJECT and not cleaned.get("reject_reason", "x"):
             self.add_error("reject_reason", "Enter a reason for rejecting the listing")
+        if decision == Decision.REVERT_CHANGES and not cleaned.get("revert_reason", "x"):
+            self.add_error("revert_reason", "Enter why the changes are reverted")
         return cleaned
 
     @property
@@ -76,6 +88,8 @@ class DecisionForm(PlainTextFormMixin, forms.Form):
             return str(self.cleaned_data.get("changes_reason", ""))
         if decision == Decision.REJECT:
             return str(self.cleaned_data.get("reject_reason", ""))
+        if decision == Decision.REVERT_CHANGES:
+            return str(self.cleaned_data.get("revert_reason", ""))
         return ""
 
 

@@ -19,7 +19,12 @@ from councils.selectors import user_can_act_for
 from offers.models import Listing, ListingEvent, Report, ScreeningTerm
 from offers.moderation.screening import Flag, screen_listing_fields
 from offers.selectors import Access, listing_access, listing_for_page, listing_history
-from offers.services import SNAPSHOT_FIELDS, field_label, listing_field_values
+from offers.services import (
+    SNAPSHOT_FIELDS,
+    field_label,
+    listing_field_values,
+    listing_held_version,
+)
 
 Status = Listing.Status
 
@@ -50,6 +55,8 @@ class QueueItem:
 @dataclass
 class ModerationQueue:
     submitted: list[QueueItem] = field(default_factory=list)
+    # Live listings edited since approval: published, or held back by screening.
+    changed: list[QueueItem] = field(default_factory=list)
     reported: list[QueueItem] = field(default_factory=list)
 
 
@@ -69,8 +76,9 @@ class _Queued(TypedDict):
 
 
 def moderation_queue() -> ModerationQueue:
-    """Submitted listings oldest first; then listings in any other state with open reports,
-    the longest-waiting report first. Three queries however long the queue."""
+    """Submitted listings oldest first; live listings changed since approval, oldest
+    change first; then listings in any other state with open reports, the
+    longest-waiting report first. Four queries however long the queue."""
     terms = screening_terms()
     # ListingQuerySet is not generic, so mypy forgets the annotation on iteration.
     base = cast(
@@ -88,6 +96,25 @@ def moderation_queue() -> ModerationQueue:
                 open_reports=listing.open_reports,
                 first_submission=listing.published_snapshot is None,
                 waiting_since=listing.submitted_at,
+            )
+        )
+    changed = (
+        base.filter(status=Status.PUBLISHED)
+        .filter(Q(changed_since_approval_at__isnull=False) | Q(held_at__isnull=False))
+        .annotate(since=Coalesce("held_at", "changed_since_approval_at"))
+        .order_by("since", "pk")
+    )
+    for listing in changed:
+        queue.changed.append(
+            QueueItem(
+                listing=listing,
+                # A held edit is flagged by definition; its flags are on its review page.
+                flags=listing_flags(listing=listing, terms=terms),
+                open_reports=listing.open_reports,
+                first_submission=False,
+                waiting_since=min(
+                    t for t in (listing.held_at, listing.changed_since_approval_at) if t
+                ),
             )
         )
     open_reports = Report.objects.filter(listing=OuterRef("pk"), status=Report.Status.OPEN)
@@ -143,12 +170,21 @@ class ReviewPage:
     open_reports: list[Report]
     closed_reports: list[Report]
     history: list[ListingEvent]
+    # A held edit: the diff and the flags are of the text waiting, not of what is live.
+    held: bool = False
+
+    @property
+    def live_changes(self) -> bool:
+        """Published with edits since approval (live or held) for the moderator to review."""
+        return self.listing.status == Status.PUBLISHED and self.listing.has_unreviewed_changes
 
     @property
     def decisions(self) -> list[str]:
         """What the moderator can decide now (see offers.moderation.services.Decision)."""
         if self.listing.status == Status.SUBMITTED:
             return ["approve", "request_changes", "reject"]
+        if self.live_changes:
+            return ["accept_changes", "revert_changes", "request_changes", "reject"]
         if self.listing.status == Status.PUBLISHED:
             return ["request_changes", "reject"]
         return []
@@ -159,7 +195,12 @@ def moderation_review(*, pk: int) -> ReviewPage | None:
     listing = listing_for_page(pk=pk)
     if listing is None:
         return None
-    current = listing_field_values(listing=listing)
+    held = listing_held_version(listing=listing)
+    if held is not None:
+        shown, partners = held
+        current = listing_field_values(listing=shown, partner_names=[a.name for a in partners])
+    else:
+        shown, current = listing, listing_field_values(listing=listing)
     reports = list(
         Report.objects.filter(listing=listing)
         .select_related("reporter", "resolved_by")
@@ -172,10 +213,11 @@ def moderation_review(*, pk: int) -> ReviewPage | None:
             after=current,
             labels={name: field_label(name) for name in SNAPSHOT_FIELDS},
         ),
-        flags=listing_flags(listing=listing, terms=screening_terms()),
+        flags=listing_flags(listing=shown, terms=screening_terms()),
         open_reports=[r for r in reports if r.status == Report.Status.OPEN],
         closed_reports=[r for r in reports if r.status != Report.Status.OPEN],
         history=list(listing_history(listing=listing)),
+        held=held is not None,
     )
 
 

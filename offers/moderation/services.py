@@ -29,11 +29,15 @@ class Decision(StrEnum):
     APPROVE = "approve"
     REQUEST_CHANGES = "request_changes"
     REJECT = "reject"
+    # On a live listing's changes since approval; it stays published either way.
+    ACCEPT_CHANGES = "accept_changes"
+    REVERT_CHANGES = "revert_changes"
 
 
 _REASON_REQUIRED = {
     Decision.REQUEST_CHANGES: "Enter the changes the council needs to make",
     Decision.REJECT: "Enter a reason for rejecting the listing",
+    Decision.REVERT_CHANGES: "Enter why the changes are reverted",
 }
 
 
@@ -118,6 +122,10 @@ def listing_moderate(
         moderated = services.listing_publish(listing=listing, by=by, version=version)
         _audit_decision(listing=moderated, by=by, decision=decision, reason=reason, resolved=0)
         return moderated
+    if decision in (Decision.ACCEPT_CHANGES, Decision.REVERT_CHANGES):
+        return _review_changes(
+            listing=listing, by=by, decision=Decision(decision), reason=reason, version=version
+        )
     if decision == Decision.REQUEST_CHANGES:
         moderated = services.listing_request_changes(
             listing=listing, by=by, reason=reason, version=version
@@ -128,6 +136,30 @@ def listing_moderate(
         raise ListingError("Select what you want to do with the listing.")
     resolved = _resolve_open_reports(listing=moderated, by=by)
     _audit_decision(listing=moderated, by=by, decision=decision, reason=reason, resolved=resolved)
+    return moderated
+
+
+def _review_changes(
+    *, listing: Listing, by: User, decision: Decision, reason: str, version: int | None
+) -> Listing:
+    """Accept or revert the edits made to a live listing since approval, audited with
+    the fields as they were shown and as they are now (the history has the same diff)."""
+    if decision == Decision.ACCEPT_CHANGES:
+        moderated = services.listing_changes_accept(listing=listing, by=by, version=version)
+    else:
+        moderated = services.listing_changes_revert(
+            listing=listing, by=by, reason=reason, version=version
+        )
+    event = moderated.events.order_by("-pk").first()
+    changes = event.changes if event is not None else {}
+    audit_record(
+        actor=by,
+        action=f"listing.{decision}",
+        target=moderated,
+        before={name: change["old"] for name, change in changes.items()},
+        after={name: change["new"] for name, change in changes.items()},
+        reason=reason,
+    )
     return moderated
 
 

@@ -87,7 +87,9 @@ def moderation_review(request: HttpRequest, pk: int) -> HttpResponse:
                 "Check the changes below, then decide again.",
             )
         except ValidationError as error:
-            field = "reject_reason" if decision == "reject" else "changes_reason"
+            field = {"reject": "reject_reason", "revert_changes": "revert_reason"}.get(
+                decision, "changes_reason"
+            )
             for message in error.messages:
                 form.add_error(field, message)
         except ListingError as error:
@@ -98,6 +100,9 @@ def moderation_review(request: HttpRequest, pk: int) -> HttpResponse:
                 "request_changes": "has been sent back to the council with your changes. "
                 "We have emailed them.",
                 "reject": "has been rejected. We have emailed the council the reason.",
+                "accept_changes": "stays published with the changes, which are now approved.",
+                "revert_changes": "is back to its approved version and stays published. "
+                "We have emailed the council the reason.",
             }[decision]
             messages.success(request, f"“{listing.title}” {done}")
             return redirect("offers:moderation_queue")

@@ -95,7 +95,7 @@ def test_withdrawn_edited_and_expired_listings_leave_cached_results_at_once(
         "Building control to rename",
     ]
 
-    # Editing a published listing sends it back for review; approval brings it back.
+    # An edit of a published listing is live at once (issue 15); a revert takes it back.
     with django_capture_on_commit_callbacks(execute=True):
         edited = services.listing_update(
             listing=edited,
@@ -103,18 +103,23 @@ def test_withdrawn_edited_and_expired_listings_leave_cached_results_at_once(
             changes={"title": "Building control, renamed"},
             version=edited.version,
         )
-    assert titles(client.get(SEARCH)) == ["Building control to expire"]
-    with django_capture_on_commit_callbacks(execute=True):
-        moderation_services.listing_moderate(listing=edited, by=moderator, decision="approve")
     assert sorted(titles(client.get(SEARCH))) == [
         "Building control to expire",
         "Building control, renamed",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = moderation_services.listing_moderate(
+            listing=edited, by=moderator, decision="revert_changes", reason="Keep the old name"
+        )
+    assert sorted(titles(client.get(SEARCH))) == [
+        "Building control to expire",
+        "Building control to rename",
     ]
 
     Listing.objects.filter(pk=expiring.pk).update(expires_at=timezone.now() - timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
         assert services.listing_expire_due() == 1
-    assert titles(client.get(SEARCH)) == ["Building control, renamed"]
+    assert titles(client.get(SEARCH)) == ["Building control to rename"]
 
 
 def test_a_rolled_back_change_keeps_the_version(people):

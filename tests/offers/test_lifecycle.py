@@ -5,10 +5,12 @@ import itertools
 import pytest
 
 from offers.lifecycle import (
+    EditOutcome,
     NotPermitted,
     Role,
     TransitionNotAllowed,
     actions_available,
+    edit_outcome,
     transition_target,
 )
 from offers.models import Listing, ListingEvent
@@ -24,7 +26,8 @@ ALLOWED = {
     (S.DRAFT, A.EDITED): (S.DRAFT, Role.OWNER),
     (S.SUBMITTED, A.EDITED): (S.SUBMITTED, Role.OWNER),
     (S.CHANGES_REQUESTED, A.EDITED): (S.CHANGES_REQUESTED, Role.OWNER),
-    (S.PUBLISHED, A.EDITED): (S.SUBMITTED, Role.OWNER),
+    # An edit of a live listing keeps it live (issue 15): reviewed after, not before.
+    (S.PUBLISHED, A.EDITED): (S.PUBLISHED, Role.OWNER),
     (S.DRAFT, A.WITHDRAWN): (S.WITHDRAWN, Role.OWNER),
     (S.SUBMITTED, A.WITHDRAWN): (S.WITHDRAWN, Role.OWNER),
     (S.CHANGES_REQUESTED, A.WITHDRAWN): (S.WITHDRAWN, Role.OWNER),
@@ -37,6 +40,8 @@ ALLOWED = {
     (S.SUBMITTED, A.REJECTED): (S.REJECTED, Role.STAFF),
     (S.PUBLISHED, A.REJECTED): (S.REJECTED, Role.STAFF),
     (S.PUBLISHED, A.EXPIRED): (S.EXPIRED, Role.SYSTEM),
+    (S.PUBLISHED, A.CHANGES_ACCEPTED): (S.PUBLISHED, Role.STAFF),
+    (S.PUBLISHED, A.CHANGES_REVERTED): (S.PUBLISHED, Role.STAFF),
 }
 ACTIONS = [a for a in A.values if a != A.CREATED]
 
@@ -83,3 +88,14 @@ def test_the_pure_state_names_are_the_models_choices():
     assert [s.value for s in lifecycle.Status] == list(Listing.Status.values)
     assert [lifecycle.STATUS_LABELS[s] for s in lifecycle.Status] == list(Listing.Status.labels)
     assert [a.value for a in lifecycle.Action] == list(ListingEvent.Action.values)
+
+
+@pytest.mark.parametrize("status", [s for s in S.values if s != S.PUBLISHED])
+def test_an_edit_of_a_listing_nobody_sees_changes_it_directly(status):
+    for tripped in (False, True):
+        assert edit_outcome(status=status, tripped_screening=tripped) == EditOutcome.DIRECT
+
+
+def test_an_edit_of_a_live_listing_goes_live_unless_screening_trips():
+    assert edit_outcome(status=S.PUBLISHED, tripped_screening=False) == EditOutcome.LIVE
+    assert edit_outcome(status=S.PUBLISHED, tripped_screening=True) == EditOutcome.HELD

@@ -157,7 +157,7 @@ def test_review_diff_shows_the_fields_changed_since_publication(client, staff, o
         version=listing.version,
         changes={"title": "New title", "annual_value_gbp": 90000},
     )
-    assert listing.status == S.SUBMITTED  # an edit sends it back to moderation
+    assert listing.status == S.PUBLISHED  # an edit of a live listing stays live
     client.force_login(staff)
     response = client.get(reverse("offers:moderation_review", kwargs={"pk": listing.pk}))
     diff = response.context["page"].diff

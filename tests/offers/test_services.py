@@ -144,7 +144,7 @@ EXPECTED = {
     (S.DRAFT, A.EDITED): S.DRAFT,
     (S.SUBMITTED, A.EDITED): S.SUBMITTED,
     (S.CHANGES_REQUESTED, A.EDITED): S.CHANGES_REQUESTED,
-    (S.PUBLISHED, A.EDITED): S.SUBMITTED,
+    (S.PUBLISHED, A.EDITED): S.PUBLISHED,
 }
 
 
@@ -255,14 +255,15 @@ def test_saving_without_changes_records_nothing(owner):
     assert snapshot(listing) == (S.DRAFT, 1, 0)
 
 
-def test_editing_a_published_listing_sends_it_back_for_review_and_keeps_the_snapshot(owner, staff):
+def test_editing_a_published_listing_keeps_it_published_and_keeps_the_snapshot(owner, staff):
     listing = make_listing(status=S.SUBMITTED, title="Before")
     services.listing_publish(listing=listing, by=staff)
     listing.refresh_from_db()
     edited = services.listing_update(
         listing=listing, by=owner, version=listing.version, changes={"title": "After"}
     )
-    assert edited.status == S.SUBMITTED
+    assert edited.status == S.PUBLISHED
+    assert edited.changed_since_approval_at is not None
     assert edited.published_snapshot is not None
     assert edited.published_snapshot["title"] == "Before"
     assert edited.title == "After"
