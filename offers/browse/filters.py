@@ -13,7 +13,8 @@ a guess and never a server error. NUL characters are removed from free text
 """
 
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from math import radians
 from typing import Any, cast
 
@@ -23,14 +24,14 @@ from django.core.cache import cache
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import QueryDict
-from django.utils.html import escape, format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
 
 from core.geo import EARTH_RADIUS_KM, bounding_box, haversine_km
 from councils.models import Authority
 from offers.browse.search import listing_text_search
 from offers.models import Listing, Service
 
+# The checkbox groups drawn collapsed, below the distance (offers/browse/_content.html).
+COLLAPSED_GROUPS = ("delivery_model", "nation", "region", "authority_type")
 MAX_DISTANCE_KM = 1500  # Unst to the Isles of Scilly is about 1,200 km
 SORT_CHOICES = [
     ("relevance", "Relevance"),
@@ -83,6 +84,42 @@ class FilterTag:
     remove_url: str
 
 
+@dataclass(frozen=True)
+class Checkbox:
+    """One GOV.UK checkbox item, as templates/offers/browse/_checkbox_items.html draws it.
+
+    Data, not markup: the template escapes every value. The first box of a field
+    has the field's own id (`id_kind`), so the error summary's link lands on it;
+    the others add `-1`, `-2`, ... An optional `hint` is drawn under the label
+    and announced with it (aria-describedby).
+    """
+
+    id: str
+    name: str
+    value: str
+    label: str
+    hint: str = ""
+    checked: bool = False
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    """A service family's details element: its "All of ..." box, then its services."""
+
+    name: str
+    boxes: Sequence[Checkbox]
+    open: bool = False
+
+
+@dataclass(frozen=True)
+class Option:
+    """One <option> of a select."""
+
+    value: str
+    label: str
+    selected: bool = False
+
+
 def _checkboxes(label: str, **extra: Any) -> django_filters.MultipleChoiceFilter:
     return django_filters.MultipleChoiceFilter(
         label=label,
@@ -104,9 +141,8 @@ def _choice_labels(field: forms.Field) -> dict[str, str]:
 def distance_expression(place: Place) -> Any:
     """Haversine distance in km from `place` to each listing's council, in SQL.
 
-    Built from Django's database math functions, so it runs on PostgreSQL and
-    on SQLite (Django registers the maths functions there). Mirrors
-    core.geo.haversine_km.
+    Built from Django's database math functions, so the database orders by it
+    without a custom SQL function. Mirrors core.geo.haversine_km.
     """
     phi0 = Value(radians(place.latitude))
     lambda0 = Value(radians(place.longitude))
@@ -341,78 +377,90 @@ class ListingFilter(django_filters.FilterSet):
                 tags.append(FilterTag(group, label, self._remove_url(name, value)))
         return tags
 
-    def near_options(self) -> SafeString:
-        """<option>s for the council select: cached HTML, with the chosen one marked."""
+    def _near_chosen(self) -> str:
         chosen = self._selected("near")
-        current = chosen[0] if chosen and chosen[0] in self.places else ""
+        return chosen[0] if chosen and chosen[0] in self.places else ""
+
+    def near_state(self) -> str:
+        """What the council options depend on besides the reference data: the chosen
+        council and the viewer's own (the first option names it)."""
+        return f"{self._near_chosen()}:{self.own_place.gss_code if self.own_place else ''}"
+
+    def near_options(self) -> list[Option]:
+        """The council select's options (offers/browse/_content.html), the chosen one
+        selected. The first, empty, option is the viewer's own council when they have one."""
+        current = self._near_chosen()
         own = self.own_place
-        first = f"Your council ({own.short_name})" if own else "Choose a council"
-        head = format_html(
-            '<option value=""{}>{}</option>', " selected" if not current else "", first
-        )
-        rows = self.reference.near_html
-        if current:
-            rows = rows.replace(
-                f'<option value="{current}">', f'<option value="{current}" selected>'
-            )
-        return head + mark_safe(rows)  # noqa: S308 - built by format_html_join; codes validated
+        first = Option("", f"Your council ({own.short_name})" if own else "Choose a council")
+        options = [replace(first, selected=True) if not current else first]
+        options += [
+            replace(o, selected=True) if o.value == current else o for o in self.reference.near
+        ]
+        return options
 
-    def checkbox_items(self, name: str) -> SafeString:
-        """GOV.UK checkbox items for one filter: cached HTML, with the chosen boxes ticked."""
-        return _tick(self.reference.checkboxes[name], name, set(self._selected(name)))
+    def checkbox_state(self) -> str:
+        """Everything the filter panel's checkbox groups depend on besides the reference
+        data: the values asked for in each group (valid or not: an unknown one still opens
+        its group) and the groups' error messages. offers/browse/_content.html caches
+        the drawn groups under it, since ~130 boxes cost more to draw than the search."""
+        names = ("kind", "family", "service", *COLLAPSED_GROUPS)
+        errors = self.form.errors
+        return repr([(n, self._selected(n), [str(e) for e in errors.get(n, [])]) for n in names])
 
-    def service_groups(self) -> SafeString:
+    def checkbox_items(self, name: str) -> list[Checkbox]:
+        """The GOV.UK checkbox items of one filter, the chosen ones ticked."""
+        return _ticked(self.reference.checkboxes[name], set(self._selected(name)))
+
+    def service_groups(self) -> list[ServiceGroup]:
         """One GOV.UK details per service family: a box for the whole family, then its
-        services; cached HTML with the chosen boxes ticked. A family starts open when one
-        of its boxes is ticked, and the first one when the family or service has an error
-        (the error summary links to its first box)."""
+        services, the chosen ones ticked. A family starts open when one of its boxes is
+        ticked, and the first one when the family or service has an error (the error
+        summary links to its first box)."""
         families = set(self._selected("family"))
         services = set(self._selected("service"))
         errors = bool(self.form.errors.get("family") or self.form.errors.get("service"))
-        closed = '<details class="govuk-details govuk-!-margin-bottom-2">'
-        parts: list[str] = []
-        for n, slug in enumerate(self.family_names):
-            html = self.reference.service_groups[slug]
-            in_family = {s for s, _n in self.family_services.get(slug, [])} & services
-            if in_family or slug in families or (n == 0 and errors):
-                html = html.replace(closed, closed[:-1] + " open>", 1)
-            parts.append(_tick(_tick(html, "family", families & {slug}), "service", in_family))
-        return mark_safe("".join(parts))  # noqa: S308 - built by format_html; values escaped
-
-
-def _checkbox_html(name: str, first_id: str, choices: list[tuple[str, str]]) -> str:
-    """Unticked GOV.UK checkbox items. The first box carries the field's id, so the
-    error summary's link lands on it."""
-    return str(
-        format_html_join(
-            "",
-            '<div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" '
-            'id="{}" name="{}" type="checkbox" value="{}"><label class="govuk-label '
-            'govuk-checkboxes__label" for="{}">{}</label></div>',
-            (
-                (
-                    first_id if i == 0 else f"{first_id}-{i}",
-                    name,
-                    value,
-                    first_id if i == 0 else f"{first_id}-{i}",
-                    label,
+        groups: list[ServiceGroup] = []
+        for n, group in enumerate(self.reference.service_groups):
+            chosen = {
+                box.value
+                for box in group.boxes
+                if (box.name == "family" and box.value in families)
+                or (box.name == "service" and box.value in services)
+            }
+            groups.append(
+                ServiceGroup(
+                    name=group.name,
+                    open=bool(chosen) or (n == 0 and errors),
+                    boxes=_ticked(group.boxes, chosen),
                 )
-                for i, (value, label) in enumerate(choices)
-            ),
-        )
+            )
+        return groups
+
+
+def _boxes(name: str, first_id: str, choices: list[tuple[str, str]]) -> tuple[Checkbox, ...]:
+    """Unticked checkbox items, ids numbered from the field's own."""
+    return tuple(
+        Checkbox(id=first_id if i == 0 else f"{first_id}-{i}", name=name, value=value, label=label)
+        for i, (value, label) in enumerate(choices)
     )
 
 
-def _tick(html: str, name: str, chosen: set[str]) -> SafeString:
-    for value in chosen:
-        marker = f'name="{name}" type="checkbox" value="{escape(value)}"'
-        html = html.replace(f"{marker}>", f"{marker} checked>")
-    return mark_safe(html)  # noqa: S308 - built by format_html_join, values escaped
+def _ticked(boxes: Sequence[Checkbox], chosen: set[str]) -> list[Checkbox]:
+    # The reference's boxes are shared by every request: copy only the ticked ones.
+    return [replace(box, checked=True) if box.value in chosen else box for box in boxes]
 
 
 @dataclass(frozen=True)
 class BrowseReference:
-    """Councils and the taxonomy as the browse page needs them, with pre-rendered controls."""
+    """Councils and the taxonomy as the browse page needs them, with its controls as data
+    (options and checkbox items, unticked) for the templates to draw.
+
+    `stamp` identifies this build: the filter panel's cached fragments key on it,
+    so a rebuilt reference (a renamed council, a new service) is never drawn from
+    fragments of the old one.
+    """
+
+    stamp: int
 
     places: dict[str, Place]
     council_names: dict[str, str]
@@ -420,18 +468,18 @@ class BrowseReference:
     families: dict[str, str]
     family_services: dict[str, list[tuple[str, str]]]
     services: list[tuple[str, str]]
-    near_html: str
-    checkboxes: dict[str, str]
-    service_groups: dict[str, str]
+    near: tuple[Option, ...]
+    checkboxes: dict[str, tuple[Checkbox, ...]]
+    service_groups: tuple[ServiceGroup, ...]
 
 
-REFERENCE_CACHE_KEY = "offers:browse-reference:v2"
+REFERENCE_CACHE_KEY = "offers:browse-reference:v3"
 # Councils and services change a few times a year (imports, staff edits to the
 # taxonomy); a new name shows on the browse page within five minutes.
 REFERENCE_CACHE_SECONDS = 300
 
 
-REFERENCE_STAMP_KEY = "offers:browse-reference-stamp:v2"
+REFERENCE_STAMP_KEY = "offers:browse-reference-stamp:v3"
 # Each process keeps the copy it last read and checks only a small stamp in the
 # shared cache: unpickling ~100 KB on every request cost more than the filters.
 _local: tuple[int, BrowseReference] | None = None
@@ -449,14 +497,14 @@ def browse_reference() -> BrowseReference:
         _local = cast(tuple[int, BrowseReference], cached)  # what the lines below store
         return _local[1]
     stamp = time.time_ns()
-    _local = (stamp, _browse_reference_build())
+    _local = (stamp, _browse_reference_build(stamp=stamp))
     cache.set_many(
         {REFERENCE_CACHE_KEY: _local, REFERENCE_STAMP_KEY: stamp}, REFERENCE_CACHE_SECONDS
     )
     return _local[1]
 
 
-def _browse_reference_build() -> BrowseReference:
+def _browse_reference_build(*, stamp: int) -> BrowseReference:
     councils = list(
         Authority.objects.current()
         .order_by("name")
@@ -485,49 +533,37 @@ def _browse_reference_build() -> BrowseReference:
         "authority_type": Authority.Type.choices,
     }
     reference = BrowseReference(
+        stamp=stamp,
         places=places,
         council_names={gss: name for gss, name, *_rest in councils},
         regions=regions,
         families=families,
         family_services=family_services,
         services=services,
-        near_html=str(
-            format_html_join(
-                "",
-                '<option value="{}">{}</option>',
-                ((p.gss_code, p.name) for p in places.values()),
-            )
-        ),
+        near=tuple(Option(p.gss_code, p.name) for p in places.values()),
         checkboxes={
-            name: _checkbox_html(name, f"id_{name}", [(str(v), str(lbl)) for v, lbl in choices])
+            name: _boxes(name, f"id_{name}", [(str(v), str(lbl)) for v, lbl in choices])
             for name, choices in static_choices.items()
         },
         # Each family's box sits inside its own group, so the families are not
         # listed a second time in a group of their own.
-        service_groups={
-            slug: format_html(
-                '<details class="govuk-details govuk-!-margin-bottom-2">'
-                '<summary class="govuk-details__summary">'
-                '<span class="govuk-details__summary-text">{}</span></summary>'
-                '<div class="govuk-details__text govuk-checkboxes govuk-checkboxes--small" '
-                'data-module="govuk-checkboxes">{}{}</div></details>',
-                name,
-                mark_safe(  # noqa: S308 - built by format_html_join
-                    _checkbox_html(
+        service_groups=tuple(
+            ServiceGroup(
+                name=name,
+                boxes=(
+                    *_boxes(
                         "family",
                         "id_family" if n == 0 else f"id_family-{slug}",
                         [(slug, f"All of {name}")],
-                    )
-                ),
-                mark_safe(  # noqa: S308 - built by format_html_join
-                    _checkbox_html(
+                    ),
+                    *_boxes(
                         "service",
                         "id_service" if n == 0 else f"id_service-{slug}",
                         family_services[slug],
-                    )
+                    ),
                 ),
             )
             for n, (slug, name) in enumerate(families.items())
-        },
+        ),
     )
     return reference

@@ -7,6 +7,7 @@ render offers/browse/_content.html, which it stores. Filtering, search and
 ordering live in offers/browse/filters.py and offers/browse/search.py.
 """
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from offers.browse.cache import (
     browse_page_make,
     browse_page_store,
 )
+from offers.browse.filters import COLLAPSED_GROUPS, REFERENCE_CACHE_SECONDS
 from offers.browse.selectors import PAGE_SIZE, browse_viewer, listing_browse, listing_browse_page
 from offers.changes import listings_version
 from offers.models import Listing
@@ -72,12 +74,16 @@ def _browse_build(
         "form": filterset.form,  # the error summary and the "Error:" title prefix
         "selected": filterset.selected(),
         "tags": filterset.tags(),
-        "near_options": filterset.near_options(),
-        "service_groups": filterset.service_groups(),
+        # The filter panel's controls: callables, so the template builds them only
+        # when its fragment cache misses (offers/browse/_content.html).
+        "near_state": filterset.near_state(),
+        "near_options": filterset.near_options,
+        "checkbox_state": filterset.checkbox_state(),
+        "service_groups": filterset.service_groups,
         "checkboxes": {
-            name: filterset.checkbox_items(name)
-            for name in ("kind", "delivery_model", "nation", "region", "authority_type")
+            name: partial(filterset.checkbox_items, name) for name in ("kind", *COLLAPSED_GROUPS)
         },
+        "reference_seconds": REFERENCE_CACHE_SECONDS,
         "effective_sort": filterset.effective_sort if valid else "",
         "page_obj": page,
         "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),

@@ -72,3 +72,70 @@ def result_count(response) -> int:
     counts = _read(response).counts
     assert counts, "no result count on the page"
     return int(counts[0].replace(",", ""))
+
+
+class _FilterPanel(HTMLParser):
+    """Collects the checkboxes of the filter form: each box's attributes, its label's
+    text, the legend of its fieldset and the summary of the details it sits in (and
+    whether that starts open)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.boxes: list[dict[str, str | bool | None]] = []
+        self.labels: dict[str, str] = {}
+        self._legend = ""
+        self._details: list[dict[str, str | bool]] = []
+        self._capture: tuple[str, list[str]] | None = None  # (what, text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if tag == "details":
+            self._details.append({"summary": "", "open": "open" in names})
+        elif tag == "summary":
+            self._capture = ("summary", [])
+        elif tag == "legend":
+            self._capture = ("legend", [])
+        elif tag == "label" and names.get("for"):
+            self._capture = (f"label:{names['for']}", [])
+        elif tag == "input" and names.get("type") == "checkbox":
+            details = self._details[-1] if self._details else {}
+            self.boxes.append(
+                {
+                    "id": names.get("id"),
+                    "name": names.get("name"),
+                    "value": names.get("value"),
+                    "checked": "checked" in names,
+                    "class": names.get("class"),
+                    "legend": self._legend,
+                    "group": str(details.get("summary", "")),
+                    "group_open": bool(details.get("open", False)),
+                }
+            )
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "details" and self._details:
+            self._details.pop()
+        if self._capture and tag in {"summary", "legend", "label"}:
+            what, parts = self._capture
+            text = " ".join("".join(parts).split())
+            if what == "summary" and self._details:
+                self._details[-1]["summary"] = text
+            elif what == "legend":
+                self._legend = text
+            elif what.startswith("label:"):
+                self.labels[what[6:]] = text
+            self._capture = None
+
+    def handle_data(self, data: str) -> None:
+        if self._capture:
+            self._capture[1].append(data)
+
+
+def filter_checkboxes(response) -> list[dict[str, str | bool | None]]:
+    """Every checkbox on the page, in order, with `label` (its label's text), `legend`
+    (its fieldset's), `group` (the summary of the details it is in) and `group_open`."""
+    assert response.status_code == 200
+    page = _FilterPanel()
+    page.feed(response.content.decode())
+    page.close()
+    return [{**box, "label": page.labels.get(str(box["id"]))} for box in page.boxes]
