@@ -95,6 +95,7 @@ SPEND_HEADER = [
     "current_successor_gss",
     "successor_matched_by",
 ]
+SPEND_RSX_HEADER = [*SPEND_HEADER, "edition", "certified", "detailed_class"]
 
 TIER_BY_CSV = {
     "upper tier": Authority.Tier.UPPER,
@@ -110,8 +111,16 @@ TYPE_BY_RO_CLASS = {
     "UA": (Authority.Type.UNITARY, Authority.Tier.UNITARY),
     "MD": (Authority.Type.METROPOLITAN, Authority.Tier.UNITARY),
     "L": (Authority.Type.LONDON_BOROUGH, Authority.Tier.UNITARY),
+    "LB": (Authority.Type.LONDON_BOROUGH, Authority.Tier.UNITARY),  # RSX's name for L
 }
 SPEND_SOURCE = "MHCLG Revenue Outturn Summary (RS), Open Government Licence v3.0"
+RSX_SOURCE = "MHCLG Revenue Outturn Service Expenditure Summary (RSX), Open Government Licence v3.0"
+# Codes a spend file uses for a body the register knows by another code.
+SPEND_CODE_ALIASES = {
+    # The 2017-18 RS file codes North Yorkshire County Council E10000022, a code
+    # no council ever held; the register and RSX use E10000023 (data README).
+    "E10000022": "E10000023",
+}
 
 
 class ImportRefused(Exception):
@@ -378,60 +387,113 @@ class ReferenceImporter:
             obj.pair = (obj.authority_a_id, obj.authority_b_id)  # type: ignore[attr-defined]
         self.report.add(f"adjacency ({layer})", *_sync(Adjacency, "pair", wanted, existing))
 
-    def spend(self, rows: Sequence[_Row]) -> None:  # noqa: C901
-        # Over the complexity limit: one refusal per way a spend row can be wrong
-        # (unknown code, abolished without successor, duplicate, bad number), each
-        # with its own message; split, the checks would lose the row they name.
-        ids = dict(Authority.objects.values_list("gss_code", "pk"))
+    def spend(self, rows: Sequence[_Row]) -> None:
+        """Every spend file of the run at once (2017-18 RS and the RSX years), so a
+        line's name and an abolished council's details come from the newest year
+        whatever the order the files were given in, and a re-run changes nothing."""
         current = set(Authority.objects.current().values_list("gss_code", flat=True))
-        lines: dict[str, str] = {}
-        abolished: dict[str, dict[str, Any]] = {}
-        successors: dict[str, set[str]] = {}
-        records: dict[tuple[str, str, str], tuple[_Row, Decimal | None]] = {}
+        bodies = _SpendBodies()
+        lines: dict[str, tuple[str, str]] = {}  # code -> (year, name), newest year kept
+        records: dict[tuple[str, str, str], dict[str, Any]] = {}
         for row in rows:
-            code = row.gss("gss_code")
             year = row.text("year", required=True)
             if not YEAR_RE.match(year):
                 raise row.refuse(f"year {year!r} is not a financial year like 2017-18")
             line = row.text("ro_line", required=True, max_length=10)
-            lines.setdefault(line, row.text("service", required=True))
-            status = row.text("authority_status_2025", required=True)
-            if status == "current":
-                if code not in current:
-                    raise row.refuse(f"{code} is marked current but is not a current authority")
-            elif status == "abolished":
-                ro_class = row.text("class", required=True)
-                if ro_class not in TYPE_BY_RO_CLASS:
-                    raise row.refuse(f"class {ro_class!r} is not a council class we import")
-                type_code, tier = TYPE_BY_RO_CLASS[ro_class]
-                name = row.text("authority_name_in_source", required=True)
-                abolished[code] = {
-                    "gss_code": code,
-                    "name": name,
-                    "short_name": name,
-                    "kind": Authority.Kind.PRINCIPAL_COUNCIL,
-                    "authority_type": type_code,
-                    "tier": tier,
-                    "nation": Authority.Nation.ENGLAND,
-                    "status": Authority.Status.ABOLISHED,
-                    "mhclg_ecode": row.text("mhclg_ecode", max_length=10),
-                    "notes": "Abolished before 2025; known here from its revenue outturn return.",
-                }
-                # Cumbria and Northamptonshire each split into two successors.
-                for successor in filter(None, row.text("current_successor_gss").split(";")):
-                    if successor not in current:
-                        raise row.refuse(f"successor {successor!r} is not a current authority")
-                    successors.setdefault(code, set()).add(successor)
-            else:
-                raise row.refuse(f"authority_status_2025 {status!r} must be current or abolished")
+            name = row.text("service", required=True)
+            values = _spend_values(row, year)  # checked on every row, skipped or not
+            code = self._spend_authority(row, year, current, bodies)
+            if code is None:
+                continue
+            if line not in lines or lines[line][0] < year:
+                lines[line] = (year, name)
             key = (code, line, year)
             if key in records:
                 raise row.refuse(f"{code} line {line} {year} appears twice")
-            records[key] = (row, row.number("net_expenditure_gbp_thousands", Decimal))
+            records[key] = values
 
-        clash = set(abolished) & current
+        clash = set(bodies.abolished) & current
         if clash:
             raise ImportRefused(f"spend: {sorted(clash)} are marked abolished but are current")
+        self._sync_abolished(bodies)
+        if bodies.skipped:
+            self.report.add(
+                "spend rows of bodies not in the register (skipped)", 0, 0, bodies.skipped
+            )
+        self.report.add(
+            "spend lines",
+            *_sync(
+                SpendLine,
+                "code",
+                {code: {"code": code, "name": name} for code, (_y, name) in lines.items()},
+                SpendLine.objects.all(),
+            ),
+        )
+        ids = dict(Authority.objects.values_list("gss_code", "pk"))
+        line_ids = dict(SpendLine.objects.values_list("code", "pk"))
+        wanted: dict[tuple[int, int, str], dict[str, Any]] = {}
+        for (gss, ro_line, fy), values in records.items():
+            record_key = (ids[gss], line_ids[ro_line], fy)
+            wanted[record_key] = {
+                "authority_id": record_key[0],
+                "line_id": record_key[1],
+                "year": fy,
+                **values,
+            }
+        years = {year for (_c, _l, year) in records}
+        existing = SpendRecord.objects.filter(year__in=years)
+        for obj in existing:
+            obj.key = (obj.authority_id, obj.line_id, obj.year)  # type: ignore[attr-defined]
+        self.report.add(
+            f"spend records ({', '.join(sorted(years))})",
+            *_sync(SpendRecord, "key", wanted, existing),
+        )
+
+    def _spend_authority(
+        self, row: _Row, year: str, current: set[str], bodies: "_SpendBodies"
+    ) -> str | None:
+        """The register code a spend row belongs to (None: a body not in the register yet)."""
+        status = row.text("authority_status_2025", required=True)
+        if status == "other_body":
+            return bodies.other_body(row)
+        code = SPEND_CODE_ALIASES.get(row.values["gss_code"].strip()) or row.gss("gss_code")
+        if status == "current":
+            if code not in current:
+                raise row.refuse(f"{code} is marked current but is not a current authority")
+            return code
+        if status != "abolished":
+            raise row.refuse(
+                f"authority_status_2025 {status!r} must be current, abolished or other_body"
+            )
+        ro_class = row.text("class", required=True)
+        if ro_class not in TYPE_BY_RO_CLASS:
+            raise row.refuse(f"class {ro_class!r} is not a council class we import")
+        type_code, tier = TYPE_BY_RO_CLASS[ro_class]
+        name = row.text("authority_name_in_source", required=True)
+        known = bodies.abolished_year.get(code)
+        if known is None or known <= year:  # the newest year's name and E-code win
+            bodies.abolished_year[code] = year
+            bodies.abolished[code] = {
+                "gss_code": code,
+                "name": name,
+                "short_name": name,
+                "kind": Authority.Kind.PRINCIPAL_COUNCIL,
+                "authority_type": type_code,
+                "tier": tier,
+                "nation": Authority.Nation.ENGLAND,
+                "status": Authority.Status.ABOLISHED,
+                "mhclg_ecode": row.text("mhclg_ecode", max_length=10),
+                "notes": "Abolished before 2025; known here from its revenue outturn return.",
+            }
+        # Cumbria and Northamptonshire each split into two successors.
+        for successor in filter(None, row.text("current_successor_gss").split(";")):
+            if successor not in current:
+                raise row.refuse(f"successor {successor!r} is not a current authority")
+            bodies.successors.setdefault(code, set()).add(successor)
+        return code
+
+    def _sync_abolished(self, bodies: "_SpendBodies") -> None:
+        abolished = bodies.abolished
         self.report.add(
             "abolished authorities (from spend)",
             *_sync(
@@ -440,7 +502,9 @@ class ReferenceImporter:
         )
         ids = dict(Authority.objects.values_list("gss_code", "pk"))
         links = Authority.successors.through
-        wanted_links = {(ids[old], ids[new]) for old, news in successors.items() for new in news}
+        wanted_links = {
+            (ids[old], ids[new]) for old, news in bodies.successors.items() for new in news
+        }
         existing_links = set(
             links.objects.filter(from_authority_id__in=[ids[c] for c in abolished]).values_list(
                 "from_authority_id", "to_authority_id"
@@ -455,34 +519,45 @@ class ReferenceImporter:
         for a, b in existing_links - wanted_links:
             links.objects.filter(from_authority_id=a, to_authority_id=b).delete()
 
-        self.report.add(
-            "spend lines",
-            *_sync(
-                SpendLine,
-                "code",
-                {code: {"code": code, "name": name} for code, name in lines.items()},
-                SpendLine.objects.all(),
-            ),
-        )
-        line_ids = dict(SpendLine.objects.values_list("code", "pk"))
-        wanted: dict[tuple[int, int, str], dict[str, Any]] = {}
-        for (gss, ro_line, fy), (_row, value) in records.items():
-            record_key = (ids[gss], line_ids[ro_line], fy)
-            wanted[record_key] = {
-                "authority_id": record_key[0],
-                "line_id": record_key[1],
-                "year": fy,
-                "net_expenditure_thousands": value,
-                "source": SPEND_SOURCE,
-            }
-        years = {year for (_c, _l, year) in records}
-        existing = SpendRecord.objects.filter(year__in=years)
-        for obj in existing:
-            obj.key = (obj.authority_id, obj.line_id, obj.year)  # type: ignore[attr-defined]
-        self.report.add(
-            f"spend records ({', '.join(sorted(years))})",
-            *_sync(SpendRecord, "key", wanted, existing),
-        )
+
+@dataclass
+class _SpendBodies:
+    """What the spend rows say about who reported: abolished councils (with the
+    year their details come from) and their successors; bodies other than councils."""
+
+    abolished: dict[str, dict[str, Any]] = field(default_factory=dict)
+    abolished_year: dict[str, str] = field(default_factory=dict)
+    successors: dict[str, set[str]] = field(default_factory=dict)
+    skipped: int = 0
+
+    def other_body(self, row: _Row) -> str | None:
+        # Police, fire, parks, combined and waste authorities and the GLA make RO
+        # returns too; their organisations join the register separately, and until
+        # then their rows are counted as skipped rather than refusing the file.
+        row.text("authority_name_in_source", required=True)
+        self.skipped += 1
+        return None
+
+
+def _spend_values(row: _Row, year: str) -> dict[str, Any]:
+    """The stored fields of one spend row. RSX files carry their edition and
+    certification; the 2017-18 RS file has neither."""
+    rsx = "edition" in row.values
+    certified: bool | None = None
+    edition = None
+    if rsx:
+        edition = row.day("edition")
+        if edition is None:
+            raise row.refuse("edition is empty (an RSX file names its release date)")
+        if row.values["certified"].strip():  # blank: not received, or not asked (2021-22)
+            certified = row.flag("certified")
+    return {
+        "net_expenditure_thousands": row.number("net_expenditure_gbp_thousands", Decimal),
+        "source": RSX_SOURCE if rsx else SPEND_SOURCE,
+        "edition": edition,
+        "certified": certified,
+        "detailed_class": row.text("detailed_class", max_length=40) if rsx else "",
+    }
 
 
 FILE_KINDS: list[tuple[str, list[str]]] = [
@@ -492,8 +567,9 @@ FILE_KINDS: list[tuple[str, list[str]]] = [
     ("adjacency_district", ADJACENCY_HEADER),
     ("adjacency_upper", ADJACENCY_UPPER_HEADER),
     ("spend", SPEND_HEADER),
+    ("spend", SPEND_RSX_HEADER),  # same columns plus edition, certified, detailed_class
 ]
-ORDER = [kind for kind, _ in FILE_KINDS]
+ORDER = list(dict.fromkeys(kind for kind, _ in FILE_KINDS))
 
 
 def identify(path: Path, header: list[str]) -> str:
@@ -517,6 +593,7 @@ def default_files(directory: Path) -> list[Path]:
     ]
     files = [directory / name for name in names]
     files += sorted(directory.glob("spend_ro_*.csv"))  # each year sits beside the others
+    files += sorted(directory.glob("spend_rsx_*.csv"))
     return files
 
 
@@ -529,6 +606,11 @@ def import_reference_files(paths: Sequence[Path]) -> ImportReport:
             raise ImportRefused(f"{path}: no such file")
         header, rows = _read(path)
         parsed.append((identify(path, header), rows))
+    # Spend files are read as one (see ReferenceImporter.spend).
+    spend = [row for kind, rows in parsed if kind == "spend" for row in rows]
+    parsed = [item for item in parsed if item[0] != "spend"]
+    if spend:
+        parsed.append(("spend", spend))
     parsed.sort(key=lambda item: ORDER.index(item[0]))
     importer = ReferenceImporter()
     for kind, rows in parsed:

@@ -255,7 +255,12 @@ class SpendLine(models.Model):
 
 
 class SpendRecord(models.Model):
-    """Net current expenditure of one authority on one RO line in one financial year."""
+    """Net current expenditure of one authority on one RO line in one financial year.
+
+    A blank figure means the authority's return was not received (RSX marks it
+    `...` or `[x]`; Copeland sent nothing for 2017-18): the row is kept so a page
+    can say so, rather than look as if the authority did not exist that year.
+    """
 
     authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="spend")
     line = models.ForeignKey(SpendLine, on_delete=models.PROTECT, related_name="records")
@@ -264,6 +269,15 @@ class SpendRecord(models.Model):
         "net expenditure (£ thousands)", max_digits=14, decimal_places=3, null=True, blank=True
     )
     source = models.CharField(max_length=200)
+    edition = models.DateField(
+        null=True, blank=True, help_text="The release's “Last updated” date (RSX files only)."
+    )
+    certified = models.BooleanField(
+        null=True, help_text="Whether the return was certified; unknown for 2017-18 and 2021-22."
+    )
+    detailed_class = models.CharField(
+        max_length=40, blank=True, help_text="RSX “Detailed Class”, e.g. SD, Fire, Police."
+    )
 
     class Meta:
         ordering = ["authority", "year", "line"]
@@ -275,6 +289,10 @@ class SpendRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority_id} {self.year} {self.line_id}"
+
+    @property
+    def received(self) -> bool:
+        return self.net_expenditure_thousands is not None
 
 
 class EmailDomain(models.Model):

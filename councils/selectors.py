@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict, cast
 
@@ -10,6 +11,7 @@ from django.db.models.expressions import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django_stubs_ext import WithAnnotations
 
+from . import spend as spend_rules
 from .filters import AuthorityFilter
 from .models import Adjacency, Authority, AuthorityProfile, Membership, SpendRecord, User
 
@@ -212,7 +214,7 @@ class AuthorityPage:
     neighbour_layer: str = Adjacency.Layer.DISTRICT
     successors: list[Authority] = field(default_factory=list)
     predecessors: list[Authority] = field(default_factory=list)
-    spend: list[SpendYear] = field(default_factory=list)
+    spend: "SpendSection | None" = None
 
 
 def format_gbp_thousands(value: Decimal | None, year: str) -> str:
@@ -325,9 +327,320 @@ def authority_page(*, gss_code: str) -> AuthorityPage | None:
     page.successors.sort(key=lambda a: a.short_name)
     page.predecessors.sort(key=lambda a: a.short_name)
 
-    page.spend = spend_table(
-        SpendRecord.objects.filter(authority=authority).values_list(
-            "line__code", "line__name", "year", "net_expenditure_thousands"
-        )
-    )
+    page.spend = spend_section(authority=authority, predecessors=page.predecessors)
     return page
+
+
+# --- Spend over time (the profile's spend section) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class YearColumn:
+    """One financial year between the first and last file held."""
+
+    year: str
+    has_file: bool  # False for 2018-19 to 2020-21: shown as a gap
+    edition: date | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class TrendCell:
+    year: str
+    kind: str  # own | not_received | predecessors | predecessors_no_total | no_file | none
+    thousands: Decimal | None
+    display: str
+    bar: spend_rules.Bar | None = None
+    x: int = 0  # the left edge of the year's slot in the trend chart
+
+
+@dataclass(frozen=True)
+class LineTrend:
+    code: str
+    name: str
+    cells: list[TrendCell]
+    zero_y: float
+    newest: TrendCell | None  # the figure of the section's newest year
+
+    @property
+    def newest_display(self) -> str:
+        """The newest year's figure with its year, as every figure shown alone is."""
+        if self.newest is None:
+            return "No figure"
+        if self.newest.kind == "own":
+            return format_gbp_thousands(self.newest.thousands, self.newest.year)
+        return f"{self.newest.display} ({self.newest.year})"
+
+    @property
+    def missing_y(self) -> float:
+        """Where the outline of a return not received sits: just above the zero line."""
+        return max(self.zero_y - 4, 0.0)
+
+    @property
+    def summary(self) -> str:
+        """What the chart shows, read out in place of the drawing."""
+        parts = [f"{c.year}: {c.display}" for c in self.cells if c.kind != "no_file"]
+        return f"{self.name}. " + "; ".join(parts) + "."
+
+
+@dataclass(frozen=True)
+class PredecessorColumn:
+    authority: Authority
+    split: bool
+
+
+@dataclass(frozen=True)
+class PredecessorRow:
+    name: str
+    cells: list[str]
+    total: str
+
+
+@dataclass(frozen=True)
+class PredecessorYear:
+    """A year before the successor existed: its predecessors' figures side by side."""
+
+    year: str
+    edition: date | None
+    columns: list[PredecessorColumn]
+    rows: list[PredecessorRow]
+    has_total: bool
+    split_names: list[str]
+    missing_names: list[str]
+
+
+@dataclass
+class SpendSection:
+    years: list[YearColumn]
+    lines: list[LineTrend]
+    totals: list[LineTrend]
+    newest: YearColumn | None  # the newest year with the authority's own figures
+    newest_certified: bool | None
+    not_received: list[str]  # years held with the authority's rows but no figures
+    predecessor_years: list[PredecessorYear]
+    chart_width: int
+    chart_height: int = spend_rules.TREND_HEIGHT
+    slot_width: int = spend_rules.TREND_SLOT
+
+    @property
+    def first_year(self) -> str:
+        return self.years[0].year
+
+    @property
+    def last_year(self) -> str:
+        return self.years[-1].year
+
+    @property
+    def has_predecessor_figures(self) -> bool:
+        return bool(self.predecessor_years)
+
+    @property
+    def not_received_phrase(self) -> str:
+        """ "2024-25, 2023-24 or 2022-23" """
+        years = self.not_received
+        return years[0] if len(years) == 1 else f"{', '.join(years[:-1])} or {years[-1]}"
+
+
+def _pounds(value: Decimal | None) -> str:
+    """'£1,234,000' from 1234 (thousands); the column or caption gives the year."""
+    if value is None:
+        return "Not received"
+    return format_gbp_thousands(value, "").removesuffix(" ()")
+
+
+def spend_section(*, authority: Authority, predecessors: list[Authority]) -> SpendSection | None:
+    """The authority's spend by line for every year held, its predecessors' figures
+    for the years before it existed, and the geometry of each line's trend chart.
+    Three queries: the years held, the authority's and predecessors' records, and
+    how many successors each predecessor has (a split one is never summed)."""
+    editions: dict[str, tuple[date | None, str]] = {}
+    for year, edition, source in (
+        SpendRecord.objects.order_by().values_list("year", "edition", "source").distinct()
+    ):
+        editions[year] = (edition, source)
+    if not editions:
+        return None
+    pk_of = {p.pk: p for p in predecessors}
+    records = (
+        SpendRecord.objects.filter(authority_id__in=[authority.pk, *pk_of])
+        .values_list(
+            "authority_id",
+            "line__code",
+            "line__name",
+            "year",
+            "net_expenditure_thousands",
+            "certified",
+        )
+        .order_by("line__code", "year")
+    )
+    own: dict[str, dict[str, Decimal | None]] = {}
+    theirs: dict[str, dict[str, dict[int, Decimal | None]]] = {}
+    names: dict[str, str] = {}
+    certified: dict[str, bool | None] = {}
+    for authority_id, code, name, year, value, is_certified in records:
+        names[code] = name
+        if authority_id == authority.pk:
+            own.setdefault(code, {})[year] = value
+            certified[year] = is_certified
+        else:
+            theirs.setdefault(year, {}).setdefault(code, {})[authority_id] = value
+    if not own and not theirs:
+        return None
+    split = _split_predecessors(predecessors)
+    years = [
+        YearColumn(y, y in editions, *editions.get(y, (None, "")))
+        for y in spend_rules.financial_years(editions)
+    ]
+    own_years = {y for values in own.values() for y in values}
+    received = sorted(
+        {y for values in own.values() for y, v in values.items() if v is not None}, reverse=True
+    )
+    newest_year = received[0] if received else None
+    newest = next((c for c in years if c.year == newest_year), None)
+    before = {
+        y: tables
+        for y, tables in theirs.items()
+        if y not in own_years  # a year the successor reported itself needs no history
+    }
+    lines: list[LineTrend] = []
+    totals: list[LineTrend] = []
+    for code in sorted(names):
+        trend = _line_trend(
+            code, names[code], years, own.get(code, {}), before, pk_of, split, own_years
+        )
+        trend = LineTrend(
+            trend.code,
+            trend.name,
+            trend.cells,
+            trend.zero_y,
+            next((c for c in trend.cells if c.year == newest_year), None),
+        )
+        (totals if code in SPEND_TOTAL_LINES else lines).append(trend)
+    return SpendSection(
+        years=years,
+        lines=lines,
+        totals=totals,
+        newest=newest,
+        newest_certified=certified.get(newest_year or ""),
+        not_received=sorted(
+            (y for y in own_years if y not in received and (newest_year or "") < y),
+            reverse=True,
+        ),
+        predecessor_years=[
+            _predecessor_year(y, before[y], names, pk_of, split, editions.get(y, (None, ""))[0])
+            for y in sorted(before, reverse=True)
+        ],
+        chart_width=len(years) * spend_rules.TREND_SLOT,
+    )
+
+
+def _split_predecessors(predecessors: list[Authority]) -> set[int]:
+    """Predecessors whose area went to more than one successor (Cumbria, Northamptonshire)."""
+    if not predecessors:
+        return set()
+    links = Authority.successors.through.objects.filter(
+        from_authority_id__in=[p.pk for p in predecessors]
+    ).values_list("from_authority_id", flat=True)
+    seen: dict[int, int] = {}
+    for pk in links:
+        seen[pk] = seen.get(pk, 0) + 1
+    return {pk for pk, n in seen.items() if n > 1}
+
+
+def _parts(
+    code: str,
+    tables: Mapping[str, Mapping[int, Decimal | None]],
+    pk_of: Mapping[int, Authority],
+    split: set[int],
+) -> list[spend_rules.Part[Decimal]]:
+    return [
+        spend_rules.Part(pk_of[pk].gss_code, pk_of[pk].short_name, pk in split, value)
+        for pk, value in tables.get(code, {}).items()
+    ]
+
+
+def _line_trend(
+    code: str,
+    name: str,
+    years: list[YearColumn],
+    own: Mapping[str, Decimal | None],
+    before: Mapping[str, Mapping[str, Mapping[int, Decimal | None]]],
+    pk_of: Mapping[int, Authority],
+    split: set[int],
+    own_years: set[str],
+) -> LineTrend:
+    kinds: list[tuple[str, Decimal | None, str]] = []
+    for column in years:
+        y = column.year
+        if not column.has_file:
+            kinds.append(("no_file", None, "No file held"))
+        elif y in own:
+            value = own[y]
+            kinds.append(
+                ("own", value, _pounds(value))
+                if value is not None
+                else ("not_received", None, "Not received")
+            )
+        elif y in before and code in before[y]:
+            combined = spend_rules.combine(_parts(code, before[y], pk_of, split))
+            if combined.total is None:
+                kinds.append(("predecessors_no_total", None, f"Not summed: {combined.reason}"))
+            else:
+                kinds.append(
+                    (
+                        "predecessors",
+                        combined.total,
+                        f"{_pounds(combined.total)} (the councils it replaced)",
+                    )
+                )
+        elif y in own_years or y in before:
+            kinds.append(("none", None, "Line not in this year's file"))
+        else:
+            kinds.append(("none", None, "No return"))
+    zero, bars = spend_rules.trend_geometry([value for _k, value, _d in kinds])
+    cells = [
+        TrendCell(column.year, kind, value, display, bar, i * spend_rules.TREND_SLOT)
+        for i, (column, (kind, value, display), bar) in enumerate(
+            zip(years, kinds, bars, strict=True)
+        )
+    ]
+    return LineTrend(code, _line_name(name), cells, zero, None)
+
+
+def _predecessor_year(
+    year: str,
+    tables: Mapping[str, Mapping[int, Decimal | None]],
+    names: Mapping[str, str],
+    pk_of: Mapping[int, Authority],
+    split: set[int],
+    edition: date | None,
+) -> PredecessorYear:
+    present = sorted(
+        {pk for by_pk in tables.values() for pk in by_pk},
+        key=lambda pk: (pk in split, pk_of[pk].short_name),
+    )
+    columns = [PredecessorColumn(pk_of[pk], pk in split) for pk in present]
+    rows: list[PredecessorRow] = []
+    split_names: set[str] = set()
+    missing: set[str] = set()
+    for code in sorted(tables, key=lambda c: (c in SPEND_TOTAL_LINES, c)):
+        by_pk = tables[code]
+        combined = spend_rules.combine(_parts(code, tables, pk_of, split))
+        split_names.update(p.name for p in combined.split_parts)
+        missing.update(p.name for p in combined.parts if p.value is None)
+        rows.append(
+            PredecessorRow(
+                _line_name(names[code]),
+                [_pounds(by_pk[pk]) if pk in by_pk else "No return" for pk in present],
+                _pounds(combined.total) if combined.total is not None else "Not summed",
+            )
+        )
+    return PredecessorYear(
+        year=year,
+        edition=edition,
+        columns=columns,
+        rows=rows,
+        has_total=not split_names,
+        split_names=sorted(split_names),
+        missing_names=sorted(missing),
+    )

@@ -104,7 +104,13 @@ def test_current_councils_by_type():
 
 
 def test_abolished_councils_come_from_the_spend_file_with_successors():
-    assert Authority.objects.filter(status=Authority.Status.ABOLISHED).count() == 47
+    # 47 from 2017-18 and Somerset West and Taunton (2019-2023) from the RSX years;
+    # the 2017-18 file's E10000022 is North Yorkshire County Council, E10000023.
+    assert Authority.objects.filter(status=Authority.Status.ABOLISHED).count() == 48
+    assert not Authority.objects.filter(gss_code="E10000022").exists()
+    swt = Authority.objects.get(gss_code="E07000246")
+    assert swt.status == Authority.Status.ABOLISHED
+    assert list(swt.successors.values_list("gss_code", flat=True)) == ["E06000066"]
     cumbria = Authority.objects.get(gss_code="E10000006")
     assert cumbria.status == Authority.Status.ABOLISHED
     assert set(cumbria.successors.values_list("gss_code", flat=True)) == {
@@ -167,6 +173,83 @@ def test_spend_for_a_known_council_and_line():
     assert not SpendRecord.objects.filter(authority__nation="Scotland").exists()
 
 
+# Spend over time (RSX 2021-22 to 2024-25) ------------------------------------
+
+# Council rows per RSX file (current and abolished): all rows less those of the
+# bodies that are not councils (class O: 93, 93, 94 and 93 bodies x 14 lines).
+RSX_COUNCIL_ROWS = {
+    "2021-22": 5964 - 93 * 14,
+    "2022-23": 5964 - 93 * 14,
+    "2023-24": 5754 - 94 * 14,
+    "2024-25": 5740 - 93 * 14,
+}
+
+
+def test_spend_rows_per_year():
+    counts = dict(
+        SpendRecord.objects.values_list("year").annotate(n=Count("pk")).values_list("year", "n")
+    )
+    assert counts == {"2017-18": 5295, **RSX_COUNCIL_ROWS}
+
+
+def test_rsx_rows_keep_edition_certification_and_not_received():
+    adur = SpendRecord.objects.get(authority__gss_code=ADUR, line__code="690", year="2021-22")
+    assert adur.net_expenditure_thousands == Decimal("6264")  # README spot check
+    assert str(adur.edition) == "2023-11-23"
+    assert adur.certified is None  # 2021-22 has no certification column
+    assert adur.detailed_class == "SD"
+    assert adur.source.startswith("MHCLG Revenue Outturn Service Expenditure Summary (RSX)")
+    middlesbrough = SpendRecord.objects.get(
+        authority__gss_code="E06000002", line__code="190", year="2024-25"
+    )
+    assert middlesbrough.net_expenditure_thousands == Decimal("83701.83")
+    assert middlesbrough.certified in (True, False)
+    # Woking sent no return for 2021-22: 14 rows kept, each without a figure.
+    woking = SpendRecord.objects.filter(authority__gss_code="E07000217", year="2021-22")
+    assert woking.count() == 14
+    assert all(not r.received for r in woking)
+    not_received = SpendRecord.objects.filter(year="2024-25", net_expenditure_thousands=None)
+    assert not_received.values("authority").distinct().count() == 9
+    assert not not_received.exclude(certified=None).exists()
+
+
+def test_bodies_other_than_councils_are_skipped_and_counted_until_registered():
+    output = run(REFERENCE / "spend_rsx_2024_25.csv")
+    assert "spend rows of bodies not in the register (skipped): 0 created, 0 updated, 1302" in (
+        output
+    )
+
+
+def test_a_spend_file_with_a_bad_edition_is_refused(tmp_path):
+    def bad_edition(number, row):
+        if number == 3000:
+            row[11] = "December 2025"
+
+    bad = copy_csv("spend_rsx_2024_25.csv", tmp_path / "spend_rsx_2024_25.csv", bad_edition)
+    before = snapshot()
+    with pytest.raises(CommandError, match=r"line 3000: edition 'December 2025' is not a date"):
+        run(bad)
+    assert snapshot() == before
+
+
+def test_a_spend_file_with_a_bad_certification_is_refused(tmp_path):
+    def bad(number, row):
+        if number == 10:
+            row[12] = "yes"
+
+    with pytest.raises(CommandError, match=r"line 10: certified must be Y or N, not 'YES'"):
+        run(copy_csv("spend_rsx_2023_24.csv", tmp_path / "spend.csv", bad))
+
+
+def test_a_spend_row_repeated_across_files_is_refused(tmp_path):
+    one = copy_csv("spend_rsx_2022_23.csv", tmp_path / "a.csv")
+    two = copy_csv("spend_rsx_2022_23.csv", tmp_path / "b.csv")
+    before = snapshot()
+    with pytest.raises(CommandError, match=r"line 2: E07000223 line 190 2022-23 appears twice"):
+        run(one, two)
+    assert snapshot() == before
+
+
 # Re-running and updating ---------------------------------------------------
 
 
@@ -175,7 +258,7 @@ def test_rerun_changes_nothing():
     output = run()
     assert snapshot() == before
     lines = [line for line in output.splitlines() if "created" in line]
-    assert len(lines) == 8
+    assert len(lines) == 9  # eight kinds of record, and the skipped bodies' rows
     for line in lines:
         assert ": 0 created, 0 updated," in line, line
     assert "Already up to date." in output
@@ -214,6 +297,10 @@ def test_a_newer_spend_year_imports_beside_2017_18(tmp_path):
     assert dict(planning.values_list("year", "net_expenditure_thousands")) == {
         "2017-18": Decimal("1219"),
         "2018-19": Decimal("1220"),
+        "2021-22": Decimal("734"),
+        "2022-23": Decimal("1775"),
+        "2023-24": Decimal("2160"),
+        "2024-25": Decimal("2118"),
     }
     assert "Already up to date." in run(newer)
 

@@ -7,14 +7,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from councils.models import Authority, AuthorityProfile, Membership
-from councils.selectors import format_gbp_thousands, spend_table
+from councils.models import Authority, AuthorityProfile, Membership, SpendRecord
+from councils.selectors import format_gbp_thousands
 from tests.factories import MembershipFactory, UserFactory, officer_of
 
 pytestmark = pytest.mark.django_db
 
 ADUR, WORTHING, WEST_SUSSEX = "E07000223", "E07000229", "E10000032"
 BRIGHTON = "E06000043"
+SOMERSET = "E06000066"
 EDIT_URL = f"/councils/{ADUR}/edit/"
 GOOD_POST = {
     "description": "Adur shares one workforce with Worthing.",
@@ -129,21 +130,63 @@ def test_island_has_no_neighbours(client):
 # Spend ---------------------------------------------------------------------
 
 
-def test_spend_shows_each_figure_with_its_year(client):
+def test_spend_shows_the_newest_year_with_its_edition(client):
     html = section(html_of(client, ADUR), "spend")
-    assert "£1,219,000 (2017-18)" in html  # planning and development, line 599
-    assert "−£74,000 (2017-18)" in html  # highways: negative net spend
-    assert "Planning and development services" in html
-    assert "Financial year 2017-18" in html
-    # Every figure carries its year.
-    figures = re.findall(r"£[\d,]+(?: \([^)]*\))?", html)
-    assert figures and all(f.endswith("(2017-18)") for f in figures)
-    # Bars are drawn for positive service lines only, hidden from screen readers.
-    # An SVG width attribute, not a style attribute (the CSP refuses those).
+    assert "Financial year 2024-25" in html
+    assert "edition of 4 December 2025" in html
+    # Adur's planning and development (line 599), 2024-25 RSX.
+    assert "£2,118,000 (2024-25)" in html
+    # In the newest-year table every figure carries its year.
+    newest = html[: html.index('id="spend-chart-key"')]
+    figures = re.findall(r"govuk-table__cell--numeric\">(?:<strong>)?([^<]*)<", newest)
+    assert len(figures) == 15
+    assert all(f.endswith("(2024-25)") for f in figures), figures
+    # The trend's label reads every year's figure with its year.
+    assert "2017-18: £1,219,000; 2021-22: £734,000;" in newest
+    # The by-year table names each year's edition in its column header.
+    for edition in ["23 Nov 2023", "6 Jun 2024", "12 Dec 2024", "4 Dec 2025"]:
+        assert f"edition {edition}" in html
+
+
+def test_years_without_a_file_are_a_gap_never_a_figure(client):
+    html = section(html_of(client, ADUR), "spend")
+    by_year = html[html.index('id="spend-by-year-caption"') :]
+    headers = re.findall(r'<th scope="col"[^>]*>(\d{4}-\d{2})', by_year)
+    assert headers == [
+        "2017-18",
+        "2018-19",
+        "2019-20",
+        "2020-21",
+        "2021-22",
+        "2022-23",
+        "2023-24",
+        "2024-25",
+    ]
+    rows = re.findall(r"<tr class=\"govuk-table__row[^\"]*\">(.*?)</tr>", by_year, re.S)
+    body = [r for r in rows if 'scope="row"' in r]
+    assert len(body) == 15  # 14 lines in every year, and 2017-18's line 749
+    for row in body:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        assert cells[1:4] == ["No file held"] * 3, cells
+    # Each trend chart draws the three years as dashed gaps and puts no bar there.
+    charts = re.findall(r"<svg class=\"app-trend\".*?</svg>", html, re.S)
+    assert len(charts) == 15
+    for chart in charts:
+        assert chart.count('class="app-trend__gap"') == 3
+        for x in re.findall(r'class="app-trend__bar[^"]*" x="(\d+)"', chart):
+            assert not 24 <= int(x) < 4 * 24  # slots 1-3 are 2018-19 to 2020-21
+    assert "style=" not in html  # the CSP refuses style attributes
+
+
+def test_a_return_not_received_is_said(client):
+    html = section(html_of(client, "E08000025"), "spend")  # Birmingham
     assert (
-        '<svg class="app-bar-chart__track" width="100%" height="20" aria-hidden="true" '
-        'focusable="false"><rect class="app-bar-chart__bar" width="100%" height="20" />'
+        "No 2024-25, 2023-24 or 2022-23 return was received from Birmingham City Council: "
+        "the newest figures it reported are for 2021-22."
     ) in html
+    assert "Financial year 2021-22" in html
+    assert "Not received" in html
+    assert 'class="app-trend__missing"' in html
 
 
 def test_scottish_council_has_no_spend_and_says_why(client):
@@ -152,21 +195,57 @@ def test_scottish_council_has_no_spend_and_says_why(client):
     assert "<table" not in html
 
 
-def test_newer_spend_year_is_shown_beside_the_old(client):
-    from councils.models import SpendLine, SpendRecord
+def _pounds(value: Decimal) -> str:
+    return format_gbp_thousands(value, "").removesuffix(" ()")
 
-    adur = Authority.objects.get(gss_code=ADUR)
-    SpendRecord.objects.create(
-        authority=adur,
-        line=SpendLine.objects.get(code="599"),
-        year="2018-19",
-        net_expenditure_thousands=Decimal("1300.5"),
-        source="test",
+
+def test_successor_shows_its_own_newest_year_and_its_predecessors_before(client):
+    somerset = Authority.objects.get(gss_code=SOMERSET)
+    html = section(html_of(client, SOMERSET), "spend")
+    own = SpendRecord.objects.get(authority=somerset, line__code="699", year="2024-25")
+    assert f"{_pounds(own.net_expenditure_thousands)} (2024-25)" in html
+    for year in ["2022-23", "2021-22", "2017-18"]:
+        assert (
+            f"Somerset Council did not exist in {year}: these are the figures of the councils "
+            "it replaced, and their sum."
+        ) in html
+    # 2022-23: the county and four districts side by side, and their sum.
+    table = html[html.index('id="spend-before-2022-23"') : html.index('id="spend-before-2021-22"')]
+    records = SpendRecord.objects.filter(
+        authority__in=somerset.predecessors.all(), line__code="699", year="2022-23"
     )
-    html = section(html_of(client, ADUR), "spend")
-    assert "£1,300,500 (2018-19)" in html
-    assert "£1,219,000 (2017-18)" in html
-    assert html.index("Financial year 2018-19") < html.index("Financial year 2017-18")
+    assert records.count() == 5
+    for record in records:
+        assert record.authority.short_name.replace("&", "&amp;") in table
+        assert _pounds(record.net_expenditure_thousands) in table
+    total = sum(r.net_expenditure_thousands for r in records)
+    assert f"<strong>{_pounds(total)}</strong>" in table
+    # The trend shows the sum as the predecessors' figure, drawn apart from its own.
+    assert f"{_pounds(total)} (the councils it replaced)" in html
+    assert "app-trend__bar--predecessors" in html
+
+
+@pytest.mark.parametrize("successor", ["E06000063", "E06000064"])  # Cumberland, W&F
+def test_a_split_predecessor_is_shown_on_both_successors_and_never_summed(client, successor):
+    html = section(html_of(client, successor), "spend")
+    table = html[html.index('id="spend-before-2022-23"') :]
+    table = table[: table.find('id="spend-before-2021-22"')]
+    assert "Cumbria covered more than" in table
+    assert "its figures are shown in full and not added to anything: no total is given." in table
+    assert "Sum of the councils replaced" not in table
+    cumbria = SpendRecord.objects.get(
+        authority__gss_code="E10000006", line__code="699", year="2022-23"
+    )
+    assert _pounds(cumbria.net_expenditure_thousands) in table  # in full, on both
+    assert "Not summed: Cumbria covered more than this council" in html  # the trend cells
+
+
+def test_northamptonshire_split_in_2017_18_is_not_summed(client):
+    html = section(html_of(client, "E06000061"), "spend")  # North Northamptonshire
+    table = html[html.index('id="spend-before-2017-18"') :]
+    assert "Northamptonshire covered more than" in table
+    assert "Sum of the councils replaced" not in table
+    assert "Financial year 2024-25" in html
 
 
 def test_format_gbp_thousands():
@@ -174,22 +253,6 @@ def test_format_gbp_thousands():
     assert format_gbp_thousands(Decimal("0.4995"), "2017-18") == "£500 (2017-18)"
     assert format_gbp_thousands(Decimal("-74"), "2017-18") == "−£74,000 (2017-18)"
     assert format_gbp_thousands(None, "2017-18") == "No figure reported (2017-18)"
-
-
-def test_spend_table_scales_bars_to_the_largest_service_line():
-    table = spend_table(
-        [
-            ("599", "Planning", "2017-18", Decimal("50")),
-            ("690", "Central services", "2017-18", Decimal("200")),
-            ("290", "Highways", "2017-18", Decimal("-10")),
-            ("698", "Other", "2017-18", None),
-            ("749", "NET CURRENT EXPENDITURE", "2017-18", Decimal("900")),
-        ]
-    )
-    [year] = table
-    bars = {row.code: row.bar_percent for row in year.lines}
-    assert bars == {"290": 0, "599": 25, "690": 100, "698": 0}
-    assert [row.name for row in year.totals] == ["Net current expenditure"]
 
 
 # Abolished councils ----------------------------------------------------------
@@ -259,9 +322,10 @@ def _queries(client, url: str) -> int:
 
 
 def test_profile_page_query_count_is_small_and_constant(client, django_assert_max_num_queries):
-    # 5 for the profile, +1 for its published listings (offers_browse), +1 for the
-    # services with live listings that get suggested partners (matching_tags).
-    with django_assert_max_num_queries(7):
+    # 6 for the profile (2 of them the spend years held and the spend records),
+    # +1 for its published listings (offers_browse), +1 for the services with live
+    # listings that get suggested partners (matching_tags).
+    with django_assert_max_num_queries(8):
         client.get(f"/councils/{ADUR}/")
     adur = Authority.objects.get(gss_code=ADUR)
     before = _queries(client, f"/councils/{ADUR}/")
@@ -271,7 +335,7 @@ def test_profile_page_query_count_is_small_and_constant(client, django_assert_ma
     # A county with many districts and neighbours, and a successor with predecessors.
     with django_assert_max_num_queries(before + 1):  # +1: the county's districts
         client.get(f"/councils/{WEST_SUSSEX}/")
-    with django_assert_max_num_queries(before):
+    with django_assert_max_num_queries(before + 1):  # +1: is a predecessor split?
         client.get("/councils/E06000060/")
     client.force_login(officer_of(ADUR, role=Membership.Role.ADMIN))
     # session, user, membership, admin check, and whether the viewer may see
