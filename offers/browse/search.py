@@ -9,26 +9,21 @@ ts_rank and highlighted with ts_headline. Words match by their English stem
 runs everywhere, `make run` and `make test` included (ADR 9).
 
 Highlighting never trusts listing text: the database marks matches with two
-private-use characters, the text is HTML-escaped, and only then are the
-markers turned into <mark> elements.
+private-use characters, and the `highlighted` template filter
+(offers/templatetags/search_tags.py) escapes the text and only then turns
+the markers into <mark> elements. Nothing here builds HTML.
 """
-
-import re
-from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, QuerySet
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from offers.models import Listing
 
 # Unicode private-use characters: never typed in a listing in practice, and
-# untouched by escape(), so they survive until they become <mark> tags.
+# untouched by escaping, so they survive until they become <mark> tags.
 START = "\ue000"
 STOP = "\ue001"
-_MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
 
 # The same document as the trigger in migration 0005 (keep the two together).
 _DOCUMENT_SQL = """
@@ -51,7 +46,7 @@ def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[List
     """Listings matching `q`, annotated with `rank`, `title_marked` and `summary_marked`.
 
     The *_marked annotations hold text with START/STOP markers around matched
-    words; pass them through `marks_to_html` before display.
+    words; templates show them with `{{ listing|highlighted:"title" }}`.
     """
     query = SearchQuery(q, search_type="websearch", config="english")
     return queryset.filter(search_vector=query).annotate(
@@ -59,31 +54,6 @@ def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[List
         title_marked=_headline("title", query),
         summary_marked=_headline("summary", query),
     )
-
-
-def marks_to_html(text: str) -> SafeString:
-    """Escape `text` and turn START…STOP markers into <mark>…</mark>; nothing else is markup."""
-    escaped = escape(text)
-    html = _MARKED.sub(r"<mark>\1</mark>", escaped)
-    # A stray marker (unbalanced, or typed into a listing) is dropped, not shown.
-    return mark_safe(html.replace(START, "").replace(STOP, ""))  # noqa: S308 - escaped above
-
-
-def attach_highlights(listings: Iterable[Listing], *, q: str) -> None:
-    """Set `title_html` and `summary_html` on each listing of a page (safe HTML)."""
-    for listing in listings:
-        title = getattr(listing, "title_marked", None)
-        summary = getattr(listing, "summary_marked", None)
-        if q and title is not None:
-            listing.title_html = marks_to_html(title)  # type: ignore[attr-defined]
-            listing.summary_html = marks_to_html(summary or "")  # type: ignore[attr-defined]
-        else:  # no search: the text as it is, markers typed into it dropped
-            listing.title_html = escape(_unmarked(listing.title))  # type: ignore[attr-defined]
-            listing.summary_html = escape(_unmarked(listing.summary))  # type: ignore[attr-defined]
-
-
-def _unmarked(text: str) -> str:
-    return text.replace(START, "").replace(STOP, "")
 
 
 def search_vectors_refresh(*, synthetic_only: bool = False) -> int:

@@ -10,7 +10,6 @@ from councils.models import User
 from councils.selectors import membership_current
 from offers.browse.cache import BrowseViewer
 from offers.browse.filters import ListingFilter
-from offers.browse.search import attach_highlights
 from offers.models import Listing
 from offers.selectors import listings_browsable
 
@@ -72,8 +71,8 @@ def _results_page(results: QuerySet[Listing], number: int) -> tuple[list[Listing
 
 
 def listing_browse_page(*, filterset: ListingFilter, number: int) -> Page[Listing]:
-    """Page `number` of a valid filterset's results (the last page if past the end),
-    each row with `title_html` and `summary_html`.
+    """Page `number` of a valid filterset's results (the last page if past the end);
+    after a text search each row has `title_marked` and `summary_marked`.
 
     One query for a page that has results; a page past the end costs a COUNT
     and the last page. offers.browse.cache stores the rendered page, so this
@@ -92,5 +91,4 @@ def listing_browse_page(*, filterset: ListingFilter, number: int) -> Page[Listin
         rows, count = _results_page(results, number) if count else ([], 0)
     paginator: Paginator[Any] = Paginator([], PAGE_SIZE)
     paginator.count = count  # a cached_property: set, it runs no COUNT query
-    attach_highlights(rows, q=filterset.query)
     return Page(rows, number, paginator)

@@ -7,9 +7,11 @@ production: `make test` runs an embedded PostgreSQL when DATABASE_URL is unset.
 from datetime import timedelta
 
 import pytest
+from django.utils.safestring import SafeString
 
-from offers.browse.search import START, STOP, marks_to_html
+from offers.browse.search import START, STOP
 from offers.models import Listing
+from offers.templatetags.search_tags import highlight
 from tests.offers.factories import make_listing
 from tests.offers.pages import result_titles
 
@@ -129,9 +131,35 @@ def test_odd_query_syntax_is_just_text(client, q):
     assert response.status_code == 200
 
 
-def test_marks_to_html_escapes_everything_but_the_marks():
+def test_the_highlight_filter_escapes_everything_but_the_marks():
     text = f"<b>{START}pay{STOP}</b> & {START}roll"
-    assert marks_to_html(text) == "&lt;b&gt;<mark>pay</mark>&lt;/b&gt; &amp; roll"
+    assert highlight(text) == "&lt;b&gt;<mark>pay</mark>&lt;/b&gt; &amp; roll"
+    # Even text already marked safe is escaped: listing text is never markup.
+    assert highlight(SafeString(f"<script>{START}x{STOP}</script>")) == (
+        "&lt;script&gt;<mark>x</mark>&lt;/script&gt;"
+    )
+
+
+def test_a_hostile_title_is_text_with_and_without_a_search(client):
+    published(title="<script>alert(1)</script> & payroll", summary="Payroll & pensions <br>")
+
+    searched = client.get("/listings/", {"q": "payroll"}).content.decode()
+    browsed = client.get("/listings/").content.decode()
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; <mark>payroll</mark>" in searched
+    assert "<mark>Payroll</mark> &amp; pensions &lt;br&gt;" in searched
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; payroll" in browsed
+    assert "<script>alert(1)" not in searched + browsed
+    assert "<mark>" not in browsed
+
+
+@pytest.mark.parametrize("field", ["description", "contact_email", "__class__"])
+def test_the_filter_highlights_only_the_searched_fields(field):
+    from django.template import Context, Template, TemplateSyntaxError
+
+    page = Template("{% load search_tags %}{{ listing|highlighted:field }}")
+    with pytest.raises(TemplateSyntaxError):
+        page.render(Context({"listing": object(), "field": field}))
 
 
 def test_markers_typed_into_a_listing_are_dropped_when_not_searching(client):
