@@ -1,8 +1,8 @@
 """The listings generation: one number that moves on whenever any listing changes.
 
-Every cached browse page is stored with the generation read before its search
-ran (offers.browse.cache), so a change makes older pages misses. It lives here,
-in the listings' own room, because every writer of listings bumps it and the
+Every cached browse page is stored under a key holding the generation read
+before its search ran (offers.browse.cache), so a change makes older pages
+misses. It lives here, in the listings' own room, because every writer of listings bumps it and the
 browse package reads it; neither should import the other for it. The number
 itself is kept by core.generations: in the database, bumped in the writer's
 transaction, read through the cache.

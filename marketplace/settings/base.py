@@ -346,7 +346,7 @@ DIGEST_SEND_HOUR = 7
 # bench/bench_browse.py turns it on for its own server; never on in production.
 BENCH_VIEWS = env.bool("DJANGO_BENCH_VIEWS", default=False)
 
-# How long a rendered /listings/ page is reused (offers/browse/cache.py, ADR 5); 0 turns it off.
+# How long a rendered /listings/ fragment is reused (offers/browse/cache.py, ADR 5); 0 turns it off.
 BROWSE_CACHE_SECONDS = env.int("BROWSE_CACHE_SECONDS", default=60)
 
 # Listings (offers.services): how long a published listing stays up before it

@@ -1,29 +1,30 @@
-"""The /listings/ page cache: the rendered filters and results of one search, as HTML.
+"""The /listings/ page cache: one search's rendered filters and results, kept with
+Django's cache framework as template fragments (the template fragment API).
 
-Why HTML: a repeated search used to cost a filterset (form cleaning, choice
-copies), a re-read of its 20 rows and a template render of ~8 ms; serving the
-stored HTML costs one cache round trip, so the page keeps up with a busy day.
+Why: a repeated search would otherwise cost a filterset, the search query and
+a template render; a stored fragment costs two cache round trips, so the page
+keeps up with a busy day.
 
 What keeps it honest:
-- The key holds every query-string parameter (sorted, so their order does not
-  matter), the audience (public, or public sector, who also see signed-in-only
-  listings) and the viewer's own council (distances and the "Your council"
-  option depend on it). Visitors share an entry only if they would see the
-  same page.
-- Each entry holds the listings generation it was built under, read before
-  the search ran. offers.services bumps the generation in the transaction that
-  changes a listing (core.generations), so once it commits a withdrawn, edited
-  or newly published listing shows at once.
-- An entry is not used past the first expiry date among the listings it shows,
-  nor past BROWSE_CACHE_SECONDS (default 60): an expired listing is not shown
-  even before the nightly expiry job moves the version on. (The count may lag
-  by the listings that expired elsewhere in the results: at most one minute.)
-- Nothing per person is stored: the "Save this search" link, the header and
-  any messages are rendered for each request around the stored part. Pages with
+- The fragments vary on the listings generation (core.generations, read before
+  the search ran), every query-string parameter (sorted, so their order does
+  not matter), the audience (public, or public sector, who also see
+  signed-in-only listings), the viewer's own council (distances and the "Your
+  council" option) and whether they are signed in (the "Save this search"
+  link). Visitors share an entry only if they would see the same page, and
+  offers.services bumps the generation in the transaction that changes a
+  listing, so once it commits every older entry is simply never asked for.
+- An entry lives BROWSE_CACHE_SECONDS (default 60), and never past the first
+  expiry date among the listings it shows: an expired listing is not shown
+  even before the nightly expiry job bumps the generation. (The count may lag
+  by listings that expired elsewhere in the results: at most one minute.)
+- Nothing about a person beyond those four facts is stored: the header and any
+  messages are rendered for each request around the fragment. Pages with
   errors are never stored.
 """
 
 import hashlib
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,14 +32,14 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.http import QueryDict
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from core.generations import generation_with
-from offers.changes import LISTINGS_GENERATION
+from offers.changes import listings_version
 
-# Where the per-person "Save this search" link goes inside the stored HTML.
-SAVE_SEARCH_MARKER = "<!-- save-search-link -->"
+CONTENT_FRAGMENT = "offers.browse.content"  # templates/offers/browse/_content.html
+TITLE_FRAGMENT = "offers.browse.title"  # the page's <title>, which names the page number
 
 
 @dataclass(frozen=True)
@@ -47,65 +48,68 @@ class BrowseViewer:
 
     public_sector: bool
     own_gss: str = ""
+    signed_in: bool = False
 
 
 @dataclass(frozen=True)
-class CachedBrowsePage:
-    version: int
-    fresh_until: float  # seconds since the epoch
+class BrowseFragments:
+    """The cache keys of one search's fragments, for the generation they were made under."""
+
+    content: str
     title: str
-    before: SafeString  # the content block up to the save-search link
-    after: SafeString  # and after it
-    save_search: bool  # whether the page offers the link (not on pages with errors)
+
+
+@dataclass(frozen=True)
+class BrowsePage:
+    """A rendered page's content block and title."""
+
+    title: str
+    content: SafeString
 
 
 def browse_cache_seconds() -> int:
     return int(settings.BROWSE_CACHE_SECONDS)
 
 
-def browse_cache_key(*, params: QueryDict, viewer: BrowseViewer) -> str:
+def browse_fragments(*, params: QueryDict, viewer: BrowseViewer) -> BrowseFragments:
+    """The fragment keys for this search, this viewer and the current listings
+    generation. Read the generation before searching: a change committed during
+    the search then makes what is stored under it a key nobody asks for."""
     items = sorted((name, value) for name, values in params.lists() for value in values)
-    digest = hashlib.sha256(repr(items).encode()).hexdigest()[:40]
-    audience = "public-sector" if viewer.public_sector else "public"
-    return f"offers:browse-page:{audience}:{viewer.own_gss or '-'}:{digest}"
-
-
-def browse_page_cached(*, key: str) -> CachedBrowsePage | None:
-    """The stored page if it is still current, else None. One cache round trip
-    (and one small query when the generation's cache copy has expired)."""
-    if not browse_cache_seconds():
-        return None
-    version, values = generation_with(LISTINGS_GENERATION, [key])
-    page = values.get(key)
-    if not isinstance(page, CachedBrowsePage):
-        return None
-    if page.version != version or time.time() >= page.fresh_until:
-        return None
-    return page
-
-
-def browse_page_make(
-    *, version: int, title: str, html: SafeString, expiries: Iterable[datetime]
-) -> CachedBrowsePage:
-    """A rendered page built under `version` (read before the search ran).
-
-    `expiries` are the expiry dates of the listings shown: the page is not
-    served from the cache past the first of them.
-    """
-    before, marker, after = html.partition(SAVE_SEARCH_MARKER)
-    fresh_until = min([time.time() + browse_cache_seconds(), *(e.timestamp() for e in expiries)])
-    return CachedBrowsePage(
-        version=version,
-        fresh_until=fresh_until,
-        title=title,
-        # Both halves of a template render: escaped already.
-        before=mark_safe(before),  # noqa: S308
-        after=mark_safe(after),  # noqa: S308
-        save_search=bool(marker),
+    vary_on = [
+        listings_version(),
+        "public-sector" if viewer.public_sector else "public",
+        viewer.own_gss or "-",
+        "signed-in" if viewer.signed_in else "anonymous",
+        hashlib.sha256(repr(items).encode()).hexdigest(),
+    ]
+    return BrowseFragments(
+        content=make_template_fragment_key(CONTENT_FRAGMENT, vary_on),
+        title=make_template_fragment_key(TITLE_FRAGMENT, vary_on),
     )
 
 
-def browse_page_store(*, key: str, page: CachedBrowsePage) -> None:
-    seconds = browse_cache_seconds()
-    if seconds:
-        cache.set(key, page, seconds)
+def browse_page_cached(*, keys: BrowseFragments) -> BrowsePage | None:
+    """The stored page, or None. One cache round trip (the generation is another)."""
+    if not browse_cache_seconds():
+        return None
+    values = cache.get_many([keys.content, keys.title])
+    content, title = values.get(keys.content), values.get(keys.title)
+    # render_to_string's SafeString comes back from the cache as one; anything else
+    # (an entry written by other code) is not trusted as markup.
+    if not isinstance(content, SafeString) or not isinstance(title, str):
+        return None
+    return BrowsePage(title=title, content=content)
+
+
+def browse_cache_timeout(*, expiries: Iterable[datetime], now: float | None = None) -> int:
+    """Seconds a page may be served: BROWSE_CACHE_SECONDS, or less when a listing on it
+    expires sooner (rounded down, so it is gone by then; 0 stores nothing)."""
+    now = time.time() if now is None else now
+    limit = min([float(browse_cache_seconds()), *(e.timestamp() - now for e in expiries)])
+    return max(0, math.floor(limit))
+
+
+def browse_page_store(*, keys: BrowseFragments, page: BrowsePage, timeout: int) -> None:
+    if timeout > 0:
+        cache.set_many({keys.content: page.content, keys.title: page.title}, timeout)

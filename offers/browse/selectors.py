@@ -17,7 +17,7 @@ PAGE_SIZE = 20  # results per /listings/ page
 
 
 def browse_viewer(*, user: User | AnonymousUser) -> BrowseViewer:
-    """Whether the viewer sees signed-in-only listings, and their own council.
+    """Whether the viewer is signed in, sees signed-in-only listings, and their own council.
 
     The same rule as ListingQuerySet.visible_to, from one membership query.
     """
@@ -25,6 +25,7 @@ def browse_viewer(*, user: User | AnonymousUser) -> BrowseViewer:
         return BrowseViewer(public_sector=False)
     membership = membership_current(user=user)
     return BrowseViewer(
+        signed_in=True,
         public_sector=user.is_staff or membership is not None,
         own_gss=membership.authority.gss_code if membership else "",
     )

@@ -1,9 +1,9 @@
 """Browse and search listings (/listings/), and the benchmark's trivial view.
 
-The view asks offers.browse.cache for the rendered page of this search; only
-when nobody made it in the last minute (or a listing changed since) does it
-build the filterset (offers.browse.selectors.listing_browse), run the search and
-render offers/browse/_content.html, which it stores. Filtering, search and
+The view asks offers.browse.cache for the rendered fragment of this search;
+only when nobody made it in the last minute (or a listing changed since) does
+it build the filterset (offers.browse.selectors.listing_browse), run the
+search and render offers/browse/_content.html, which it stores. Filtering, search and
 ordering live in offers/browse/filters.py and offers/browse/search.py.
 """
 
@@ -19,16 +19,16 @@ from django.views.decorators.http import require_http_methods
 
 from councils.auth import acting_user
 from offers.browse.cache import (
+    BrowseFragments,
+    BrowsePage,
     BrowseViewer,
-    CachedBrowsePage,
-    browse_cache_key,
+    browse_cache_timeout,
+    browse_fragments,
     browse_page_cached,
-    browse_page_make,
     browse_page_store,
 )
 from offers.browse.filters import COLLAPSED_GROUPS, REFERENCE_CACHE_SECONDS
 from offers.browse.selectors import PAGE_SIZE, browse_viewer, listing_browse, listing_browse_page
-from offers.changes import listings_version
 from offers.models import Listing
 
 TITLE = "Find offers and needs"
@@ -42,24 +42,24 @@ def _requested_page(request: HttpRequest) -> int:
 
 @require_http_methods(["GET", "HEAD"])
 def listing_browse_view(request: HttpRequest) -> HttpResponse:
-    """The page from the cache when it is current; else built, stored and shown.
+    """The page from the fragment cache when this search was made under the current
+    listings generation; else built, stored and shown.
 
     On a freshly built page the template context also holds the filterset and
     page (`filter`, `page_obj`, `tags`...); on a cached one only `page`.
     """
     viewer = browse_viewer(user=acting_user(request))
-    key = browse_cache_key(params=request.GET, viewer=viewer)
-    page = browse_page_cached(key=key)
+    keys = browse_fragments(params=request.GET, viewer=viewer)  # the generation, before searching
+    page = browse_page_cached(keys=keys)
     context: dict[str, Any] = {}
     if page is None:
-        page, context = _browse_build(request, viewer=viewer, key=key)
+        page, context = _browse_build(request, viewer=viewer, keys=keys)
     return render(request, "offers/browse/browse.html", {**context, "page": page})
 
 
 def _browse_build(
-    request: HttpRequest, *, viewer: BrowseViewer, key: str
-) -> tuple[CachedBrowsePage, dict[str, Any]]:
-    version = listings_version()  # before the search: a change during it makes this stale
+    request: HttpRequest, *, viewer: BrowseViewer, keys: BrowseFragments
+) -> tuple[BrowsePage, dict[str, Any]]:
     filterset = listing_browse(params=request.GET, viewer=viewer)
     valid = filterset.is_valid()
     requested = _requested_page(request)
@@ -92,17 +92,14 @@ def _browse_build(
     title = TITLE
     if page.number > 1:
         title += f" (page {page.number} of {page.paginator.num_pages})"
-    built = browse_page_make(
-        version=version,
+    built = BrowsePage(
         title=title,
-        html=render_to_string("offers/browse/_content.html", context, request=request),
-        # Every published listing has an expiry (a constraint); the field itself is nullable.
-        expiries=[
-            listing.expires_at for listing in page.object_list if listing.expires_at is not None
-        ],
+        content=render_to_string("offers/browse/_content.html", context, request=request),
     )
     if valid:
-        browse_page_store(key=key, page=built)
+        # Every published listing has an expiry (a constraint); the field itself is nullable.
+        expiries = [row.expires_at for row in page.object_list if row.expires_at is not None]
+        browse_page_store(keys=keys, page=built, timeout=browse_cache_timeout(expiries=expiries))
     return built, context
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from councils.models import Authority
 from offers import services
-from offers.browse.cache import BrowseViewer, browse_cache_key
+from offers.browse.cache import BrowseViewer, browse_cache_timeout, browse_fragments
 from offers.changes import listings_version
 from offers.models import Listing, Service
 from offers.moderation import services as moderation_services
@@ -248,8 +248,39 @@ def test_a_page_with_errors_is_not_stored(client):
     make_listing(status=Listing.Status.PUBLISHED, title="Building control")
     bad = "/listings/?kind=nonsense"
     assert "There is a problem" in client.get(bad).content.decode()
-    key = browse_cache_key(params=QueryDict("kind=nonsense"), viewer=BrowseViewer(False))
-    assert cache.get(key) is None
+    keys = browse_fragments(params=QueryDict("kind=nonsense"), viewer=BrowseViewer(False))
+    assert cache.get_many([keys.content, keys.title]) == {}
+    good = "/listings/?kind=offer"
+    client.get(good)
+    keys = browse_fragments(params=QueryDict("kind=offer"), viewer=BrowseViewer(False))
+    assert set(cache.get_many([keys.content, keys.title])) == {keys.content, keys.title}
+
+
+def test_an_entry_lives_no_longer_than_the_first_expiry_on_it(settings):
+    settings.BROWSE_CACHE_SECONDS = 60
+    now = timezone.now()
+    assert browse_cache_timeout(expiries=[], now=now.timestamp()) == 60
+    soon = [now + timedelta(seconds=90), now + timedelta(seconds=12.7)]
+    assert browse_cache_timeout(expiries=soon, now=now.timestamp()) == 12  # rounded down
+    gone = [now - timedelta(seconds=1)]
+    assert browse_cache_timeout(expiries=gone, now=now.timestamp()) == 0  # nothing stored
+
+
+def test_a_new_generation_is_a_new_key_and_the_old_entry_is_never_read(
+    client, people, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    make_listing(status=Listing.Status.PUBLISHED, title="Building control first")
+    params = QueryDict(SEARCH.split("?", 1)[1])
+    before = browse_fragments(params=params, viewer=BrowseViewer(False))
+    assert titles(client.get(SEARCH)) == ["Building control first"]
+    owner, moderator = people
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(draft(owner, "Building control second"), owner, moderator)
+    after = browse_fragments(params=params, viewer=BrowseViewer(False))
+    assert after.content != before.content
+    assert len(titles(client.get(SEARCH))) == 2
+    with django_assert_num_queries(0):  # and the new entry is now a hit
+        assert len(titles(client.get(SEARCH))) == 2
 
 
 def test_highlights_come_back_from_the_cache_escaped(client, people):
