@@ -35,7 +35,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from core.mail import Failure, classify_mail_error
@@ -281,7 +281,7 @@ class Composer:
         self.by_pk = {x.pk: x for x in data.listings}
         # Rendered listing fragments: an item is the same for everyone it matches
         # the same way (same council, same reason), so it is rendered once.
-        self.fragments: dict[tuple[DigestItem, str], str] = {}
+        self.fragments: dict[tuple[DigestItem, str], SafeString] = {}
         self._matches: dict[tuple[int | None, PrefSnapshot], list[DigestItem]] = {}
         self._alert_items: dict[tuple[int | None, int, int], DigestItem] = {}
 
@@ -390,22 +390,26 @@ def digest_subject(*, count: int, frequency: str) -> str:
 
 
 def _fragments(
-    items: Sequence[DigestItem], fmt: str, cache: dict[tuple[DigestItem, str], str]
-) -> str:
+    items: Sequence[DigestItem], fmt: str, cache: dict[tuple[DigestItem, str], SafeString]
+) -> list[SafeString]:
+    """Each item rendered by its template (offers/email/digest_item.html or .txt), once
+    per batch: people matched the same way share the render. The renders stay the
+    SafeStrings the template engine returned, so digest.html outputs them as they are
+    and nothing is marked safe by hand."""
     parts = []
     for item in items:
         key = (item, fmt)
         if key not in cache:
             cache[key] = render_to_string(f"offers/email/digest_item.{fmt}", {"item": item})
         parts.append(cache[key])
-    return "".join(parts)
+    return parts
 
 
 def digest_render(
     *,
     digest: Digest,
     frequency: str,
-    fragments: dict[tuple[DigestItem, str], str] | None = None,
+    fragments: dict[tuple[DigestItem, str], SafeString] | None = None,
 ) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of one digest email."""
     cache = fragments if fragments is not None else {}
@@ -427,8 +431,8 @@ def digest_render(
         "contact_email": settings.SERVICE_CONTACT_EMAIL,
         "rate": digest.rate,
         # Rendered by the item templates, which escape every value.
-        "items_html": mark_safe(_fragments(shown, "html", cache)),  # noqa: S308
-        "items_text": _fragments(shown, "txt", cache),
+        "item_cards_html": _fragments(shown, "html", cache),
+        "items_text": "".join(_fragments(shown, "txt", cache)),
     }
     subject = f"[{settings.SITE_NAME}] " + digest_subject(
         count=len(digest.items), frequency=frequency
@@ -443,7 +447,7 @@ def digest_message(
     digest: Digest,
     run: DigestRun,
     connection: Any = None,
-    fragments: dict[tuple[DigestItem, str], str] | None = None,
+    fragments: dict[tuple[DigestItem, str], SafeString] | None = None,
 ) -> EmailMultiAlternatives:
     subject, text, html = digest_render(digest=digest, frequency=run.frequency, fragments=fragments)
     token = unsubscribe_token(user_id=digest.recipient.user_id)

@@ -186,6 +186,30 @@ def test_digest_has_html_and_text_parts_and_unsubscribe_headers() -> None:
     assert unsubscribe.strip("<>") in html
 
 
+def test_a_hostile_listing_is_text_in_the_digest_email() -> None:
+    officer = officer_of(ADUR)
+    run = _run()
+    _adur_needs_legal(run)
+    _published(
+        run,
+        authority=_council(ARUN),
+        service=_service("legal-services"),
+        title="<script>alert(1)</script> Legal & co",
+        summary='<img src=x onerror="alert(2)"> shared "counsel"',
+    )
+
+    _send(run, [officer])
+
+    (message,) = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
+    html = str(message.alternatives[0][0])
+    assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Legal &amp; co" in html
+    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt; shared &quot;counsel&quot;" in html
+    # The plain-text part is text: shown as typed, not escaped twice.
+    assert "<script>alert(1)</script> Legal & co" in message.body
+
+
 def test_nothing_new_sends_nothing_and_is_recorded_as_skipped() -> None:
     officer = officer_of(ADUR)
     run = _run()
