@@ -25,7 +25,7 @@ from .models import (
     Adjacency,
     Authority,
     AuthorityProfile,
-    CombinedAuthority,
+    BodyArea,
     EmailDomain,
     Membership,
     SharedEmailDomain,
@@ -109,8 +109,8 @@ class EmailDomainInline(admin.TabularInline[EmailDomain, Authority]):
 
 @admin.register(Authority)
 class AuthorityAdmin(AuditedAdminMixin, admin.ModelAdmin[Authority]):
-    list_display = ["name", "gss_code", "authority_type", "tier", "nation", "region", "status"]
-    list_filter = ["status", "nation", "tier", "authority_type", "kind", "region"]
+    list_display = ["name", "gss_code", "kind", "authority_type", "tier", "nation", "status"]
+    list_filter = ["kind", "status", "nation", "tier", "authority_type", "region"]
     search_fields = ["name", "short_name", "gss_code"]
     ordering = ["name"]
     # Everything but staff notes comes from the importer.
@@ -213,10 +213,12 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin[User]):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-@admin.register(CombinedAuthority)
-class CombinedAuthorityAdmin(ReadOnlyAdmin[CombinedAuthority]):
-    list_display = ["name", "gss_code", "authority_type", "region"]
-    search_fields = ["name", "gss_code"]
+@admin.register(BodyArea)
+class BodyAreaAdmin(ReadOnlyAdmin[BodyArea]):
+    list_display = ["body", "council", "share"]
+    list_filter = ["body__kind"]
+    search_fields = ["body__name", "body__gss_code", "council__name", "council__gss_code"]
+    list_select_related = ["body", "council"]
 
 
 @admin.register(Adjacency)

@@ -1,14 +1,15 @@
-"""URL converter for GSS codes, the stable key of every public body."""
+"""URL converter for the codes that key every public body."""
 
 
 class GssCodeConverter:
-    """Nine characters: a letter and eight digits (E07000223).
+    """A GSS code: a letter and eight digits (E07000223); or, for a body that has
+    none (Lee Valley Regional Park), its MHCLG E-code: E and four digits (E6803).
 
     Anything else is a 404 before a view runs, so junk such as NUL bytes never
     reaches the database (PostgreSQL rejects NUL in text with an error).
     """
 
-    regex = r"[A-Za-z][0-9]{8}"
+    regex = r"[A-Za-z][0-9]{8}|[Ee][0-9]{4}"
 
     def to_python(self, value: str) -> str:
         return value.upper()

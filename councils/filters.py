@@ -1,4 +1,4 @@
-"""The council directory's filters. State lives in the query string (a GET form).
+"""The organisation directory's filters. State lives in the query string (a GET form).
 
 Every filter validates its value: an unknown nation or type makes the form
 invalid, and the view shows a GOV.UK error instead of guessing (or failing).
@@ -10,7 +10,7 @@ import django_filters
 from django import forms
 from django.db.models import F, Q, QuerySet
 
-from .models import Authority, CombinedAuthority
+from .models import Authority
 
 SORT_CHOICES = [
     ("name", "Name (A to Z)"),
@@ -38,13 +38,24 @@ class CheckboxFilter(django_filters.BooleanFilter):
     field_class = forms.BooleanField  # type: ignore[assignment]
 
 
+# Every kind an imported organisation can have ("other" is for staff-added bodies).
+KIND_CHOICES = [(k, label) for k, label in Authority.Kind.choices if k != Authority.Kind.OTHER]
+
+
 class AuthorityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Council name",
+        label="Name",
         method="filter_name",
         max_length=200,
         widget=forms.TextInput(attrs={**_FULL_WIDTH, "type": "search", "spellcheck": "false"}),
-        error_messages={"max_length": "Council name must be 200 characters or fewer"},
+        error_messages={"max_length": "Name must be 200 characters or fewer"},
+    )
+    kind = django_filters.ChoiceFilter(
+        label="Kind of organisation",
+        choices=KIND_CHOICES,
+        empty_label="All kinds",
+        widget=forms.Select(attrs=_FULL_WIDTH),
+        error_messages={"invalid_choice": "Select a kind of organisation from the list"},
     )
     nation = django_filters.ChoiceFilter(
         choices=Authority.Nation.choices,
@@ -73,14 +84,14 @@ class AuthorityFilter(django_filters.FilterSet):
     )
     combined_authority = django_filters.ModelChoiceFilter(
         label="Combined authority",
-        queryset=CombinedAuthority.objects.order_by("short_name"),
+        queryset=Authority.objects.filter(kind__in=["combined", "gla"]).order_by("short_name"),
         to_field_name="gss_code",
         empty_label="Any or none",
         widget=forms.Select(attrs=_FULL_WIDTH),
         error_messages={"invalid_choice": "Select a combined authority from the list"},
     )
     include_abolished = CheckboxFilter(
-        label="Include abolished councils",
+        label="Include abolished organisations",
         method="filter_status",
     )
     sort = django_filters.ChoiceFilter(
@@ -91,7 +102,7 @@ class AuthorityFilter(django_filters.FilterSet):
         # The control sits above the results but belongs to the filter form,
         # so sorting keeps the filters and filtering keeps the sort.
         widget=forms.Select(attrs={"form": "directory-filters"}),
-        error_messages={"invalid_choice": "Select how to sort the councils from the list"},
+        error_messages={"invalid_choice": "Select how to sort the organisations from the list"},
     )
 
     class Meta:

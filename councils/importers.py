@@ -4,6 +4,12 @@ Each file is recognised by its header row, validated row by row, and written
 in one transaction: a malformed or unknown file raises ImportRefused and
 nothing from the run is kept. Rows are keyed on GSS codes (never names), so
 re-running changes nothing and a corrected row is updated in place.
+
+Councils come from authorities.csv; every other public body (fire, police,
+integrated care boards, combined authorities, the GLA, parks, waste) from
+public_bodies.csv, and which council areas each body covers from
+public_body_areas.csv. A register file may carry a `replaced_by` column: a row
+with one is recorded as abolished, linked to its successors (ADR 11).
 """
 
 import csv
@@ -18,9 +24,11 @@ from typing import Any
 from django.db import models, transaction
 
 from .changes import reference_data_changed
-from .models import Adjacency, Authority, CombinedAuthority, SpendLine, SpendRecord
+from .models import Adjacency, Authority, BodyArea, SpendLine, SpendRecord
 
 GSS_RE = re.compile(r"^[ENSWK]\d{8}$")
+# MHCLG's E-code: the key of a body with no GSS code (Lee Valley is E6803).
+ECODE_RE = re.compile(r"^E\d{4}$")
 YEAR_RE = re.compile(r"^\d{4}-\d{2}$")
 
 AUTHORITIES_HEADER = [
@@ -50,26 +58,35 @@ AUTHORITIES_HEADER = [
     "start_date",
     "notes",
 ]
-COMBINED_HEADER = [
+PUBLIC_BODIES_HEADER = [
     "gss_code",
     "name",
-    "short_name",
-    "authority_type",
-    "region",
-    "start_date",
+    "body_type",
+    "nation",
+    "mhclg_ecode",
+    "ods_code",
     "latitude",
     "longitude",
-    "population_2020_mysociety",
+    "population",
     "member_count",
-    "mysociety_code",
+    "name_in_rsx",
+    "rsx_latest_year",
+    "source",
+    "notes",
 ]
-MEMBERSHIP_HEADER = [
-    "combined_authority_gss",
-    "combined_authority_name",
-    "member_gss",
-    "member_name",
-    "member_type",
+PUBLIC_BODY_AREAS_HEADER = [
+    "body_gss",
+    "body_type",
+    "council_gss",
+    "council_name_in_source",
+    "share",
+    "share_basis",
+    "n_lsoa",
+    "source",
 ]
+# An optional last column of a register file (authorities.csv, public_bodies.csv):
+# the successor codes, joined with ";", of an organisation that has been replaced.
+REPLACED_BY = "replaced_by"
 ADJACENCY_HEADER = [
     "gss_code_a",
     "gss_code_b",
@@ -122,6 +139,26 @@ SPEND_CODE_ALIASES = {
     "E10000022": "E10000023",
 }
 
+KIND_BY_BODY_TYPE = {
+    "fire_and_rescue_authority": Authority.Kind.FIRE,
+    "police_force_area": Authority.Kind.POLICE,
+    "integrated_care_board": Authority.Kind.NHS,
+    "combined_authority": Authority.Kind.COMBINED,
+    "greater_london_authority": Authority.Kind.GLA,
+    "national_park_authority": Authority.Kind.NATIONAL_PARK,
+    "waste_disposal_authority": Authority.Kind.WASTE,
+    "regional_park_authority": Authority.Kind.REGIONAL_PARK,
+}
+# The register names fire and police areas bare ("Kent" is both); where no body
+# name is published the area is named with what it is (ADR 11).
+AREA_NOUN: dict[str, str] = {
+    Authority.Kind.FIRE: "fire and rescue area",
+    Authority.Kind.POLICE: "police force area",
+}
+# Area names that already name a body ("Metropolitan Police") need no suffix.
+_NAMES_A_BODY = re.compile(r"\b(Authority|Police|Board|Council)\b")
+MEMBERSHIP_KINDS = frozenset({Authority.Kind.COMBINED, Authority.Kind.GLA})
+
 
 class ImportRefused(Exception):
     """The input is not something we can import; nothing was written."""
@@ -131,16 +168,22 @@ class ImportRefused(Exception):
 class ImportReport:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def add(self, what: str, created: int, updated: int, unchanged: int) -> None:
-        self.counts[what] = {"created": created, "updated": updated, "unchanged": unchanged}
+    def add(self, what: str, created: int, updated: int, unchanged: int, removed: int = 0) -> None:
+        self.counts[what] = {
+            "created": created,
+            "updated": updated,
+            "unchanged": unchanged,
+            "removed": removed,
+        }
 
     @property
     def changed(self) -> bool:
-        return any(c["created"] or c["updated"] for c in self.counts.values())
+        return any(c["created"] or c["updated"] or c["removed"] for c in self.counts.values())
 
     def lines(self) -> list[str]:
         return [
             f"{what}: {c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged"
+            + (f", {c['removed']} removed" if c["removed"] else "")
             for what, c in self.counts.items()
         ]
 
@@ -161,6 +204,22 @@ class _Row:
         if not GSS_RE.match(value):
             raise self.refuse(f"{column} {value!r} is not a GSS code (like E07000223)")
         return value
+
+    def code(self, column: str) -> str:
+        """A GSS code, or the E-code that keys a body without one."""
+        value = self.values[column].strip()
+        if not (GSS_RE.match(value) or ECODE_RE.match(value)):
+            raise self.refuse(f"{column} {value!r} is neither a GSS code nor an E-code")
+        return value
+
+    def successors(self) -> list[str]:
+        """The `replaced_by` codes (";"-separated), or [] when the file has no such column."""
+        value = self.values.get(REPLACED_BY, "").strip()
+        codes = [c.strip() for c in value.split(";") if c.strip()]
+        for code in codes:
+            if not (GSS_RE.match(code) or ECODE_RE.match(code)):
+                raise self.refuse(f"{REPLACED_BY} {code!r} is neither a GSS code nor an E-code")
+        return codes
 
     def text(self, column: str, *, required: bool = False, max_length: int = 200) -> str:
         value = self.values[column].strip()
@@ -255,38 +314,19 @@ class ReferenceImporter:
 
     # Files -----------------------------------------------------------------
 
-    def combined_authorities(self, rows: Sequence[_Row]) -> None:
-        wanted: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            code = row.gss("gss_code")
-            if code in wanted:
-                raise row.refuse(f"{code} appears twice")
-            wanted[code] = {
-                "gss_code": code,
-                "name": row.text("name", required=True),
-                "short_name": row.text("short_name", required=True),
-                "authority_type": row.text("authority_type", required=True),
-                "region": row.text("region"),
-                "start_date": row.day("start_date"),
-                "latitude": row.number("latitude"),
-                "longitude": row.number("longitude"),
-                "population_2020": row.number("population_2020_mysociety", int),
-            }
-        self.report.add(
-            "combined authorities",
-            *_sync(CombinedAuthority, "gss_code", wanted, CombinedAuthority.objects.all()),
-        )
-
     def authorities(self, rows: Sequence[_Row]) -> None:
-        combined = {ca.gss_code: ca.pk for ca in CombinedAuthority.objects.all()}
         types = set(Authority.Type.values)
         nations = set(Authority.Nation.values)
+        bodies = set(Authority.objects.bodies().values_list("gss_code", flat=True))
         wanted: dict[str, dict[str, Any]] = {}
         parents: dict[str, str] = {}
+        replaced: dict[str, list[str]] = {}
         for row in rows:
             code = row.gss("gss_code")
             if code in wanted:
                 raise row.refuse(f"{code} appears twice")
+            if code in bodies:
+                raise row.refuse(f"{code} is a public body (public_bodies.csv), not a council")
             type_code = row.text("authority_type_code", required=True)
             if type_code not in types:
                 raise row.refuse(f"authority_type_code {type_code!r} is not one we know")
@@ -296,12 +336,13 @@ class ReferenceImporter:
             nation = row.text("nation", required=True)
             if nation not in nations:
                 raise row.refuse(f"nation {nation!r} is not a UK nation")
-            ca_code = row.gss("combined_authority_gss", required=False)
-            if ca_code and ca_code not in combined:
-                raise row.refuse(f"combined authority {ca_code} is not in combined_authorities")
+            # Validated, not stored: membership now comes from public_body_areas.csv,
+            # which is newer (the North East Mayoral CA) and covers every body (ADR 11).
+            row.gss("combined_authority_gss", required=False)
             parent = row.gss("parent_county_gss", required=False)
             if parent:
                 parents[code] = parent
+            replaced[code] = row.successors()
             wanted[code] = {
                 "gss_code": code,
                 "name": row.text("name", required=True),
@@ -311,8 +352,9 @@ class ReferenceImporter:
                 "tier": tier,
                 "nation": nation,
                 "region": row.text("region"),
-                "status": Authority.Status.CURRENT,
-                "combined_authority_id": combined.get(ca_code),
+                "status": (
+                    Authority.Status.ABOLISHED if replaced[code] else Authority.Status.CURRENT
+                ),
                 "latitude": row.number("latitude"),
                 "longitude": row.number("longitude"),
                 "area_km2": row.number("area_km2", int),
@@ -340,22 +382,193 @@ class ReferenceImporter:
                 obj.parent_county_id = parent_id
                 to_update.append(obj)
         Authority.objects.bulk_update(to_update, ["parent_county"])
+        self._successors("authorities", replaced)
 
-    def combined_membership(self, rows: Sequence[_Row]) -> None:
-        """Checked against authorities.csv, which is where membership is stored."""
-        members = dict(
-            Authority.objects.filter(combined_authority__isnull=False).values_list(
-                "gss_code", "combined_authority__gss_code"
+    def public_bodies(self, rows: Sequence[_Row]) -> None:
+        """Fire, police, ICBs, combined authorities, the GLA, parks and waste authorities."""
+        councils = set(Authority.objects.councils().values_list("gss_code", flat=True))
+        nations = set(Authority.Nation.values)
+        wanted: dict[str, dict[str, Any]] = {}
+        replaced: dict[str, list[str]] = {}
+        for row in rows:
+            body_type = row.text("body_type", required=True)
+            kind = KIND_BY_BODY_TYPE.get(body_type)
+            if kind is None:
+                raise row.refuse(f"body_type {body_type!r} is not one we know")
+            ecode = row.text("mhclg_ecode", max_length=10)
+            if ecode and not ECODE_RE.match(ecode):
+                raise row.refuse(f"mhclg_ecode {ecode!r} is not an E-code (like E6803)")
+            # A body with no GSS code (Lee Valley) is keyed on its E-code.
+            code = row.gss("gss_code", required=False) or ecode
+            if not code:
+                raise row.refuse("the body has neither a GSS code nor an E-code")
+            if code in wanted:
+                raise row.refuse(f"{code} appears twice")
+            if code in councils:
+                raise row.refuse(f"{code} is a council (authorities.csv), not a public body")
+            nation = row.text("nation", required=True)
+            if nation not in nations:
+                raise row.refuse(f"nation {nation!r} is not a UK nation")
+            row.number("member_count", int)
+            area = row.text("name", required=True)
+            name = body_display_name(kind, area, row.text("name_in_rsx"))
+            population = row.number("population", int)
+            replaced[code] = row.successors()
+            wanted[code] = {
+                "gss_code": code,
+                "name": name,
+                "short_name": name,
+                "area_name": area,
+                "kind": kind,
+                "authority_type": "",
+                "tier": "",
+                "nation": nation,
+                "status": (
+                    Authority.Status.ABOLISHED if replaced[code] else Authority.Status.CURRENT
+                ),
+                "latitude": row.number("latitude"),
+                "longitude": row.number("longitude"),
+                "population": population,
+                "population_year": 2023 if population is not None else None,
+                "population_source": (
+                    "ONS mid-2023 estimates of the council areas it covers, summed (derived)"
+                    if population is not None
+                    else ""
+                ),
+                "mhclg_ecode": ecode,
+                "ods_code": row.text("ods_code", max_length=5),
+                "notes": row.text("notes", max_length=2000),
+            }
+        self.report.add(
+            "public bodies",
+            *_sync(Authority, "gss_code", wanted, Authority.objects.filter(gss_code__in=wanted)),
+        )
+        self._successors("public bodies", replaced)
+
+    def public_body_areas(self, rows: Sequence[_Row]) -> None:
+        orgs = {
+            code: (pk, kind, tier)
+            for code, pk, kind, tier in Authority.objects.values_list(
+                "gss_code", "pk", "kind", "tier"
+            )
+        }
+        wanted: dict[tuple[int, int], dict[str, Any]] = {}
+        share_sums: dict[tuple[str, str], Decimal] = {}
+        for row in rows:
+            body = row.code("body_gss")
+            if body not in orgs or orgs[body][1] == Authority.Kind.PRINCIPAL_COUNCIL:
+                raise row.refuse(f"{body} is not a public body in public_bodies.csv")
+            body_type = row.text("body_type", required=True)
+            if KIND_BY_BODY_TYPE.get(body_type) != orgs[body][1]:
+                raise row.refuse(f"{body} is not a {body_type}")
+            council = row.gss("council_gss")
+            if council not in orgs or orgs[council][1] != Authority.Kind.PRINCIPAL_COUNCIL:
+                raise row.refuse(f"{council} is not a council in authorities.csv")
+            if orgs[council][2] == Authority.Tier.UPPER:
+                raise row.refuse(f"{council} is a county: list its districts instead")
+            share = row.number("share", Decimal)
+            if share is None or not Decimal(0) < share <= Decimal(1):
+                raise row.refuse("share must be above 0 and at most 1")
+            key = (orgs[body][0], orgs[council][0])
+            if key in wanted:
+                raise row.refuse(f"{body} covers {council} twice")
+            kind_key = (orgs[body][1], council)
+            share_sums[kind_key] = share_sums.get(kind_key, Decimal(0)) + share
+            # Split districts' shares are rounded to 4 dp; three can sum to 1.0001.
+            if share_sums[kind_key] > Decimal("1.0005"):
+                raise row.refuse(f"the shares of {council} in {body_type} bodies add up to over 1")
+            wanted[key] = {
+                "body_id": key[0],
+                "council_id": key[1],
+                "share": share,
+                "share_basis": row.text("share_basis", max_length=20),
+                "n_lsoa": row.text("n_lsoa", max_length=20),
+                "source": row.text("source", max_length=300),
+            }
+        existing = list(BodyArea.objects.all())
+        for obj in existing:
+            obj.pair = (obj.body_id, obj.council_id)  # type: ignore[attr-defined]
+        created, updated, unchanged = _sync(BodyArea, "pair", wanted, existing)
+        gone = [obj.pk for obj in existing if obj.pair not in wanted]  # type: ignore[attr-defined]
+        BodyArea.objects.filter(pk__in=gone).delete()
+        self.report.add("areas covered by public bodies", created, updated, unchanged, len(gone))
+        self._derive_from_areas()
+
+    def _derive_from_areas(self) -> None:
+        """What follows from coverage: who is a member of which combined authority,
+        each body's region, and who runs the fire and rescue areas that have no
+        authority of their own. Derived afresh on every run, so it cannot drift."""
+        orgs = {a.pk: a for a in Authority.objects.all()}
+        covers: dict[int, set[int]] = {}
+        for body_id, council_id in BodyArea.objects.values_list("body_id", "council_id"):
+            covers.setdefault(body_id, set()).add(council_id)
+        districts: dict[int, set[int]] = {}
+        for org in orgs.values():
+            if org.parent_county_id is not None and org.is_current:
+                districts.setdefault(org.parent_county_id, set()).add(org.pk)
+        member_of = _memberships(orgs, covers, districts)
+        owners = _area_owners(orgs, covers, districts)
+        changed: list[Authority] = []
+        for org in orgs.values():
+            fields: dict[str, Any] = {}
+            if org.kind == Authority.Kind.PRINCIPAL_COUNCIL:
+                fields["combined_authority_id"] = member_of.get(org.pk)
+            else:
+                regions = {orgs[c].region for c in covers.get(org.pk, set())}
+                fields["region"] = regions.pop() if len(regions) == 1 else ""
+                # An English fire area with no RSX return of its own (no E-code) is run
+                # by the council, combined authority or GLA whose area it is.
+                runs_own = (
+                    org.kind != Authority.Kind.FIRE
+                    or org.nation != Authority.Nation.ENGLAND
+                    or org.mhclg_ecode
+                )
+                area = frozenset(covers.get(org.pk, set()))
+                fields["run_by_id"] = None if runs_own else owners.get(area)
+            if any(getattr(org, f) != v for f, v in fields.items()):
+                for f, v in fields.items():
+                    setattr(org, f, v)
+                changed.append(org)
+        Authority.objects.bulk_update(changed, ["combined_authority", "region", "run_by"])
+        self.report.add("memberships, regions and services run for others", 0, len(changed), 0)
+
+    def _successors(self, what: str, replaced: dict[str, list[str]]) -> None:
+        """Record `replaced_by`: links from each listed organisation to its successors.
+
+        Only organisations in this file are touched; one with no successor keeps
+        none (a current organisation cannot have been replaced).
+        """
+        status = dict(Authority.objects.values_list("gss_code", "status"))
+        ids = dict(Authority.objects.values_list("gss_code", "pk"))
+        for old, news in replaced.items():
+            for new in news:
+                if new == old:
+                    raise ImportRefused(f"{what}: {old} cannot replace itself")
+                if status.get(new) != Authority.Status.CURRENT:
+                    raise ImportRefused(
+                        f"{what}: successor {new} of {old} is not a current organisation"
+                    )
+        links = Authority.successors.through
+        from_ids = [ids[code] for code in replaced]
+        wanted = {(ids[old], ids[new]) for old, news in replaced.items() for new in news}
+        existing = set(
+            links.objects.filter(from_authority_id__in=from_ids).values_list(
+                "from_authority_id", "to_authority_id"
             )
         )
-        for row in rows:
-            member = row.gss("member_gss")
-            ca_code = row.gss("combined_authority_gss")
-            if members.get(member) != ca_code:
-                raise row.refuse(
-                    f"{member} is not recorded as a member of {ca_code} in authorities.csv"
-                )
-        self.report.add("combined authority memberships checked", 0, 0, len(rows))
+        links.objects.bulk_create(
+            [links(from_authority_id=a, to_authority_id=b) for a, b in wanted - existing]
+        )
+        for a, b in existing - wanted:
+            links.objects.filter(from_authority_id=a, to_authority_id=b).delete()
+        if wanted or existing:
+            self.report.add(
+                f"successors recorded ({what})",
+                len(wanted - existing),
+                0,
+                len(wanted & existing),
+                len(existing - wanted),
+            )
 
     def adjacency(self, rows: Sequence[_Row], *, layer: str) -> None:
         ids = dict(Authority.objects.values_list("gss_code", "pk"))
@@ -561,9 +774,9 @@ def _spend_values(row: _Row, year: str) -> dict[str, Any]:
 
 
 FILE_KINDS: list[tuple[str, list[str]]] = [
-    ("combined_authorities", COMBINED_HEADER),
     ("authorities", AUTHORITIES_HEADER),
-    ("combined_membership", MEMBERSHIP_HEADER),
+    ("public_bodies", PUBLIC_BODIES_HEADER),
+    ("public_body_areas", PUBLIC_BODY_AREAS_HEADER),
     ("adjacency_district", ADJACENCY_HEADER),
     ("adjacency_upper", ADJACENCY_UPPER_HEADER),
     ("spend", SPEND_HEADER),
@@ -572,22 +785,26 @@ FILE_KINDS: list[tuple[str, list[str]]] = [
 ORDER = list(dict.fromkeys(kind for kind, _ in FILE_KINDS))
 
 
+# Register files, which may end with a `replaced_by` column.
+REGISTERS = frozenset({"authorities", "public_bodies"})
+
+
 def identify(path: Path, header: list[str]) -> str:
     for kind, expected in FILE_KINDS:
-        if header == expected:
+        if header == expected or (kind in REGISTERS and header == [*expected, REPLACED_BY]):
             return kind
     raise ImportRefused(
         f"{path.name}: the header row matches none of the files we import "
-        "(authorities, combined authorities, their membership, adjacency, upper-tier "
+        "(authorities, public bodies, the areas they cover, adjacency, upper-tier "
         "adjacency, revenue outturn spend); see data/reference/SOURCES.md"
     )
 
 
 def default_files(directory: Path) -> list[Path]:
     names = [
-        "combined_authorities.csv",
         "authorities.csv",
-        "combined_authority_membership.csv",
+        "public_bodies.csv",
+        "public_body_areas.csv",
         "adjacency.csv",
         "adjacency_upper_tier.csv",
     ]
@@ -595,6 +812,62 @@ def default_files(directory: Path) -> list[Path]:
     files += sorted(directory.glob("spend_ro_*.csv"))  # each year sits beside the others
     files += sorted(directory.glob("spend_rsx_*.csv"))
     return files
+
+
+def _memberships(
+    orgs: dict[int, Authority], covers: dict[int, set[int]], districts: dict[int, set[int]]
+) -> dict[int, int]:
+    """Council pk -> the combined authority (or GLA) whose area it is in.
+
+    The areas file lists districts, never counties, so a county whose every
+    district is in one combined authority's area is its member too.
+    """
+    member_of: dict[int, int] = {}
+    for body_id, councils in covers.items():
+        if orgs[body_id].kind not in MEMBERSHIP_KINDS:
+            continue
+        for council_id in councils:
+            if council_id in member_of:
+                raise ImportRefused(
+                    f"public_body_areas: {orgs[council_id].gss_code} is in two combined "
+                    f"authorities ({orgs[member_of[council_id]].gss_code} and "
+                    f"{orgs[body_id].gss_code})"
+                )
+            member_of[council_id] = body_id
+    for county_id, its_districts in districts.items():
+        found = {member_of.get(d) for d in its_districts}
+        if len(found) == 1:
+            (only,) = found
+            if only is not None:
+                member_of[county_id] = only
+    return member_of
+
+
+def _area_owners(
+    orgs: dict[int, Authority], covers: dict[int, set[int]], districts: dict[int, set[int]]
+) -> dict[frozenset[int], int]:
+    """A set of districts -> the council or combined authority whose area is exactly it."""
+    owners: dict[frozenset[int], int] = {}
+    for org in orgs.values():
+        if org.kind == Authority.Kind.PRINCIPAL_COUNCIL and org.tier == Authority.Tier.UNITARY:
+            owners.setdefault(frozenset({org.pk}), org.pk)
+    for county_id, its_districts in districts.items():
+        owners.setdefault(frozenset(its_districts), county_id)
+    for body_id, councils in covers.items():
+        if orgs[body_id].kind in MEMBERSHIP_KINDS:
+            owners.setdefault(frozenset(councils), body_id)
+    return owners
+
+
+def body_display_name(kind: str, area: str, own_name: str) -> str:
+    """The body's own published name, else the bare area name with what it is
+    ("Kent — police force area"), so two bodies never share a name."""
+    if own_name:
+        return own_name
+    noun = AREA_NOUN.get(kind)
+    if noun is None or _NAMES_A_BODY.search(area):
+        return area
+    return f"{area} — {noun}"
 
 
 @transaction.atomic

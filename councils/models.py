@@ -1,9 +1,10 @@
 """Who: public bodies, their reference data, the people who act for them.
 
-Imported reference data (Authority, CombinedAuthority, Adjacency, SpendRecord)
-is kept apart from what users type (AuthorityProfile, Membership,
-EmailDomain), so a re-import can never overwrite a council's own words.
-The GSS code is the stable key for every public body; names change.
+Imported reference data (Authority, BodyArea, Adjacency, SpendRecord) is kept
+apart from what users type (AuthorityProfile, Membership, EmailDomain), so a
+re-import can never overwrite an organisation's own words. Every organisation
+(council, fire, police, ICB, combined authority, park...) is one Authority row,
+told apart by `kind` (ADR 11). The GSS code is the stable key; names change.
 """
 
 from django.conf import settings
@@ -59,45 +60,37 @@ class User(AbstractUser):
         return self.full_name or self.email
 
 
-class CombinedAuthority(models.Model):
-    """A combined authority (E47...) or the Greater London Authority."""
-
-    gss_code = models.CharField(max_length=9, unique=True)
-    name = models.CharField(max_length=200)
-    short_name = models.CharField(max_length=200)
-    authority_type = models.CharField(max_length=100)
-    region = models.CharField(max_length=100, blank=True)
-    start_date = models.DateField(null=True, blank=True)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-    population_2020 = models.PositiveIntegerField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["short_name"]
-        verbose_name_plural = "combined authorities"
-
-    def __str__(self) -> str:
-        return self.short_name
-
-
 class AuthorityQuerySet(models.QuerySet["Authority"]):
     def current(self) -> "AuthorityQuerySet":
         return self.filter(status=Authority.Status.CURRENT)
 
+    def councils(self) -> "AuthorityQuerySet":
+        return self.filter(kind=Authority.Kind.PRINCIPAL_COUNCIL)
+
+    def bodies(self) -> "AuthorityQuerySet":
+        """Every organisation that is not a principal council."""
+        return self.exclude(kind=Authority.Kind.PRINCIPAL_COUNCIL)
+
 
 class Authority(models.Model):
-    """A public body that can share services. Today: UK principal councils.
+    """An organisation that can share services: a council or another public body.
 
-    `kind` leaves room for fire, police, NHS bodies and national parks without
-    a redesign; `tier` says which services a council delivers.
+    `kind` says what sort of organisation it is (and so which services it
+    delivers, offers.Service.delivered_by_kinds); `tier` says which services a
+    council delivers and is blank for every other kind. Bodies without a GSS
+    code (Lee Valley Regional Park) are keyed on their MHCLG E-code instead.
     """
 
     class Kind(models.TextChoices):
-        PRINCIPAL_COUNCIL = "council", "Principal council"
+        PRINCIPAL_COUNCIL = "council", "Council"
+        COMBINED = "combined", "Combined authority"
+        GLA = "gla", "Greater London Authority"
         FIRE = "fire", "Fire and rescue authority"
-        POLICE = "police", "Police body"
-        NHS = "nhs", "NHS body"
+        POLICE = "police", "Police force area"
+        NHS = "nhs", "Integrated care board"
         NATIONAL_PARK = "park", "National park authority"
+        WASTE = "waste", "Waste disposal authority"
+        REGIONAL_PARK = "regional_park", "Regional park authority"
         OTHER = "other", "Other public body"
 
     class Type(models.TextChoices):
@@ -127,12 +120,22 @@ class Authority(models.Model):
         CURRENT = "current", "Current"
         ABOLISHED = "abolished", "Abolished"
 
-    gss_code = models.CharField("GSS code", max_length=9, unique=True)
+    gss_code = models.CharField(
+        "GSS code",
+        max_length=9,
+        unique=True,
+        help_text="ONS code (E07000223), or the MHCLG E-code (E6803) for a body that has none.",
+    )
     name = models.CharField(max_length=200)
     short_name = models.CharField(max_length=200)
+    area_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='The register\'s bare area name for a body ("Kent"); blank for councils.',
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PRINCIPAL_COUNCIL)
-    authority_type = models.CharField(max_length=3, choices=Type.choices)
-    tier = models.CharField(max_length=12, choices=Tier.choices)
+    authority_type = models.CharField(max_length=3, choices=Type.choices, blank=True)
+    tier = models.CharField(max_length=12, choices=Tier.choices, blank=True)
     nation = models.CharField(max_length=20, choices=Nation.choices)
     region = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CURRENT)
@@ -147,11 +150,25 @@ class Authority(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="districts"
     )
     combined_authority = models.ForeignKey(
-        CombinedAuthority,
+        "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="members",
+        limit_choices_to={"kind__in": ["combined", "gla"]},
+        verbose_name="member of",
+        help_text="The combined authority or the GLA this council is a member of.",
+    )
+    run_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs_services_for",
+        help_text=(
+            "For a fire and rescue area with no authority of its own: the council, "
+            "combined authority or GLA that runs its service."
+        ),
     )
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
@@ -161,6 +178,9 @@ class Authority(models.Model):
     population_source = models.CharField(max_length=200, blank=True)
     mysociety_code = models.CharField(max_length=10, blank=True)
     mhclg_ecode = models.CharField("MHCLG E-code", max_length=10, blank=True)
+    ods_code = models.CharField(
+        "NHS ODS code", max_length=5, blank=True, help_text="Integrated care boards only."
+    )
     gov_uk_slug = models.CharField(max_length=100, blank=True)
     start_date = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
@@ -173,6 +193,7 @@ class Authority(models.Model):
         indexes = [
             models.Index(fields=["status", "short_name"]),
             models.Index(fields=["nation", "region"]),
+            models.Index(fields=["kind", "status"]),
         ]
 
     def __str__(self) -> str:
@@ -184,6 +205,50 @@ class Authority(models.Model):
     @property
     def is_current(self) -> bool:
         return self.status == self.Status.CURRENT
+
+    @property
+    def is_council(self) -> bool:
+        return self.kind == self.Kind.PRINCIPAL_COUNCIL
+
+    @property
+    def kind_label(self) -> str:
+        """What the organisation is, for a caption: the council type, or the body's kind."""
+        if self.is_council and self.authority_type:
+            return self.get_authority_type_display()
+        return self.get_kind_display()
+
+
+class BodyArea(models.Model):
+    """One council area a body covers (public_body_areas.csv).
+
+    The level is districts and unitaries, as in the ONS lookups; counties are
+    reached through their districts. `share` is below 1 only for the 13
+    districts split between integrated care boards, where it is the fraction
+    of the district's LSOAs in that board (LSOAs, not people).
+    """
+
+    body = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="areas")
+    council = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="covered_by")
+    share = models.DecimalField(max_digits=5, decimal_places=4, default=1)
+    share_basis = models.CharField(max_length=20, blank=True)
+    n_lsoa = models.CharField("LSOAs in the body / in the district", max_length=20, blank=True)
+    source = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["body", "council"]
+        constraints = [
+            models.UniqueConstraint(fields=["body", "council"], name="body_area_unique"),
+            models.CheckConstraint(
+                condition=Q(share__gt=0) & Q(share__lte=1), name="body_area_share_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body_id} covers {self.council_id} ({self.share})"
+
+    @property
+    def is_whole(self) -> bool:
+        return self.share >= 1
 
 
 class AuthorityProfile(models.Model):

@@ -15,6 +15,20 @@ from . import spend as spend_rules
 from .filters import AuthorityFilter
 from .models import Adjacency, Authority, AuthorityProfile, Membership, SpendRecord, User
 
+# Headings for lists of organisations of one kind.
+KIND_PLURAL: dict[str, str] = {
+    Authority.Kind.PRINCIPAL_COUNCIL: "Councils",
+    Authority.Kind.COMBINED: "Combined authorities",
+    Authority.Kind.GLA: "Greater London Authority",
+    Authority.Kind.FIRE: "Fire and rescue authorities",
+    Authority.Kind.POLICE: "Police force areas",
+    Authority.Kind.NHS: "Integrated care boards",
+    Authority.Kind.NATIONAL_PARK: "National park authorities",
+    Authority.Kind.WASTE: "Waste disposal authorities",
+    Authority.Kind.REGIONAL_PARK: "Regional park authorities",
+    Authority.Kind.OTHER: "Other public bodies",
+}
+
 
 def membership_current(*, user: User) -> Membership | None:
     """The user's approved membership (one at most), with its authority."""
@@ -134,13 +148,27 @@ def authority_admin_count(*, authority: Authority) -> int:
     )
 
 
-def authority_join_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Current councils grouped by nation, for a <select> with optgroups."""
-    groups: dict[str, list[tuple[str, str]]] = {n: [] for n in Authority.Nation.values}
-    rows = Authority.objects.current().order_by("name").values_list("nation", "gss_code", "name")
-    for nation, gss_code, name in rows:
-        groups.setdefault(nation, []).append((gss_code, name))
-    return [(nation, options) for nation, options in groups.items() if options]
+def authority_join_choices(
+    *, include_bodies: bool = True
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Current organisations for a <select> with optgroups: councils by nation
+    ("Councils in Wales"), then each other kind of body ("Fire and rescue authorities")."""
+    groups: dict[str, list[tuple[str, str]]] = {
+        f"Councils in {n}": [] for n in Authority.Nation.values
+    }
+    for kind in Authority.Kind.values[1:]:
+        groups[KIND_PLURAL[kind]] = []
+    rows = (
+        Authority.objects.current()
+        .order_by("name")
+        .values_list("kind", "nation", "gss_code", "name")
+    )
+    for kind, nation, gss_code, name in rows:
+        if kind == Authority.Kind.PRINCIPAL_COUNCIL:
+            groups[f"Councils in {nation}"].append((gss_code, name))
+        elif include_bodies:
+            groups[KIND_PLURAL[kind]].append((gss_code, name))
+    return [(group, options) for group, options in groups.items() if options]
 
 
 def membership_last_rejected(*, user: User) -> Membership | None:

@@ -36,6 +36,7 @@ class PartnerSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["council"].choices = [  # type: ignore[attr-defined]
             ("", "Choose a council"),
-            *authority_join_choices(),
+            # Councils only until other kinds of body are ranked (matching across kinds).
+            *authority_join_choices(include_bodies=False),
         ]
         self.fields["service"].choices = _service_choices()  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from councils.changes import reference_data_changed, reference_data_generation
-from councils.models import Adjacency, Authority, CombinedAuthority, SpendLine, SpendRecord
+from councils.models import Adjacency, Authority, BodyArea, SpendLine, SpendRecord
 from matching import scoring as matching
 from matching.models import SavingsAssumption, SharedArrangement
 from offers.models import Listing, Service
@@ -38,8 +38,12 @@ def _sentence_case(name: str) -> str:
 
 
 def build_reference(*, version: str = "") -> matching.Reference:
-    """Read every body, boundary and spend figure (three queries)."""
-    rows = Authority.objects.values_list(
+    """Read every council, boundary and spend figure (three queries).
+
+    Councils only for now: other kinds of body become candidates once the
+    ranking weighs area overlap between kinds (issue 13, matching across kinds).
+    """
+    rows = Authority.objects.councils().values_list(
         "pk",
         "gss_code",
         "name",
@@ -488,7 +492,7 @@ def _reference_changed(**signal_kwargs: object) -> None:
 # send no signals and bump it themselves (councils.importers).
 for _model in (
     Authority,
-    CombinedAuthority,
+    BodyArea,
     Adjacency,
     SpendLine,
     SpendRecord,

@@ -1,9 +1,10 @@
-"""The council directory at /councils/: filters, sorting, pagination, bad input."""
+"""The organisation directory at /councils/: filters, sorting, pagination, bad input."""
 
 import re
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from councils.models import Authority, Membership
@@ -24,20 +25,20 @@ def result_names(response) -> list[str]:
 
 
 def result_count(response) -> int:
-    match = re.search(r"of <strong>([\d,]+)</strong> councils", response.content.decode())
+    match = re.search(r"of <strong>([\d,]+)</strong> organisations", response.content.decode())
     if match:
         return int(match.group(1).replace(",", ""))
-    if "Showing 1 council" in response.content.decode():
+    if "Showing 1 organisation" in response.content.decode():
         return 1
     return 0
 
 
-def test_directory_lists_only_current_councils_by_default(client):
+def test_directory_lists_only_current_organisations_by_default(client):
     response = client.get(URL)
     assert response.status_code == 200
-    assert "Showing <strong>1</strong> to <strong>25</strong> of <strong>382</strong> councils" in (
-        response.content.decode()
-    )
+    total = 382 + 162  # councils and public bodies
+    shown = f"Showing <strong>1</strong> to <strong>25</strong> of <strong>{total}</strong>"
+    assert f"{shown} organisations" in response.content.decode()
     assert len(result_names(response)) == 25
     assert "Aylesbury Vale" not in response.content.decode()
 
@@ -47,7 +48,7 @@ def test_include_abolished_adds_the_abolished_councils(client):
     assert result_names(response) == ["Aylesbury Vale"]
     assert "Abolished</strong>" in response.content.decode()
     everything = client.get(URL, {"include_abolished": "on"})
-    assert result_count(everything) == Authority.objects.count() == 382 + 47
+    assert result_count(everything) == Authority.objects.count() == 382 + 47 + 162
 
 
 def test_name_search_matches_name_and_short_name(client):
@@ -62,9 +63,19 @@ def test_name_search_matches_name_and_short_name(client):
     ("params", "expected"),
     [
         ({"nation": "Scotland"}, 32),
-        ({"nation": "Wales"}, 22),
+        ({"nation": "Wales", "kind": "council"}, 22),
         ({"nation": "Northern Ireland"}, 11),
-        ({"nation": "England"}, 317),
+        ({"nation": "England", "kind": "council"}, 317),
+        ({"kind": "council"}, 382),
+        ({"kind": "fire"}, 47),
+        ({"kind": "police"}, 43),
+        ({"kind": "nhs"}, 42),
+        ({"kind": "combined"}, 13),
+        ({"kind": "gla"}, 1),
+        ({"kind": "park"}, 10),
+        ({"kind": "waste"}, 5),
+        ({"kind": "regional_park"}, 1),
+        ({"kind": "fire", "nation": "Wales"}, 3),
         ({"authority_type": "CTY"}, 21),
         ({"authority_type": "LBO"}, 32),
         ({"tier": "upper"}, 21),
@@ -102,22 +113,25 @@ def test_filters_combine(client):
     # A combination that cannot match shows the empty state, not an error.
     empty = client.get(URL, {"nation": "Wales", "authority_type": "CTY"})
     assert empty.status_code == 200
-    assert "No councils match your filters." in empty.content.decode()
+    assert "No organisations match your filters." in empty.content.decode()
 
 
 def test_sort_by_population_and_area(client):
-    biggest = Authority.objects.current().order_by("-population")[0]
-    smallest = Authority.objects.current().order_by("population")[0]
-    largest_area = Authority.objects.current().order_by("-area_km2")[0]
+    current = Authority.objects.current()
+    biggest = current.order_by(F("population").desc(nulls_last=True))[0]
+    smallest = current.order_by(F("population").asc(nulls_last=True))[0]
+    largest_area = current.order_by(F("area_km2").desc(nulls_last=True))[0]
     assert result_names(client.get(URL, {"sort": "population-desc"}))[0] == biggest.name
     assert result_names(client.get(URL, {"sort": "population-asc"}))[0] == smallest.name
     assert result_names(client.get(URL, {"sort": "area-desc"}))[0] == largest_area.name
     by_name = result_names(client.get(URL, {"sort": "name"}))
-    assert by_name[0] == Authority.objects.current().order_by("short_name")[0].name
+    assert by_name[0] == current.order_by("short_name", "gss_code")[0].name
 
 
 def test_pagination_keeps_filters_and_shows_the_range(client):
-    response = client.get(URL, {"nation": "England", "sort": "population-desc", "page": "2"})
+    response = client.get(
+        URL, {"nation": "England", "kind": "council", "sort": "population-desc", "page": "2"}
+    )
     html = response.content.decode()
     assert "Showing <strong>26</strong> to <strong>50</strong> of <strong>317</strong>" in html
     assert 'aria-current="page">2</a>' in html
@@ -126,13 +140,14 @@ def test_pagination_keeps_filters_and_shows_the_range(client):
     assert links
     for link in links:
         assert "nation=England" in link
+        assert "kind=council" in link
         assert "sort=population-desc" in link
     assert 'rel="prev"' in html and 'rel="next"' in html
 
 
 def test_last_page_has_the_remainder(client):
-    response = client.get(URL, {"page": "16"})
-    assert "Showing <strong>376</strong> to <strong>382</strong>" in response.content.decode()
+    response = client.get(URL, {"page": "22"})
+    assert "Showing <strong>526</strong> to <strong>544</strong>" in response.content.decode()
     assert 'rel="next"' not in response.content.decode()
 
 
@@ -144,7 +159,7 @@ def test_page_out_of_range_never_fails(client, page):
 
 
 def test_page_past_the_end_shows_the_last_page_and_says_so(client):
-    response = client.get(URL, {"nation": "Scotland", "page": "7"})
+    response = client.get(URL, {"nation": "Scotland", "kind": "council", "page": "7"})
     html = response.content.decode()
     assert "There is no page 7. This is the last page of results." in html
     assert "Showing <strong>26</strong> to <strong>32</strong> of <strong>32</strong>" in html
@@ -169,8 +184,9 @@ def test_clear_filters_link_only_when_filtered(client):
         ({"authority_type": "XYZ"}, "Select a type of council from the list"),
         ({"tier": "middle"}, "Select a tier from the list"),
         ({"combined_authority": "E99999999"}, "Select a combined authority from the list"),
-        ({"sort": "shoe-size"}, "Select how to sort the councils from the list"),
-        ({"q": "x" * 201}, "Council name must be 200 characters or fewer"),
+        ({"kind": "dragon"}, "Select a kind of organisation from the list"),
+        ({"sort": "shoe-size"}, "Select how to sort the organisations from the list"),
+        ({"q": "x" * 201}, "Name must be 200 characters or fewer"),
     ],
 )
 def test_invalid_filter_values_show_a_govuk_error(client, params, message):

@@ -18,7 +18,7 @@ from django.db.models import Count
 from councils.models import (
     Adjacency,
     Authority,
-    CombinedAuthority,
+    BodyArea,
     SpendLine,
     SpendRecord,
 )
@@ -40,7 +40,11 @@ def snapshot() -> dict[str, object]:
     return {
         "authorities": Authority.objects.count(),
         "current": Authority.objects.current().count(),
-        "combined": CombinedAuthority.objects.count(),
+        "current councils": Authority.objects.current().councils().count(),
+        "kinds": dict(Authority.objects.values_list("gss_code", "kind")),
+        "areas": set(BodyArea.objects.values_list("body_id", "council_id", "share")),
+        "members of": dict(Authority.objects.values_list("gss_code", "combined_authority_id")),
+        "run by": dict(Authority.objects.values_list("gss_code", "run_by_id")),
         "adjacency": Adjacency.objects.count(),
         "spend lines": SpendLine.objects.count(),
         "spend": SpendRecord.objects.count(),
@@ -75,17 +79,19 @@ def adjacent(a: str, b: str, layer: str) -> bool:
 def test_current_councils_by_nation():
     counts = dict(
         Authority.objects.current()
+        .councils()
         .values_list("nation")
         .annotate(n=Count("pk"))
         .values_list("nation", "n")
     )
-    assert Authority.objects.current().count() == 382
+    assert Authority.objects.current().councils().count() == 382
     assert counts == {"England": 317, "Scotland": 32, "Wales": 22, "Northern Ireland": 11}
 
 
 def test_current_councils_by_type():
     counts = dict(
         Authority.objects.current()
+        .councils()
         .values_list("authority_type")
         .annotate(n=Count("pk"))
         .values_list("authority_type", "n")
@@ -275,7 +281,7 @@ def test_a_changed_row_is_updated_in_place(tmp_path):
     adur = Authority.objects.get(gss_code=ADUR)
     assert adur.pk == adur_pk  # keyed on the GSS code: same row, new name
     assert adur.name == "Adur District Council (renamed)"
-    assert Authority.objects.current().count() == 382
+    assert Authority.objects.current().councils().count() == 382
 
 
 def test_a_newer_spend_year_imports_beside_2017_18(tmp_path):
@@ -353,13 +359,13 @@ def test_several_files_with_only_the_last_bad_import_nothing(tmp_path):
             row[7] = "twelve"
 
     good = copy_csv("authorities.csv", tmp_path / "authorities.csv", rename)
-    combined = copy_csv("combined_authorities.csv", tmp_path / "combined_authorities.csv")
+    bodies = copy_csv("public_bodies.csv", tmp_path / "public_bodies.csv")
     bad = copy_csv("spend_ro_2017_18.csv", tmp_path / "spend.csv", bad_amount)
     before = snapshot()
     with pytest.raises(
         CommandError, match=r"spend\.csv, line 5000: net_expenditure_gbp_thousands 'twelve'"
     ):
-        run(combined, good, bad)
+        run(bodies, good, bad)
     assert snapshot() == before
     assert Authority.objects.get(gss_code=ADUR).name == "Adur District Council"
 

@@ -35,14 +35,17 @@ def test_join_page_sends_anonymous_users_to_sign_in(client):
     assert response["Location"].startswith("/accounts/login/?next=/councils/join/")
 
 
-def test_join_page_lists_every_current_council_grouped_by_nation(client):
+def test_join_page_lists_every_current_organisation_grouped_by_nation_and_kind(client):
     client.force_login(_user())
 
     html = client.get("/councils/join/").content.decode()
 
-    assert html.count('<optgroup label="') == 4
-    assert '<optgroup label="Northern Ireland">' in html
-    assert html.count('<option value="') - 1 == Authority.objects.current().count() == 382
+    # Councils in each of the 4 nations, then the 8 kinds of public body.
+    assert html.count('<optgroup label="') == 12
+    assert '<optgroup label="Councils in Northern Ireland">' in html
+    assert '<optgroup label="Fire and rescue authorities">' in html
+    assert '<optgroup label="Regional park authorities">' in html
+    assert html.count('<option value="') - 1 == Authority.objects.current().count() == 382 + 162
     assert f'<option value="{ADUR}">Adur District Council</option>' in html
 
 
