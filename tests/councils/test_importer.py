@@ -264,7 +264,7 @@ def test_rerun_changes_nothing():
     output = run()
     assert snapshot() == before
     lines = [line for line in output.splitlines() if "created" in line]
-    assert len(lines) == 9  # eight kinds of record, and the skipped bodies' rows
+    assert len(lines) == 10  # nine kinds of record, and the skipped bodies' rows
     for line in lines:
         assert ": 0 created, 0 updated," in line, line
     assert "Already up to date." in output
