@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from core.geo import EARTH_RADIUS_KM
+from councils.spend import comparison_year
 
 # Authority.Tier values (kept as plain strings: this module imports no models).
 UPPER, LOWER, UNITARY, NI_DISTRICT = "upper", "lower", "unitary", "ni_district"
@@ -226,6 +227,12 @@ class SpendComparison:
     origin_thousands: float | None
     candidate_thousands: float | None
     similarity: float | None  # None when there is not enough data to compare
+    newest: str = ""  # the newest year in the data held
+    origin_lacks_newest: bool = False
+    candidate_lacks_newest: bool = False
+    # Not the body's own figure: "the combined figures of the 5 councils it replaced".
+    origin_note: str = ""
+    candidate_note: str = ""
 
     @property
     def combined_thousands(self) -> float | None:
@@ -275,6 +282,9 @@ class _Shared:
             self.reference.spend_of(body.gss_code, line),
         )
 
+    def spend_note(self, body: Body, year: str) -> str:
+        return self.reference.spend_note(body.gss_code, self.service.ro_line, year)
+
 
 @dataclass(frozen=True, slots=True)
 class ListingDetail:
@@ -293,6 +303,8 @@ class SpendDetail:
     origin: float | None
     candidate: float | None
     similarity: float | None
+    origin_lacks_newest: bool = False
+    candidate_lacks_newest: bool = False
 
 
 class Suggestion:
@@ -361,9 +373,21 @@ class Suggestion:
             d: SpendDetail = self._details["spend"]
             year, a, b, similarity = d.year, d.origin, d.candidate, d.similarity
             shared = self._shared
+            common = year
             if year is None:  # no common figure: name the newest year either has
                 year, a, b = shared.spend_pair(self.body)
-            cache["spend"] = SpendComparison(year, shared.service.ro_line_name, a, b, similarity)
+            cache["spend"] = SpendComparison(
+                year,
+                shared.service.ro_line_name,
+                a,
+                b,
+                similarity,
+                newest=shared.reference.newest_year,
+                origin_lacks_newest=d.origin_lacks_newest,
+                candidate_lacks_newest=d.candidate_lacks_newest,
+                origin_note=shared.spend_note(shared.origin, common) if common else "",
+                candidate_note=shared.spend_note(self.body, common) if common else "",
+            )
         spend: SpendComparison = cache["spend"]
         return spend
 
@@ -557,15 +581,28 @@ def compare_spend(
 def spend_sentence(
     origin: Body, candidate: Body, service: ServiceInfo, spend: SpendComparison
 ) -> str:
+    """Says which year was compared and why (the newest both report), whose figures
+    they are (a successor's predecessors', combined), and, when nothing could be
+    compared, that the factor counts as neutral rather than against the candidate."""
     line = _lower(spend.line_name or "this service's spending line")
     year, a, b = spend.year, spend.origin_thousands, spend.candidate_thousands
     if not service.ro_line:
         return f"Not enough data: {service.name} has no revenue outturn line to compare."
+    lacking = [
+        body.short_name
+        for body, lacks in (
+            (origin, spend.origin_lacks_newest),
+            (candidate, spend.candidate_lacks_newest),
+        )
+        if lacks
+    ]
+    no_return = f"no {spend.newest} return from {' or '.join(lacking)}" if lacking else ""
     missing = [body.short_name for body, value in ((origin, a), (candidate, b)) if value is None]
     if missing:
-        where = " or ".join(missing)
-        return f"Not enough data: no spend figure for {where} on {line}" + (
-            f" ({year})." if year else "."
+        why = no_return or f"no spend figure for {' or '.join(missing)} on {line}"
+        return (
+            f"Spend not compared: {why}, and no earlier year both report; "
+            "counted as neutral (half this factor's points), not against either."
         )
     if spend.similarity is None or a is None or b is None:
         return (
@@ -575,14 +612,18 @@ def spend_sentence(
         )
     per_head = bool(origin.population and candidate.population)
 
-    def part(body: Body, thousands: float) -> str:
+    def part(body: Body, thousands: float, note: str) -> str:
         text = f"{body.short_name} {format_thousands(thousands)}"
         if per_head and body.population:
             text += f" (£{thousands * 1000 / body.population:,.0f} a head)"
-        return text
+        return f"{text}, {note}" if note else text
 
+    prefix = ""
+    if no_return and year != spend.newest:
+        prefix = f"No {no_return[3:]}: compared on {year}, the newest year both report. "
     return (
-        f"Spend on {line} ({year}): {part(origin, a)}, {part(candidate, b)}; "
+        f"{prefix}Spend on {line} ({year}): {part(origin, a, spend.origin_note)}; "
+        f"{part(candidate, b, spend.candidate_note)}; "
         f"{round(spend.similarity * 100)}% alike in scale."
     )
 
@@ -693,6 +734,7 @@ class Reference:
         adjacency: Iterable[tuple[str, str]] = (),
         spend: Mapping[tuple[str, str], Mapping[str, float | None]] | None = None,
         version: str = "",
+        spend_notes: Mapping[tuple[str, str, str], str] | None = None,
     ) -> None:
         self.bodies: tuple[Body, ...] = tuple(sorted(bodies, key=lambda b: b.gss_code))
         self.version = version
@@ -707,6 +749,10 @@ class Reference:
             k: frozenset(v) for k, v in neighbours.items()
         }
         self.spend: Mapping[tuple[str, str], Mapping[str, float | None]] = spend or {}
+        # (GSS code, line, year) -> whose figure it is when not the body's own
+        # (a successor's predecessors, combined; matching.selectors).
+        self.spend_notes: Mapping[tuple[str, str, str], str] = spend_notes or {}
+        self.newest_year = max((y for by_year in self.spend.values() for y in by_year), default="")
         self._lat = [
             math.radians(b.latitude) if b.latitude is not None else None for b in self.bodies
         ]
@@ -748,6 +794,9 @@ class Reference:
     def spend_of(self, gss_code: str, line: str) -> Mapping[str, float | None] | None:
         return self.spend.get((gss_code, line)) if line else None
 
+    def spend_note(self, gss_code: str, line: str, year: str) -> str:
+        return self.spend_notes.get((gss_code, line, year), "")
+
 
 # --- Scoring ------------------------------------------------------------------------------
 
@@ -764,6 +813,7 @@ class _Scorer:
         "kinds",
         "listings",
         "neighbours",
+        "newest_year",
         "origin",
         "origin_spend",
         "origin_years",
@@ -785,6 +835,7 @@ class _Scorer:
         self.spend = reference.spend
         self.origin_spend = reference.spend_of(origin.gss_code, service.ro_line) or {}
         self.origin_years = sorted(self.origin_spend, reverse=True)
+        self.newest_year = reference.newest_year
         self.listings = context.listings
         self.kinds = context.complementary_kinds
         self.experience = context.experience
@@ -988,7 +1039,11 @@ class ExperiencedFactor(Factor):
 
 class SpendFactor(Factor):
     """Likeness of spend on the service's revenue outturn line, in total and per
-    head, in the newest year both have."""
+    head, in the newest year both report (councils.spend.comparison_year). A
+    successor's years before it existed carry its predecessors' combined figures
+    (matching.selectors). With no year to compare, the feature is neutral, not 0:
+    a council created since 2019, or one whose return was not received, is not
+    pushed down for a gap in MHCLG's files."""
 
     name = "spend"
     label = "Alike in spend, in total and per head"
@@ -996,27 +1051,35 @@ class SpendFactor(Factor):
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
-        year = a = b = similarity = None
         line = s.service.ro_line
-        theirs = s.spend.get((candidate.gss_code, line)) if line else None
-        if theirs:
-            for y in s.origin_years:
-                a, b = s.origin_spend[y], theirs.get(y)
-                if a is not None and b is not None:
-                    year = y
-                    if a > 0 and b > 0:
-                        similarity = spend_similarity(
-                            a, b, s.origin.population, candidate.population
-                        )
-                    break
-        if year is None:
-            a = b = None
-        details["spend"] = SpendDetail(year, a, b, similarity)
+        theirs = (s.spend.get((candidate.gss_code, line)) if line else None) or {}
+        choice = comparison_year(s.origin_spend, theirs, s.newest_year)
+        similarity = None
+        a, b = choice.origin, choice.candidate
+        if a is not None and b is not None and a > 0 and b > 0:
+            similarity = spend_similarity(a, b, s.origin.population, candidate.population)
+        details["spend"] = SpendDetail(
+            choice.year,
+            a,
+            b,
+            similarity,
+            choice.origin_lacks_newest,
+            choice.candidate_lacks_newest,
+        )
+        if not line:
+            return 0.0
+        if choice.year is None:
+            return NEUTRAL_SPEND_FEATURE
         return 0.0 if similarity is None else similarity
 
     def sentence(self, suggestion: Suggestion) -> str:
         shared = suggestion.shared
         return spend_sentence(shared.origin, suggestion.body, shared.service, suggestion.spend)
+
+
+# No year both report: half the factor, the middle of its range, so a missing
+# return neither helps nor hurts (issue 14: missing spend is neutral and said).
+NEUTRAL_SPEND_FEATURE = 0.5
 
 
 FACTOR_TABLE: dict[str, Factor] = {

@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
+from councils import spend as spend_rules
 from councils.changes import reference_data_changed, reference_data_generation
 from councils.models import Adjacency, Authority, BodyArea, SpendLine, SpendRecord
 from matching import scoring as matching
@@ -102,7 +103,56 @@ def build_reference(*, version: str = "") -> matching.Reference:
         "authority__gss_code", "line__code", "year", "net_expenditure_thousands"
     ):
         spend.setdefault((gss, line), {})[year] = float(value) if value is not None else None
-    return matching.Reference(bodies, list(adjacency), spend, version=version)
+    links = list(
+        Authority.successors.through.objects.values_list(
+            "from_authority__gss_code", "to_authority__gss_code"
+        )
+    )
+    notes = successor_spend_fill(spend, links, {b.gss_code: b.short_name for b in bodies})
+    return matching.Reference(bodies, list(adjacency), spend, version=version, spend_notes=notes)
+
+
+def successor_spend_fill(
+    spend: dict[tuple[str, str], dict[str, float | None]],
+    links: Iterable[tuple[str, str]],
+    names: dict[str, str],
+) -> dict[tuple[str, str, str], str]:
+    """Give each successor, for the years before it existed, its predecessors'
+    combined figure on each line (councils.spend.combine): in place, into `spend`.
+    Returns the label of every figure so added. A year with a predecessor split
+    between successors (Cumbria, Northamptonshire) is left without a figure and
+    labelled why, so it is never summed into either successor."""
+    successors_of: dict[str, list[str]] = {}
+    for old, new in links:
+        successors_of.setdefault(old, []).append(new)
+    predecessors_of: dict[str, list[str]] = {}
+    for old, news in successors_of.items():
+        for new in news:
+            predecessors_of.setdefault(new, []).append(old)
+    lines = {line for (_gss, line) in spend}
+    notes: dict[tuple[str, str, str], str] = {}
+    for successor, olds in predecessors_of.items():
+        who = names.get(successor, successor)
+        for line in lines:
+            own = spend.get((successor, line), {})
+            by_year: dict[str, list[spend_rules.Part[float]]] = {}
+            for old in olds:
+                for year, value in spend.get((old, line), {}).items():
+                    if year not in own:
+                        by_year.setdefault(year, []).append(
+                            spend_rules.Part(
+                                old, names.get(old, old), len(successors_of[old]) > 1, value
+                            )
+                        )
+            for year, parts in by_year.items():
+                combined = spend_rules.combine(parts)
+                spend.setdefault((successor, line), {})[year] = combined.total
+                notes[(successor, line, year)] = (
+                    f"the combined figures of the {len(parts)} councils {who} replaced"
+                    if combined.total is not None
+                    else f"no combined figure for the councils {who} replaced: {combined.reason}"
+                )
+    return notes
 
 
 @dataclass

@@ -20,7 +20,7 @@ from matching.scoring import (
     ServiceInfo,
     Weights,
 )
-from matching.selectors import experience_map
+from matching.selectors import experience_map, successor_spend_fill
 
 BUILDING_CONTROL = ServiceInfo(
     pk=1,
@@ -182,7 +182,7 @@ def test_spend_sentence_and_savings_arithmetic() -> None:
     similarity = ((1234 / 1700) + (1234 / 100_000) / (1700 / 110_000)) / 2
     assert dict(s.points)["spend"] == pytest.approx(8 * similarity)
     assert s.spend_sentence == (
-        "Spend on planning and development services (2017-18): Origin £1.2m (£12 a head), "
+        "Spend on planning and development services (2017-18): Origin £1.2m (£12 a head); "
         f"Worthing £1.7m (£15 a head); {round(similarity * 100)}% alike in scale."
     )
     assert "1.8% to 3.6%" in s.savings.sentence
@@ -206,10 +206,10 @@ def test_admin_rate_changes_the_estimate() -> None:
 
 @pytest.mark.parametrize(
     "candidate_spend",
-    [None, {"2017-18": None}, {"2017-18": -50.0}],
-    ids=["no record (Scotland, Wales, NI)", "blank figure", "income exceeds spend"],
+    [None, {"2017-18": None}],
+    ids=["no record (Scotland, Wales, NI)", "return not received"],
 )
-def test_missing_or_unusable_spend_says_not_enough_data(
+def test_missing_spend_is_neutral_and_said(
     candidate_spend: dict[str, float | None] | None,
 ) -> None:
     candidate = body("S1", 51.1, 0.0, short_name="Fife", nation="Scotland")
@@ -219,9 +219,76 @@ def test_missing_or_unusable_spend_says_not_enough_data(
     s = rank([candidate], spend=spend).suggestions[0]
     assert s.savings.enough_data is False
     assert s.savings.display == "Not enough data"
-    assert dict(s.points)["spend"] == 0.0
-    assert s.spend_sentence.startswith("Not enough data")
+    # Half the factor's points: neither the 0 of an unlike pair nor the 8 of a twin.
+    assert dict(s.points)["spend"] == pytest.approx(8 * matching.NEUTRAL_SPEND_FEATURE)
+    assert s.spend_sentence == (
+        "Spend not compared: no 2017-18 return from Fife, and no earlier year both report; "
+        "counted as neutral (half this factor's points), not against either."
+    )
     assert math.isfinite(s.score)
+
+
+def test_income_exceeding_spend_is_not_enough_data_and_scores_nothing() -> None:
+    candidate = body("E1", 51.1, 0.0, short_name="Worthing")
+    spend: dict[tuple[str, str], dict[str, float | None]] = {
+        ("E0", "599"): {"2017-18": 900.0},
+        ("E1", "599"): {"2017-18": -50.0},
+    }
+    s = rank([candidate], spend=spend).suggestions[0]
+    assert dict(s.points)["spend"] == 0.0
+    assert s.spend_sentence.startswith("Not enough data: net spend on")
+
+
+def test_a_missing_newest_return_compares_the_newest_year_both_report() -> None:
+    candidate = body("E1", 51.1, 0.0, short_name="Birmingham")
+    spend: dict[tuple[str, str], dict[str, float | None]] = {
+        ("E0", "599"): {"2021-22": 1000.0, "2024-25": 1100.0},
+        ("E1", "599"): {"2021-22": 1000.0, "2024-25": None},
+    }
+    s = rank([candidate], spend=spend).suggestions[0]
+    assert s.spend.year == "2021-22"
+    assert dict(s.points)["spend"] == pytest.approx(8.0)  # equal spend, no population
+    assert s.spend_sentence.startswith(
+        "No 2024-25 return from Birmingham: compared on 2021-22, the newest year both report. "
+        "Spend on planning and development services (2021-22): Origin £1.0m (£10 a head); "
+        "Birmingham £1.0m (£10 a head);"
+    )
+
+
+def test_a_successor_is_compared_on_its_predecessors_combined_figures() -> None:
+    candidate = body("E06000066", 51.1, 0.0, short_name="Somerset")
+    spend: dict[tuple[str, str], dict[str, float | None]] = {
+        ("E0", "599"): {"2021-22": 3000.0},
+        ("E1", "599"): {"2021-22": 1000.0},  # a district
+        ("E2", "599"): {"2021-22": 2000.0},  # the county
+        ("E06000066", "599"): {"2024-25": 3500.0},
+    }
+    links = [("E1", "E06000066"), ("E2", "E06000066")]
+    notes = successor_spend_fill(spend, links, {"E06000066": "Somerset"})
+    reference = Reference([ORIGIN, candidate], [], spend, spend_notes=notes)
+    s = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL, Context()).suggestions[0]
+    assert s.spend.year == "2021-22"
+    assert s.spend.candidate_thousands == 3000.0
+    assert dict(s.points)["spend"] == pytest.approx(8.0)
+    assert (
+        "Somerset £3.0m (£30 a head), the combined figures of the 2 councils Somerset replaced"
+        in (s.spend_sentence)
+    )
+    assert s.spend_sentence.startswith("No 2024-25 return from Origin: compared on 2021-22")
+
+
+def test_a_split_predecessor_is_never_summed_into_a_successor() -> None:
+    spend: dict[tuple[str, str], dict[str, float | None]] = {
+        ("E1", "360"): {"2021-22": 10.0},  # a district of Cumberland
+        ("CUMBRIA", "360"): {"2021-22": 500.0},
+    }
+    links = [("E1", "CUMB"), ("CUMBRIA", "CUMB"), ("CUMBRIA", "WF")]
+    notes = successor_spend_fill(spend, links, {"CUMB": "Cumberland", "CUMBRIA": "Cumbria"})
+    assert spend[("CUMB", "360")] == {"2021-22": None}
+    assert spend[("WF", "360")] == {"2021-22": None}
+    assert notes[("CUMB", "360", "2021-22")].startswith(
+        "no combined figure for the councils Cumberland replaced: Cumbria covered more"
+    )
 
 
 def test_newest_common_year_is_compared() -> None:

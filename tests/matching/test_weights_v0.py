@@ -64,6 +64,11 @@ def _old_score(
                 )
                 score += OLD["spend_similarity"] * similarity
             break
+    else:
+        # Since issue 14 (spend that is fair): no year both report counts as neutral,
+        # half the spend points, where the old scorer gave none.
+        if service.ro_line:
+            score += OLD["spend_similarity"] * matching.NEUTRAL_SPEND_FEATURE
     return score
 
 
