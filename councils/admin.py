@@ -6,7 +6,6 @@ manage what people cannot do for themselves: email domains that prove
 someone works for a council, and memberships.
 """
 
-import re
 from typing import Any, TypeVar
 
 from django import forms
@@ -21,6 +20,7 @@ from core.forms import PlainTextFormMixin
 
 from . import services
 from .auth import acting_user
+from .email_domains import clean_email_domain
 from .models import (
     Adjacency,
     Authority,
@@ -35,46 +35,6 @@ from .models import (
 )
 
 _ModelT = TypeVar("_ModelT", bound=Model)
-
-# One or more labels of letters, digits and inner hyphens, then a TLD of letters.
-_DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-# Addresses anyone can get: registering one would let anybody join a council.
-_PUBLIC_DOMAINS = {
-    "gmail.com",
-    "googlemail.com",
-    "hotmail.com",
-    "hotmail.co.uk",
-    "outlook.com",
-    "live.com",
-    "live.co.uk",
-    "yahoo.com",
-    "yahoo.co.uk",
-    "icloud.com",
-    "me.com",
-    "aol.com",
-    "btinternet.com",
-    "proton.me",
-    "protonmail.com",
-    "gov.uk",
-    "nhs.net",
-}
-
-
-def clean_email_domain(value: str) -> str:
-    """Normalise a staff-entered domain ('@Adur.GOV.uk ' -> 'adur.gov.uk') and check it."""
-    domain = value.strip().lower().lstrip("@")
-    if not _DOMAIN_RE.match(domain):
-        raise ValidationError("Enter a domain in the correct format, like adur-worthing.gov.uk")
-    if domain in _PUBLIC_DOMAINS:
-        raise ValidationError(
-            "Enter a domain that only this council's staff can use, not a public email service"
-        )
-    if SharedEmailDomain.objects.filter(domain=domain).exists():
-        raise ValidationError(
-            "Enter a domain that only this organisation's staff use: "
-            f"{domain} is shared by many organisations"
-        )
-    return domain
 
 
 class EmailDomainForm(PlainTextFormMixin, forms.ModelForm[EmailDomain]):

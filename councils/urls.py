@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import membership_views, views
+from . import membership_views, staff_views, views
 from .converters import GssCodeConverter
 
 register_converter(GssCodeConverter, "gss")
@@ -10,6 +10,17 @@ app_name = "councils"
 urlpatterns = [
     path("", views.directory, name="directory"),
     path("join/", membership_views.join, name="join"),
+    path("staff/email-domains/", staff_views.email_domains_page, name="email_domains"),
+    path(
+        "staff/email-domains/<int:pk>/remove/",
+        staff_views.email_domain_remove,
+        name="email_domain_remove",
+    ),
+    path(
+        "staff/shared-email-domains/<int:pk>/remove/",
+        staff_views.shared_email_domain_remove,
+        name="shared_email_domain_remove",
+    ),
     # "<gss:gss_code>/" (the organisation's profile) is composed in marketplace/urls.py.
     path("<gss:gss_code>/edit/", views.profile_edit, name="profile_edit"),
     path("<gss:gss_code>/members/", membership_views.members, name="members"),

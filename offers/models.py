@@ -466,3 +466,50 @@ class Interest(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("offers:interest_detail", kwargs={"pk": self.pk})
+
+
+class ModeratorPreference(models.Model):
+    """A moderator's choice about the daily summary email; no row means "send it"."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_preference"
+    )
+    daily_summary = models.BooleanField(
+        default=True, help_text="Email me a summary of new submissions and reports each morning."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Moderator preference of {self.user_id}"
+
+
+class SearchSynonym(models.Model):
+    """Words officers type and the words listings use: "IT" means "ICT".
+
+    Staff keep the list (offers.browse.synonyms); a search expands a matching
+    phrase into an OR of the phrase and its synonyms before PostgreSQL parses
+    it (offers.browse.search), because PostgreSQL's thesaurus files live on the
+    database server, and because "it" is an English stop word that the parser
+    would drop before any thesaurus saw it.
+    """
+
+    phrase = models.CharField(
+        max_length=100, help_text="What people type, for example IT or revs and bens."
+    )
+    synonyms = models.CharField(
+        max_length=300,
+        help_text="What listings say instead, separated by commas, for example ICT, digital.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["phrase"]
+        constraints = [models.UniqueConstraint(Lower("phrase"), name="searchsynonym_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} -> {self.synonyms}"
+
+    @property
+    def synonym_list(self) -> list[str]:
+        return [s.strip() for s in self.synonyms.split(",") if s.strip()]

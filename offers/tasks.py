@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from offers import services
+from offers.moderation import summary
 
 
 def _jobs_enabled() -> bool:
@@ -46,3 +47,12 @@ def listing_expiry_reminders_task(now_iso: str | None = None) -> int:
 @shared_task(acks_late=True)
 def listing_expiry_reminder_task(listing_id: int, now_iso: str | None = None) -> bool:
     return services.listing_expiry_reminder_send(listing_id=listing_id, now=_when(now_iso))
+
+
+@shared_task(acks_late=True)
+def moderation_summary_task(day_iso: str | None = None) -> int:
+    """Beat, 08:00: the moderators' summary of the day given (today, UK time, when none)."""
+    if not settings.MODERATION_SUMMARY_ENABLED:
+        return 0
+    day = dt.date.fromisoformat(day_iso) if day_iso else timezone.localdate()
+    return summary.moderation_summary_send(day=day)

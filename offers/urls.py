@@ -1,6 +1,7 @@
 from django.urls import path
 
-from offers import views
+from offers import taxonomy_views, views
+from offers.browse import synonym_views
 from offers.browse import views as browse_views
 from offers.interest import views as interest_views
 from offers.moderation import views as moderation_views
@@ -22,6 +23,28 @@ urlpatterns = [
     # Moderation, reports, expressions of interest: offers/moderation/, offers/interest/
     path("moderation/", moderation_views.moderation_queue, name="moderation_queue"),
     path("moderation/<int:pk>/", moderation_views.moderation_review, name="moderation_review"),
+    path(
+        "moderation/screened-words/",
+        moderation_views.screening_terms_page,
+        name="screening_terms",
+    ),
+    path(
+        "moderation/screened-words/<int:pk>/",
+        moderation_views.screening_term_change,
+        name="screening_term_change",
+    ),
+    path(
+        "moderation/summary/",
+        moderation_views.moderation_summary_preference,
+        name="moderation_summary_preference",
+    ),
+    path("moderation/synonyms/", synonym_views.synonyms_page, name="synonyms"),
+    path(
+        "moderation/synonyms/<int:pk>/remove/", synonym_views.synonym_delete, name="synonym_delete"
+    ),
+    path("moderation/services/", taxonomy_views.taxonomy_page, name="taxonomy"),
+    path("moderation/services/new/", taxonomy_views.service_edit, name="service_add"),
+    path("moderation/services/<int:pk>/", taxonomy_views.service_edit, name="service_edit"),
     path(
         "moderation/reports/<int:pk>/dismiss/",
         moderation_views.report_dismiss,

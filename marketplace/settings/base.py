@@ -323,6 +323,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offers.tasks.listing_expiry_reminders_task",
         "schedule": crontab(hour=6, minute=30),
     },
+    "moderation-summary": {
+        "task": "offers.tasks.moderation_summary_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 # The email outbox (core.outbox): a claimed message not marked sent after this
 # long is taken over by another worker (longer than CELERY_TASK_TIME_LIMIT);
@@ -335,6 +339,9 @@ OUTBOX_RETRY_BASE_SECONDS = 60
 # Off switches for the scheduled jobs (the tasks check them when they run).
 DIGESTS_ENABLED = env.bool("DIGESTS_ENABLED", default=True)
 LISTING_JOBS_ENABLED = env.bool("LISTING_JOBS_ENABLED", default=True)
+# Off switch for the moderators' daily summary email (beat, 08:00 UK time);
+# each moderator can also turn it off for themselves.
+MODERATION_SUMMARY_ENABLED = env.bool("MODERATION_SUMMARY_ENABLED", default=True)
 # Digests: people per batch task; how long a claimed digest may stay "sending"
 # before another worker takes it as abandoned (longer than CELERY_TASK_TIME_LIMIT).
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)

@@ -15,10 +15,13 @@ the markers into <mark> elements. Nothing here builds HTML.
 """
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, QuerySet
 
-from offers.models import Listing
+from core.generations import generation
+from offers.browse.synonyms import expand_query
+from offers.models import Listing, SearchSynonym
 
 # Unicode private-use characters: never typed in a listing in practice, and
 # untouched by escaping, so they survive until they become <mark> tags.
@@ -42,13 +45,50 @@ def _headline(field: str, query: SearchQuery) -> SearchHeadline:
     )
 
 
+SYNONYMS_GENERATION = "offers:synonyms"
+
+
+def search_synonyms() -> dict[str, list[str]]:
+    """The staff-kept synonym list, phrase -> synonyms.
+
+    Read from the cache under the synonyms generation, which every change to
+    the list bumps (offers.browse.services), so a search costs no query for it
+    and an edit applies to the next search.
+    """
+    key = f"{SYNONYMS_GENERATION}:{generation(SYNONYMS_GENERATION)}"
+    synonyms: dict[str, list[str]] | None = cache.get(key)
+    if synonyms is None:
+        synonyms = {
+            row.phrase: row.synonym_list for row in SearchSynonym.objects.only("phrase", "synonyms")
+        }
+        cache.set(key, synonyms, timeout=600)
+    return synonyms
+
+
+def search_query(q: str, *, synonyms: dict[str, list[str]]) -> SearchQuery:
+    """`q` as one tsquery: each phrase with synonyms becomes (phrase | synonym | ...),
+    ANDed with the rest of the query parsed as a web search.
+
+    A phrase that is only a stop word ("it") parses to an empty query, which
+    PostgreSQL drops from the OR, leaving its synonyms ("ict").
+    """
+    expanded = expand_query(q, synonyms=synonyms)
+    query = SearchQuery(expanded.rest, search_type="websearch", config="english")
+    for options in expanded.alternatives:
+        either = SearchQuery(options[0], search_type="phrase", config="english")
+        for option in options[1:]:
+            either |= SearchQuery(option, search_type="phrase", config="english")
+        query &= either
+    return query
+
+
 def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[Listing]:
     """Listings matching `q`, annotated with `rank`, `title_marked` and `summary_marked`.
 
     The *_marked annotations hold text with START/STOP markers around matched
     words; templates show them with `{{ listing|highlighted:"title" }}`.
     """
-    query = SearchQuery(q, search_type="websearch", config="english")
+    query = search_query(q, synonyms=search_synonyms())
     return queryset.filter(search_vector=query).annotate(
         rank=SearchRank(F("search_vector"), query),
         title_marked=_headline("title", query),

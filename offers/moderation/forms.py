@@ -105,3 +105,29 @@ class ReportForm(PlainTextFormMixin, forms.Form):
             "max_length": _TOO_LONG,
         },
     )
+
+
+class ScreeningTermForm(PlainTextFormMixin, forms.Form):
+    term = forms.CharField(
+        label="Word or phrase",
+        max_length=100,
+        help_text="Matched as a whole word, in any case. For example, guaranteed savings",
+        error_messages={
+            "required": "Enter a word or phrase to screen for",
+            "max_length": "Word or phrase must be 100 characters or fewer",
+        },
+    )
+    note = forms.CharField(
+        label="Why it is screened",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Note must be 200 characters or fewer"},
+    )
+
+
+class ModeratorPreferenceForm(forms.Form):
+    daily_summary = forms.BooleanField(
+        label="Email me a summary of new submissions and reports each morning",
+        required=False,
+        help_text="Sent at 8am on days when something new arrived.",
+    )

@@ -4,6 +4,7 @@ Thin: parse the request, call one selector or service, render. Staff are
 checked here (403) and again in the services.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,13 +12,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from councils.auth import acting_user
+from councils.auth import acting_user, require_staff_with_mfa
 from councils.models import User
 from offers.lifecycle import ListingError
-from offers.models import Listing
+from offers.models import Listing, ScreeningTerm
+from offers.moderation import screening_terms, summary
 from offers.moderation import selectors as selectors
 from offers.moderation import services as services
-from offers.moderation.forms import DecisionForm, ReportForm
+from offers.moderation.forms import (
+    DecisionForm,
+    ModeratorPreferenceForm,
+    ReportForm,
+    ScreeningTermForm,
+)
 from offers.selectors import Access, listing_access, listing_for_page
 from offers.services import ListingConflict
 
@@ -173,3 +180,72 @@ def report_sent(request: HttpRequest, pk: int) -> HttpResponse:
     if report is None:
         return redirect(listing)
     return render(request, "offers/moderation/report_sent.html", {"listing": listing})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def screening_terms_page(request: HttpRequest) -> HttpResponse:
+    """The screened-word list: add, switch off or on, remove. Staff with MFA only."""
+    user = require_staff_with_mfa(request)
+    form = ScreeningTermForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            term = screening_terms.screening_term_add(
+                term=form.cleaned_data["term"], note=form.cleaned_data["note"], by=user
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("term", message)
+        else:
+            messages.success(request, f"“{term.term}” has been added to the screened words.")
+            return redirect("offers:screening_terms")
+    return render(
+        request,
+        "offers/staff/screening_terms.html",
+        {"form": form, "terms": screening_terms.screening_terms_all()},
+    )
+
+
+@login_required
+@require_POST
+def screening_term_change(request: HttpRequest, pk: int) -> HttpResponse:
+    user = require_staff_with_mfa(request)
+    term = ScreeningTerm.objects.filter(pk=pk).first()
+    if term is None:
+        raise Http404("No such screened word")
+    action = request.POST.get("action")
+    if action == "delete":
+        screening_terms.screening_term_delete(term=term, by=user)
+        messages.success(request, f"“{term.term}” has been removed from the screened words.")
+    elif action in ("off", "on"):
+        screening_terms.screening_term_set_active(term=term, active=action == "on", by=user)
+        state = "switched on" if action == "on" else "switched off"
+        messages.success(request, f"“{term.term}” has been {state}.")
+    return redirect("offers:screening_terms")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def moderation_summary_preference(request: HttpRequest) -> HttpResponse:
+    user = require_staff_with_mfa(request)
+    preference = summary.moderator_preference(user=user)
+    # An unticked checkbox posts nothing, so an empty POST is still a submission.
+    form = ModeratorPreferenceForm(
+        request.POST if request.method == "POST" else None,
+        initial={"daily_summary": preference.daily_summary},
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["daily_summary"]
+        summary.moderator_preference_set(user=user, daily_summary=chosen)
+        messages.success(
+            request,
+            "We will email you a summary each morning."
+            if chosen
+            else "We will not email you the daily summary.",
+        )
+        return redirect("offers:moderation_summary_preference")
+    return render(
+        request,
+        "offers/staff/summary_preference.html",
+        {"form": form, "enabled": settings.MODERATION_SUMMARY_ENABLED},
+    )
