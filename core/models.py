@@ -173,6 +173,9 @@ class CacheGeneration(models.Model):
 
     key = models.CharField(max_length=100, unique=True)
     value = models.BigIntegerField(default=0)
+    # When the value last moved on (set by the bump's own SQL, so it commits with
+    # it): the open data API's Last-Modified header.
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.key} = {self.value}"

@@ -26,6 +26,8 @@ _LAYOUT_URL_NAMES = {
     "privacy": "privacy",
     "cookies": "cookies",
     "data_sources": "data_sources",
+    "data": "api:data",
+    "api_docs": "api:docs",
 }
 
 

@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "offers",
     "matching",
     "digests",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
     # Its system checks catch a mistyped CONTENT_SECURITY_POLICY.
     "csp",
     # Site-wide system checks (marketplace/checks.py: the static files manifest).
@@ -380,6 +383,44 @@ SERVICE_CONTACT_EMAIL = env("SERVICE_CONTACT_EMAIL", default="shared-services@ex
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-password-123")
 # The demo moderator's authenticator-app secret (base32), printed by seed_demo.
 DEMO_TOTP_SECRET = env("DEMO_TOTP_SECRET", default="KRSXG5CTMVRXEZLUKN2XAZLSONSWG4TF")
+
+# The open data API (api/, ADR 11): read-only and anonymous (no authentication
+# class, so a session never widens what it shows), JSON only (no browsable API,
+# whose pages need inline scripts the CSP refuses), throttled per client address.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.LicensedPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientAddressThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.views.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Find a shared service partner: open data API",
+    "DESCRIPTION": (
+        "Read-only open data: organisations, services, published public listings and "
+        "spend. Published under the Open Government Licence v3.0; no personal data."
+    ),
+    "VERSION": "1.0.0",
+    "LICENSE": {
+        "name": "Open Government Licence v3.0",
+        "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    },
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "councils.models.Authority.Kind",
+        "ListingKindEnum": "offers.models.Listing.Kind",
+    },
+}
+# Requests per client address (api.throttling; DJANGO_TRUSTED_PROXY_COUNT finds the
+# address) and how long a page of results is reused (api.conditional).
+API_THROTTLE_RATE = env("DJANGO_API_THROTTLE_RATE", default="120/min")
+API_CACHE_SECONDS = 60
 
 LOGGING = {
     "version": 1,

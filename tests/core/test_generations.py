@@ -76,3 +76,18 @@ def test_generations_stay_right_while_redis_is_down(
     with django_capture_on_commit_callbacks(execute=True):
         generation_bump(KEY)
     assert generation(KEY) == 1
+
+
+def test_marks_carry_when_the_value_moved_and_are_read_through_the_cache(
+    django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    assert generations.generation_marks([KEY]) == [(0, None)]
+    with django_capture_on_commit_callbacks(execute=True):
+        generation_bump(KEY)
+    [(value, changed_at)] = generations.generation_marks([KEY])
+    assert value == 1 and changed_at is not None
+    with django_assert_num_queries(0):
+        assert generations.generation_marks([KEY]) == [(1, changed_at)]
+    with django_capture_on_commit_callbacks(execute=True):
+        generation_bump(KEY)  # the commit deletes the cached mark
+    assert generations.generation_marks([KEY])[0][0] == 2
