@@ -145,6 +145,9 @@ class SpendSerializer(serializers.ModelSerializer[SpendRecord]):
             "line_name",
             "net_expenditure_thousands",
             "source",
+            "edition",
+            "certified",
+            "detailed_class",
         ]
         read_only_fields = fields
 
