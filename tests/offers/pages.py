@@ -1,77 +1,26 @@
 """Read the /listings/ page as a visitor sees it: from the HTML, not the template context.
 
 Cached pages carry no context (offers/browse/cache.py), so tests that may get
-one read the page with an HTML parser: the results are the headings of the
-items in the results list, the count is the bold number in the count line.
+one read the page with an HTML parser (tests/pages.py): the results are the
+headings of the items in the results list, the count is the bold number in the
+count line; the filter panel's checkboxes are read here.
 """
 
 from html.parser import HTMLParser
 
-
-class _ResultsPage(HTMLParser):
-    """Collects the text of each result's heading link and of the count's <strong>."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.titles: list[str] = []
-        self.counts: list[str] = []
-        self._open: list[tuple[str, str]] = []  # (tag, what it is: "result", "count", "")
-        self._text: list[str] | None = None
-
-    def _inside(self, what: str) -> bool:
-        return any(kind == what for _tag, kind in self._open)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"br", "img", "input", "meta", "link", "hr", "source"}:
-            return  # void elements have no end tag
-        names = dict(attrs)
-        classes = (names.get("class") or "").split()
-        kind = ""
-        if tag == "li" and "app-result-list__item" in classes:
-            kind = "result"
-        elif names.get("id") == "result-count":
-            kind = "count"
-        elif tag == "a" and self._inside("result") and self._open and self._open[-1][0] == "h3":
-            kind = "title"
-            self._text = []
-        elif tag == "strong" and self._inside("count"):
-            kind = "number"
-            self._text = []
-        self._open.append((tag, kind))
-
-    def handle_endtag(self, tag: str) -> None:
-        while self._open:
-            open_tag, kind = self._open.pop()
-            if kind in {"title", "number"} and self._text is not None:
-                text = " ".join("".join(self._text).split())
-                (self.titles if kind == "title" else self.counts).append(text)
-                self._text = None
-            if open_tag == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if self._text is not None:
-            self._text.append(data)
-
-
-def _read(response) -> _ResultsPage:
-    assert response.status_code == 200
-    page = _ResultsPage()
-    page.feed(response.content.decode())
-    page.close()
-    return page
+from tests.pages import read_page
 
 
 def result_titles(response) -> list[str]:
     """The titles of the results shown, in order, as the page reads."""
-    return _read(response).titles
+    return read_page(response).titles
 
 
 def result_count(response) -> int:
-    """The number of listings found, from the count line above the results."""
-    counts = _read(response).counts
-    assert counts, "no result count on the page"
-    return int(counts[0].replace(",", ""))
+    """The number of listings found: the bold number in the count line above the results."""
+    numbers = read_page(response).count_numbers
+    assert numbers, "no result count on the page"
+    return int(numbers[0].replace(",", ""))
 
 
 class _FilterPanel(HTMLParser):
