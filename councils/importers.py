@@ -131,9 +131,21 @@ TYPE_BY_RO_CLASS = {
     "LB": (Authority.Type.LONDON_BOROUGH, Authority.Tier.UNITARY),  # RSX's name for L
 }
 SPEND_SOURCE = "MHCLG Revenue Outturn Summary (RS), Open Government Licence v3.0"
+# Bodies that made RSX returns and were then replaced, so no register file lists
+# them: North East CA (E47000010) and North of Tyne CA (E47000011), whose last
+# returns are 2023-24, were replaced by the North East Mayoral CA (E47000014) in
+# May 2024 (data README, RSX 2024-25 lists only E47000014; issue 13).
+FORMER_BODY_SUCCESSORS = {"E47000010": "E47000014", "E47000011": "E47000014"}
+# RSX "Detailed Class" of such a body -> its kind (the labels changed in 2023-24).
+KIND_BY_DETAILED_CLASS = {
+    "CA": Authority.Kind.COMBINED,
+    "Combined Authority": Authority.Kind.COMBINED,
+}
 RSX_SOURCE = "MHCLG Revenue Outturn Service Expenditure Summary (RSX), Open Government Licence v3.0"
 # Codes a spend file uses for a body the register knows by another code.
 SPEND_CODE_ALIASES = {
+    # RSX gives the Greater London Authority the London region's code (data README).
+    "E12000007": "E61000001",
     # The 2017-18 RS file codes North Yorkshire County Council E10000022, a code
     # no council ever held; the register and RSX use E10000023 (data README).
     "E10000022": "E10000023",
@@ -605,7 +617,14 @@ class ReferenceImporter:
         line's name and an abolished council's details come from the newest year
         whatever the order the files were given in, and a re-run changes nothing."""
         current = set(Authority.objects.current().values_list("gss_code", flat=True))
-        bodies = _SpendBodies()
+        bodies = _SpendBodies(
+            known=set(
+                Authority.objects.exclude(kind=Authority.Kind.PRINCIPAL_COUNCIL).values_list(
+                    "gss_code", flat=True
+                )
+            ),
+            current=current,
+        )
         lines: dict[str, tuple[str, str]] = {}  # code -> (year, name), newest year kept
         records: dict[tuple[str, str, str], dict[str, Any]] = {}
         for row in rows:
@@ -625,14 +644,10 @@ class ReferenceImporter:
                 raise row.refuse(f"{code} line {line} {year} appears twice")
             records[key] = values
 
-        clash = set(bodies.abolished) & current
+        clash = (set(bodies.abolished) - set(FORMER_BODY_SUCCESSORS)) & current
         if clash:
             raise ImportRefused(f"spend: {sorted(clash)} are marked abolished but are current")
         self._sync_abolished(bodies)
-        if bodies.skipped:
-            self.report.add(
-                "spend rows of bodies not in the register (skipped)", 0, 0, bodies.skipped
-            )
         self.report.add(
             "spend lines",
             *_sync(
@@ -665,7 +680,7 @@ class ReferenceImporter:
     def _spend_authority(
         self, row: _Row, year: str, current: set[str], bodies: "_SpendBodies"
     ) -> str | None:
-        """The register code a spend row belongs to (None: a body not in the register yet)."""
+        """The register code a spend row belongs to."""
         status = row.text("authority_status_2025", required=True)
         if status == "other_body":
             return bodies.other_body(row)
@@ -741,15 +756,46 @@ class _SpendBodies:
     abolished: dict[str, dict[str, Any]] = field(default_factory=dict)
     abolished_year: dict[str, str] = field(default_factory=dict)
     successors: dict[str, set[str]] = field(default_factory=dict)
-    skipped: int = 0
+    known: set[str] = field(default_factory=set)  # bodies in the register (public_bodies.csv)
+    current: set[str] = field(default_factory=set)
 
-    def other_body(self, row: _Row) -> str | None:
-        # Police, fire, parks, combined and waste authorities and the GLA make RO
-        # returns too; their organisations join the register separately, and until
-        # then their rows are counted as skipped rather than refusing the file.
-        row.text("authority_name_in_source", required=True)
-        self.skipped += 1
-        return None
+    def other_body(self, row: _Row) -> str:
+        """Police, fire, parks, combined and waste authorities and the GLA: matched on
+        the register's code (the GLA's RSX code is the London region's, Lee Valley's
+        its E-code). A body the register no longer lists is imported as abolished,
+        linked to its successor; any other unknown body refuses the file."""
+        raw = row.values["gss_code"].strip()
+        code = SPEND_CODE_ALIASES.get(raw, raw)
+        if not (GSS_RE.match(code) or ECODE_RE.match(code)):
+            raise row.refuse(f"gss_code {raw!r} is neither a GSS code nor an E-code")
+        successor = FORMER_BODY_SUCCESSORS.get(code)
+        if code in self.known and successor is None:
+            return code
+        # A former body is recorded abolished even if a register once listed it as
+        # current (the MYS combined-authority file still does).
+        kind = KIND_BY_DETAILED_CLASS.get(row.text("detailed_class", max_length=40))
+        if successor is None or kind is None:
+            raise row.refuse(f"{code} is not a public body in public_bodies.csv")
+        if successor not in self.current:
+            raise row.refuse(f"successor {successor} of {code} is not a current organisation")
+        year = row.text("year")
+        name = row.text("authority_name_in_source", required=True)
+        if self.abolished_year.get(code, "") <= year:  # the newest year's name wins
+            self.abolished_year[code] = year
+            self.abolished[code] = {
+                "gss_code": code,
+                "name": name,
+                "short_name": name,
+                "kind": kind,
+                "authority_type": "",
+                "tier": "",
+                "nation": Authority.Nation.ENGLAND,
+                "status": Authority.Status.ABOLISHED,
+                "mhclg_ecode": row.text("mhclg_ecode", max_length=10),
+                "notes": ("Replaced before 2025; known here from its revenue outturn returns."),
+            }
+        self.successors.setdefault(code, set()).add(successor)
+        return code
 
 
 def _spend_values(row: _Row, year: str) -> dict[str, Any]:

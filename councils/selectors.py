@@ -447,6 +447,7 @@ class SpendSection:
     not_received: list[str]  # years held with the authority's rows but no figures
     predecessor_years: list[PredecessorYear]
     chart_width: int
+    replaced_noun: str = "councils"  # "the councils it replaced", or "organisations"
     chart_height: int = spend_rules.TREND_HEIGHT
     slot_width: int = spend_rules.TREND_SLOT
 
@@ -515,6 +516,8 @@ def spend_section(*, authority: Authority, predecessors: list[Authority]) -> Spe
     if not own and not theirs:
         return None
     split = _split_predecessors(predecessors)
+    is_council = authority.kind == Authority.Kind.PRINCIPAL_COUNCIL
+    noun = "councils" if is_council else "organisations"
     years = [
         YearColumn(y, y in editions, *editions.get(y, (None, "")))
         for y in spend_rules.financial_years(editions)
@@ -534,7 +537,7 @@ def spend_section(*, authority: Authority, predecessors: list[Authority]) -> Spe
     totals: list[LineTrend] = []
     for code in sorted(names):
         trend = _line_trend(
-            code, names[code], years, own.get(code, {}), before, pk_of, split, own_years
+            code, names[code], years, own.get(code, {}), before, pk_of, split, own_years, noun
         )
         trend = LineTrend(
             trend.code,
@@ -559,6 +562,7 @@ def spend_section(*, authority: Authority, predecessors: list[Authority]) -> Spe
             for y in sorted(before, reverse=True)
         ],
         chart_width=len(years) * spend_rules.TREND_SLOT,
+        replaced_noun=noun,
     )
 
 
@@ -596,6 +600,7 @@ def _line_trend(
     pk_of: Mapping[int, Authority],
     split: set[int],
     own_years: set[str],
+    noun: str,
 ) -> LineTrend:
     kinds: list[tuple[str, Decimal | None, str]] = []
     for column in years:
@@ -618,7 +623,7 @@ def _line_trend(
                     (
                         "predecessors",
                         combined.total,
-                        f"{_pounds(combined.total)} (the councils it replaced)",
+                        f"{_pounds(combined.total)} (the {noun} it replaced)",
                     )
                 )
         elif y in own_years or y in before:
@@ -668,7 +673,7 @@ def _predecessor_year(
         edition=edition,
         columns=columns,
         rows=rows,
-        has_total=not split_names,
+        has_total=not split_names and not missing,
         split_names=sorted(split_names),
         missing_names=sorted(missing),
     )

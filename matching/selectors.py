@@ -148,9 +148,9 @@ def successor_spend_fill(
                 combined = spend_rules.combine(parts)
                 spend.setdefault((successor, line), {})[year] = combined.total
                 notes[(successor, line, year)] = (
-                    f"the combined figures of the {len(parts)} councils {who} replaced"
+                    f"the combined figures of {who}'s {len(parts)} predecessors"
                     if combined.total is not None
-                    else f"no combined figure for the councils {who} replaced: {combined.reason}"
+                    else f"no combined figure for {who}'s predecessors: {combined.reason}"
                 )
     return notes
 

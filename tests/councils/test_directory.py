@@ -43,7 +43,8 @@ def test_include_abolished_adds_the_abolished_councils(client):
     assert result_names(response) == ["Aylesbury Vale"]
     assert "Abolished</strong>" in response.content.decode()
     everything = client.get(URL, {"include_abolished": "on"})
-    assert result_count(everything) == Authority.objects.count() == 382 + 48 + 162
+    # and the two former North East combined authorities, known from their spend
+    assert result_count(everything) == Authority.objects.count() == 382 + 48 + 162 + 2
 
 
 def test_name_search_matches_name_and_short_name(client):

@@ -112,7 +112,9 @@ def test_current_councils_by_type():
 def test_abolished_councils_come_from_the_spend_file_with_successors():
     # 47 from 2017-18 and Somerset West and Taunton (2019-2023) from the RSX years;
     # the 2017-18 file's E10000022 is North Yorkshire County Council, E10000023.
-    assert Authority.objects.filter(status=Authority.Status.ABOLISHED).count() == 48
+    abolished = Authority.objects.filter(status=Authority.Status.ABOLISHED)
+    assert abolished.filter(kind=Authority.Kind.PRINCIPAL_COUNCIL).count() == 48
+    assert abolished.count() == 48 + 2  # and the two former North East combined authorities
     assert not Authority.objects.filter(gss_code="E10000022").exists()
     swt = Authority.objects.get(gss_code="E07000246")
     assert swt.status == Authority.Status.ABOLISHED
@@ -195,7 +197,21 @@ def test_spend_rows_per_year():
     counts = dict(
         SpendRecord.objects.values_list("year").annotate(n=Count("pk")).values_list("year", "n")
     )
-    assert counts == {"2017-18": 5295, **RSX_COUNCIL_ROWS}
+    # Every row of every file (data README: 5,964, 5,964, 5,754 and 5,740 rows).
+    assert counts == {
+        "2017-18": 5295,
+        "2021-22": 5964,
+        "2022-23": 5964,
+        "2023-24": 5754,
+        "2024-25": 5740,
+    }
+    councils = dict(
+        SpendRecord.objects.filter(authority__kind=Authority.Kind.PRINCIPAL_COUNCIL)
+        .values_list("year")
+        .annotate(n=Count("pk"))
+        .values_list("year", "n")
+    )
+    assert councils == {"2017-18": 5295, **RSX_COUNCIL_ROWS}
 
 
 def test_rsx_rows_keep_edition_certification_and_not_received():
@@ -219,11 +235,66 @@ def test_rsx_rows_keep_edition_certification_and_not_received():
     assert not not_received.exclude(certified=None).exists()
 
 
-def test_bodies_other_than_councils_are_skipped_and_counted_until_registered():
-    output = run(REFERENCE / "spend_rsx_2024_25.csv")
-    assert "spend rows of bodies not in the register (skipped): 0 created, 0 updated, 1302" in (
-        output
+def test_bodies_spend_is_imported_for_every_year():
+    counts = dict(
+        SpendRecord.objects.exclude(authority__kind=Authority.Kind.PRINCIPAL_COUNCIL)
+        .values_list("year")
+        .annotate(n=Count("pk"))
+        .values_list("year", "n")
     )
+    assert counts == {
+        "2021-22": 93 * 14,
+        "2022-23": 93 * 14,
+        "2023-24": 94 * 14,
+        "2024-25": 93 * 14,
+    }
+    # README spot checks: a police, a park, a fire and a waste authority.
+    for code, line, year, value in [
+        ("E23000036", "601", "2021-22", "347555"),  # Avon & Somerset PCC
+        ("E26000006", "509", "2021-22", "4817"),  # Peak District NPA
+        ("E31000045", "602", "2022-23", "91522"),  # West Yorkshire Fire
+        ("E50000002", "590", "2022-23", "45470"),  # North London Waste Authority
+    ]:
+        record = SpendRecord.objects.get(authority__gss_code=code, line__code=line, year=year)
+        assert record.net_expenditure_thousands == Decimal(value), code
+
+
+def test_the_gla_and_lee_valley_are_matched_on_the_register_codes():
+    # RSX codes the GLA with the London region's E12000007 and Lee Valley with E6803.
+    assert not Authority.objects.filter(gss_code="E12000007").exists()
+    gla = SpendRecord.objects.filter(authority__gss_code="E61000001")
+    assert gla.count() == 4 * 14
+    assert set(gla.values_list("detailed_class", flat=True)) == {"GLA"}
+    lee_valley = Authority.objects.get(gss_code="E6803")
+    assert lee_valley.kind == Authority.Kind.REGIONAL_PARK
+    assert lee_valley.spend.count() == 4 * 14
+
+
+def test_former_combined_authorities_are_abolished_and_linked_to_their_successor():
+    successor = Authority.objects.get(gss_code="E47000014")
+    for code, name in [
+        ("E47000010", "North East Combined Authority post Nov 2018"),
+        ("E47000011", "North of Tyne Combined Authority"),
+    ]:
+        former = Authority.objects.get(gss_code=code)
+        assert former.status == Authority.Status.ABOLISHED
+        assert former.kind == Authority.Kind.COMBINED
+        assert former.name == name  # from the newest year they appear, 2023-24
+        assert list(former.successors.all()) == [successor]
+        years = set(former.spend.values_list("year", flat=True))
+        assert years == {"2021-22", "2022-23", "2023-24"}
+
+
+def test_an_unknown_body_in_a_spend_file_refuses_the_file(tmp_path):
+    def stranger(number, row):
+        if row[0] == "E26000006":  # Peak District NPA, as if the register lacked it
+            row[0] = "E26000099"
+
+    bad = copy_csv("spend_rsx_2024_25.csv", tmp_path / "spend.csv", stranger)
+    before = snapshot()
+    with pytest.raises(CommandError, match=r"E26000099 is not a public body in public_bodies"):
+        run(bad)
+    assert snapshot() == before
 
 
 def test_a_spend_file_with_a_bad_edition_is_refused(tmp_path):
@@ -264,7 +335,7 @@ def test_rerun_changes_nothing():
     output = run()
     assert snapshot() == before
     lines = [line for line in output.splitlines() if "created" in line]
-    assert len(lines) == 10  # nine kinds of record, and the skipped bodies' rows
+    assert len(lines) == 9
     for line in lines:
         assert ": 0 created, 0 updated," in line, line
     assert "Already up to date." in output

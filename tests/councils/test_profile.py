@@ -442,3 +442,21 @@ def test_form_errors_keep_every_value(client):
 def test_edit_unknown_council_is_404(client):
     client.force_login(UserFactory(is_staff=True))
     assert client.get("/councils/E99999999/edit/").status_code == 404
+
+
+def test_a_body_shows_its_spend_and_a_successor_body_its_predecessors(client):
+    html = section(html_of(client, "E31000022"), "spend")  # Kent Fire and Rescue Authority
+    fire = SpendRecord.objects.get(
+        authority__gss_code="E31000022", line__code="602", year="2024-25"
+    )
+    assert f"{_pounds(fire.net_expenditure_thousands)} (2024-25)" in html
+    html = section(html_of(client, "E47000014"), "spend")  # North East Mayoral CA
+    assert (
+        "North East Mayoral Combined Authority did not exist in 2023-24: these are the "
+        "figures of the organisations it replaced, and their sum."
+    ) not in html  # North of Tyne sent no 2023-24 return: no sum that year
+    assert (
+        "North East Mayoral Combined Authority did not exist in 2022-23: these are the "
+        "figures of the organisations it replaced, and their sum."
+    ) in html
+    assert "No return was received from North of Tyne Combined Authority, so no total" in html

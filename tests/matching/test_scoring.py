@@ -270,9 +270,8 @@ def test_a_successor_is_compared_on_its_predecessors_combined_figures() -> None:
     assert s.spend.year == "2021-22"
     assert s.spend.candidate_thousands == 3000.0
     assert dict(s.points)["spend"] == pytest.approx(8.0)
-    assert (
-        "Somerset £3.0m (£30 a head), the combined figures of the 2 councils Somerset replaced"
-        in (s.spend_sentence)
+    assert "Somerset £3.0m (£30 a head), the combined figures of Somerset's 2 predecessors" in (
+        s.spend_sentence
     )
     assert s.spend_sentence.startswith("No 2024-25 return from Origin: compared on 2021-22")
 
@@ -287,7 +286,7 @@ def test_a_split_predecessor_is_never_summed_into_a_successor() -> None:
     assert spend[("CUMB", "360")] == {"2021-22": None}
     assert spend[("WF", "360")] == {"2021-22": None}
     assert notes[("CUMB", "360", "2021-22")].startswith(
-        "no combined figure for the councils Cumberland replaced: Cumbria covered more"
+        "no combined figure for Cumberland's predecessors: Cumbria covered more"
     )
 
 

@@ -51,7 +51,7 @@ def test_a_successor_uses_its_predecessors_combined_figures_before_it_existed() 
     assert s.spend_sentence.startswith(
         "No 2024-25 return from Birmingham: compared on 2021-22, the newest year both report."
     )
-    assert "the combined figures of the 5 councils Somerset replaced" in s.spend_sentence
+    assert "the combined figures of Somerset's 5 predecessors" in s.spend_sentence
     assert dict(s.points)["spend"] > 0
 
 
