@@ -47,6 +47,19 @@ TIER_DELIVERERS = {
     NI_DISTRICT: "Northern Ireland district",
 }
 NATIONS = frozenset({"Scotland", "Wales", "Northern Ireland"})
+# Authority.Kind values: councils deliver by tier, every other kind by kind.
+COUNCIL = "council"
+KIND_DELIVERERS = {
+    "combined": "combined authorities",
+    "gla": "the Greater London Authority",
+    "fire": "fire and rescue authorities",
+    "police": "police bodies",
+    "nhs": "integrated care boards",
+    "park": "national park authorities",
+    "waste": "waste disposal authorities",
+    "regional_park": "regional park authorities",
+    "other": "other public bodies",
+}
 
 
 # --- Records handed over by the selector ----------------------------------------------
@@ -71,6 +84,7 @@ class Body:
     longitude: float | None = None
     population: int | None = None
     pk: int | None = None
+    kind: str = COUNCIL  # Authority.Kind value
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +96,7 @@ class ServiceInfo:
     tiers: frozenset[str]
     ro_line: str = ""
     ro_line_name: str = ""  # sentence case, e.g. "Planning and development services"
+    kinds: frozenset[str] = frozenset()  # kinds of body other than councils that deliver it
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,24 +506,38 @@ def format_thousands(thousands: float) -> str:
     return format_gbp(thousands * 1000)
 
 
+def _service_phrase(service: ServiceInfo) -> str:
+    name = service.name
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
+def _and_list(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def delivers(body: Body, service: ServiceInfo) -> bool:
+    """A council delivers a service by its tier; any other body by its kind."""
+    if body.kind == COUNCIL:
+        return body.tier in service.tiers
+    return body.kind in service.kinds
+
+
 def tier_reason(body: Body, service: ServiceInfo) -> str:
     """'Worthing is a district council; adult social care is delivered by county and
-    single-tier councils.'"""
+    single-tier councils.' A body that is not a council is told by its kind:
+    'Kent Fire and Rescue Authority does not deliver libraries.'"""
+    service_name = _service_phrase(service)
+    if body.kind != COUNCIL:
+        return f"{body.short_name} does not deliver {service_name}."
     deliverers = [
         TIER_DELIVERERS[t] for t in (UPPER, LOWER, UNITARY, NI_DISTRICT) if t in service.tiers
     ]
     if not deliverers:
-        who = "no council tier in our taxonomy"
-    elif len(deliverers) == 1:
-        who = f"{deliverers[0]} councils"
+        bodies = [KIND_DELIVERERS[k] for k in KIND_DELIVERERS if k in service.kinds]
+        who = _and_list(bodies) + ", not councils" if bodies else "no council tier in our taxonomy"
     else:
-        who = f"{', '.join(deliverers[:-1])} and {deliverers[-1]} councils"
+        who = f"{_and_list(deliverers)} councils"
     noun = TIER_NOUN.get(body.tier, "a council of another kind")
-    service_name = (
-        service.name[:1].lower() + service.name[1:]
-        if not service.name[:2].isupper()
-        else service.name
-    )
     return f"{body.short_name} is {noun}; {service_name} is delivered by {who}."
 
 
@@ -1157,7 +1186,7 @@ def eligibility_reason(origin: Body, candidate: Body, service: ServiceInfo) -> s
     """Why a candidate can never partner on this service, or None if it can."""
     if not candidate.is_current:
         return f"{candidate.short_name} has been abolished."
-    if candidate.tier not in service.tiers:
+    if not delivers(candidate, service):
         return tier_reason(candidate, service)
     return None
 
@@ -1176,13 +1205,12 @@ def _sift(
     excluded: list[Exclusion] = []
     pool = reference.bodies if candidates is None else candidates
     limits = context.limits
-    tiers = service.tiers
     for candidate in pool:
         if candidate.gss_code == origin.gss_code:
             continue
         i = index.get(candidate.gss_code)
         km = row[i] if row is not None and i is not None else None
-        if not candidate.is_current or candidate.tier not in tiers:
+        if not candidate.is_current or not delivers(candidate, service):
             reason = eligibility_reason(origin, candidate, service) or ""
             kind = "tier" if candidate.is_current else "abolished"
             excluded.append(Exclusion(candidate, reason, kind))

@@ -60,6 +60,7 @@ def build_reference(*, version: str = "") -> matching.Reference:
         "latitude",
         "longitude",
         "population",
+        "kind",
     )
     bodies = [
         matching.Body(
@@ -78,6 +79,7 @@ def build_reference(*, version: str = "") -> matching.Reference:
             latitude=lat,
             longitude=lon,
             population=pop,
+            kind=kind,
         )
         for (
             pk,
@@ -95,6 +97,7 @@ def build_reference(*, version: str = "") -> matching.Reference:
             lat,
             lon,
             pop,
+            kind,
         ) in rows
     ]
     adjacency = Adjacency.objects.values_list("authority_a__gss_code", "authority_b__gss_code")
@@ -241,6 +244,7 @@ def service_info(*, service: Service) -> matching.ServiceInfo:
         family_pk=service.family_id,
         family_name=service.family.name,
         tiers=frozenset(service.delivered_by_tiers),
+        kinds=frozenset(service.body_kinds),
         ro_line=service.ro_line,
         ro_line_name=line_names.get(service.ro_line, "") if service.ro_line else "",
     )

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from core.forms import PlainTextFormMixin
 from councils.models import Authority
 from offers.models import Listing, Service
-from offers.selectors import services_grouped_for_tier
+from offers.selectors import services_grouped_for
 from offers.services import EDITABLE_FIELDS, listing_check_rules
 
 
@@ -136,12 +136,12 @@ class ListingForm(PlainTextFormMixin, forms.ModelForm[Listing]):
         super().__init__(*args, **kwargs)
         self.authority = authority
         service_field = self.fields["service"]
-        service_field.queryset = Service.objects.delivered_by(  # type: ignore[attr-defined]
-            authority.tier
+        service_field.queryset = Service.objects.delivered_by_authority(  # type: ignore[attr-defined]
+            authority
         )
         service_field.choices = [  # type: ignore[attr-defined]
             ("", "Choose a service"),
-            *services_grouped_for_tier(tier=authority.tier),
+            *services_grouped_for(authority=authority),
         ]
         self.fields["named_partners"].queryset = (  # type: ignore[attr-defined]
             Authority.objects.current().exclude(pk=authority.pk).only("pk", "name")

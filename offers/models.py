@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
@@ -46,6 +48,12 @@ class ServiceFamily(models.Model):
         return self.name
 
 
+# Every kind of organisation but councils, whose services go by tier instead.
+BODY_KINDS = [
+    (k, label) for k, label in Authority.Kind.choices if k != Authority.Kind.PRINCIPAL_COUNCIL
+]
+
+
 class ServiceQuerySet(models.QuerySet["Service"]):
     def delivered_by(self, tier: str) -> "ServiceQuerySet":
         """Services an authority of this tier delivers (Authority.Tier value)."""
@@ -53,6 +61,16 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         if field is None:
             return self.none()
         return self.filter(**{field: True})
+
+    def delivered_by_kind(self, kind: str) -> "ServiceQuerySet":
+        """Services a body of this kind (not a council) delivers (Authority.Kind value)."""
+        return self.filter(body_kinds__contains=[kind])
+
+    def delivered_by_authority(self, authority: Authority) -> "ServiceQuerySet":
+        """Services this organisation delivers: a council's by its tier, a body's by its kind."""
+        if authority.kind == Authority.Kind.PRINCIPAL_COUNCIL:
+            return self.delivered_by(authority.tier)
+        return self.delivered_by_kind(authority.kind)
 
 
 class Service(models.Model):
@@ -77,6 +95,13 @@ class Service(models.Model):
     by_lower = models.BooleanField("district councils deliver it", default=False)
     by_unitary = models.BooleanField("single-tier councils deliver it", default=False)
     by_ni_district = models.BooleanField("Northern Ireland districts deliver it", default=False)
+    body_kinds = ArrayField(
+        models.CharField(max_length=20, choices=BODY_KINDS),
+        blank=True,
+        default=list,
+        verbose_name="other kinds of body that deliver it",
+        help_text="Fire, police, integrated care boards and so on (Authority.Kind values).",
+    )
     ro_line = models.CharField(
         "revenue outturn line",
         max_length=10,
@@ -95,6 +120,7 @@ class Service(models.Model):
 
     class Meta:
         ordering = ["family__position", "position", "name"]
+        indexes = [GinIndex(fields=["body_kinds"], name="service_body_kinds_gin")]
 
     def __str__(self) -> str:
         return self.name
@@ -104,10 +130,37 @@ class Service(models.Model):
         """Authority.Tier values of the tiers that deliver this service."""
         return [tier for tier, field in self.TIER_FIELDS.items() if getattr(self, field)]
 
+    @property
+    def delivered_by_kinds(self) -> list[str]:
+        """Authority.Kind values of the kinds that deliver it ("council" if any tier does)."""
+        councils = [Authority.Kind.PRINCIPAL_COUNCIL.value] if self.delivered_by_tiers else []
+        return councils + list(self.body_kinds)
+
 
 def tier_delivers(service: Service, tier: str) -> bool:
     """Whether an authority of `tier` delivers `service` (and so can share it)."""
     return tier in service.delivered_by_tiers
+
+
+def authority_delivers(service: Service, authority: Authority) -> bool:
+    """Whether this organisation delivers `service`: a council by tier, a body by kind."""
+    if authority.kind == Authority.Kind.PRINCIPAL_COUNCIL:
+        return tier_delivers(service, authority.tier)
+    return authority.kind in service.body_kinds
+
+
+def service_phrase(service: Service) -> str:
+    """The service's name mid-sentence: "housing benefit administration", but "SEND"."""
+    name = service.name
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
+def not_delivered_reason(service: Service, authority: Authority) -> str:
+    """Why this organisation cannot offer or need `service`, naming it and the reason:
+    "Kent Combined Fire and Rescue Authority does not deliver libraries"."""
+    if authority.kind == Authority.Kind.PRINCIPAL_COUNCIL:
+        return f"{authority.get_tier_display()} councils do not deliver {service_phrase(service)}"
+    return f"{authority.name} does not deliver {service_phrase(service)}"
 
 
 def default_expiry(start: datetime | None = None) -> datetime:

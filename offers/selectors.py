@@ -12,9 +12,10 @@ from offers.lifecycle import Role, actions_available
 from offers.models import Listing, ListingEvent, Service, ServiceFamily
 
 
-def services_grouped_for_tier(*, tier: str) -> list[tuple[str, list[tuple[int, str]]]]:
-    """(family name, [(service id, service name)]) for a grouped <select>, tier's services only."""
-    services = Service.objects.delivered_by(tier).select_related("family")
+def services_grouped_for(*, authority: Authority) -> list[tuple[str, list[tuple[int, str]]]]:
+    """(family name, [(service id, service name)]) for a grouped <select>: only the
+    services this organisation delivers (a council's tier, a body's kind)."""
+    services = Service.objects.delivered_by_authority(authority).select_related("family")
     groups: dict[str, list[tuple[int, str]]] = {}
     for service in services:
         groups.setdefault(service.family.name, []).append((service.pk, service.name))

@@ -38,8 +38,9 @@ from offers.models import (
     ListingEvent,
     ScreeningTerm,
     Service,
+    authority_delivers,
     default_expiry,
-    tier_delivers,
+    not_delivered_reason,
 )
 from offers.moderation.screening import Flag, screen_listing_fields
 
@@ -223,10 +224,10 @@ def listing_check_rules(
     Forms call this too, so the page and the service give the same message.
     """
     errors: dict[str, str] = {}
-    if service is not None and not tier_delivers(service, authority.tier):
+    if service is not None and not authority_delivers(service, authority):
         errors["service"] = (
-            f"{authority.get_tier_display()} councils do not deliver {service.name.lower()}; "
-            "choose a service your council delivers"
+            f"{not_delivered_reason(service, authority)}; choose a service your "
+            f"{'council' if authority.is_council else 'organisation'} delivers"
         )
     if partner_scope == Listing.PartnerScope.RADIUS and not partner_radius_km:
         errors["partner_radius_km"] = "Enter how far away a partner can be, in kilometres"

@@ -36,6 +36,7 @@ def ensure_reference_data() -> None:
     if not Service.objects.exists():
         taxonomy = import_module("offers.migrations.0002_service_taxonomy")
         taxonomy.load(django_apps, None)
+        import_module("offers.migrations.0013_services_by_kind").load(django_apps, None)
     from councils.models import SharedEmailDomain
 
     if not SharedEmailDomain.objects.exists():

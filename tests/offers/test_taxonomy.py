@@ -3,7 +3,14 @@
 import pytest
 
 from councils.models import Authority, SpendLine
-from offers.models import Office, Service, ServiceFamily, tier_delivers
+from offers.models import (
+    Office,
+    Service,
+    ServiceFamily,
+    authority_delivers,
+    not_delivered_reason,
+    tier_delivers,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +18,8 @@ Tier = Authority.Tier
 
 
 def test_taxonomy_is_loaded_with_back_and_front_office_families():
-    assert 40 <= Service.objects.count() <= 80
+    # 80 council services (0002) and 10 that only other kinds of body deliver with them (0013).
+    assert Service.objects.count() == 90
     assert ServiceFamily.objects.filter(office=Office.BACK).exists()
     assert ServiceFamily.objects.filter(office=Office.FRONT).exists()
     names = set(Service.objects.values_list("name", flat=True))
@@ -34,9 +42,9 @@ def test_taxonomy_is_loaded_with_back_and_front_office_families():
         assert expected in names
 
 
-def test_every_service_is_delivered_by_some_tier_and_office_matches_family():
+def test_every_service_is_delivered_by_some_tier_or_kind_and_office_matches_family():
     for service in Service.objects.select_related("family"):
-        assert service.delivered_by_tiers, service.name
+        assert service.delivered_by_kinds, service.name
         assert service.office == service.family.office, service.name
 
 
@@ -103,3 +111,101 @@ def test_ni_districts_deliver_no_education_social_care_or_roads():
 
 def test_unknown_tier_delivers_nothing():
     assert not Service.objects.delivered_by("martian").exists()
+
+
+# Who delivers what, by kind of body (offers/migrations/0013_services_by_kind.py) -------------
+
+Kind = Authority.Kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "includes", "excludes"),
+    [
+        (
+            Kind.FIRE,
+            [
+                "fire-and-rescue-response",
+                "fire-prevention-and-protection",
+                "emergency-services-control-rooms",
+                "fleet-management",
+                "estates-and-asset-management",
+                "payroll",
+            ],
+            ["policing-support-services", "libraries", "homelessness-and-housing-advice"],
+        ),
+        (
+            Kind.POLICE,
+            [
+                "policing-support-services",
+                "emergency-services-control-rooms",
+                "fleet-management",
+                "estates-and-asset-management",
+                "legal-services",
+            ],
+            ["fire-and-rescue-response", "household-waste-collection"],
+        ),
+        (
+            Kind.NHS,
+            [
+                "health-services-commissioning",
+                "nhs-continuing-healthcare",
+                "joint-health-and-social-care-commissioning",
+                "ict-infrastructure-and-support",
+            ],
+            ["home-care", "fire-and-rescue-response"],
+        ),
+        (
+            Kind.COMBINED,
+            [
+                "public-transport-and-concessionary-travel",
+                "economic-development",
+                "adult-skills-and-community-learning",
+                "procurement",
+            ],
+            ["highways-maintenance", "childrens-social-care"],
+        ),
+        (
+            Kind.NATIONAL_PARK,
+            [
+                "planning-applications-development-management",
+                "ranger-and-countryside-services",
+                "visitor-services-and-centres",
+                "internal-audit",
+            ],
+            ["building-control", "council-tax-collection"],
+        ),
+        (
+            Kind.WASTE,
+            ["waste-disposal-and-treatment", "payroll"],
+            ["household-waste-collection", "street-cleansing"],
+        ),
+    ],
+)
+def test_each_kind_delivers_its_own_services_and_the_back_office(kind, includes, excludes):
+    slugs = set(Service.objects.delivered_by_kind(kind).values_list("slug", flat=True))
+    assert set(includes) <= slugs
+    assert not set(excludes) & slugs
+
+
+def test_back_office_every_council_tier_delivers_is_delivered_by_every_kind():
+    for service in Service.objects.filter(office=Office.BACK):
+        every_tier = set(service.delivered_by_tiers) == set(Tier.values)
+        assert (set(service.body_kinds) == set(Kind.values) - {Kind.PRINCIPAL_COUNCIL}) is (
+            every_tier
+        ), service.name
+    # Councils' own back office stays theirs.
+    assert Service.objects.get(slug="council-tax-collection").body_kinds == []
+
+
+def test_a_fire_authority_is_told_by_name_why_it_cannot_list_housing():
+    kent_fire = Authority.objects.get(gss_code="E31000022")
+    housing = Service.objects.get(slug="homelessness-and-housing-advice")
+    assert not authority_delivers(housing, kent_fire)
+    assert not_delivered_reason(housing, kent_fire) == (
+        "Kent Combined Fire and Rescue Authority does not deliver homelessness and housing advice"
+    )
+    payroll = Service.objects.get(slug="payroll")
+    assert authority_delivers(payroll, kent_fire)
+    assert list(Service.objects.delivered_by_authority(kent_fire)) == list(
+        Service.objects.delivered_by_kind(Kind.FIRE)
+    )
