@@ -41,11 +41,15 @@ serve:
 	$(BIN)/python manage.py seed_demo_listings
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite. Uses DATABASE_URL / REDIS_URL when set (CI points them at
-# PostgreSQL and Redis); the embedded PostgreSQL otherwise.
+# The whole suite, in TEST_WORKERS pytest-xdist processes (one per core of CI's
+# two). Uses DATABASE_URL / REDIS_URL when set (CI points them at PostgreSQL and
+# Redis); the embedded PostgreSQL otherwise. Each worker has its own test
+# database and Redis database (REDIS_URL's plus the worker's number); the
+# real-worker Celery tests run in one worker (--dist loadgroup, tests/conftest.py).
+TEST_WORKERS ?= 2
 test: setup
 	scripts/ensure_chromium.sh
-	$(WITH_DB) $(BIN)/pytest
+	$(WITH_DB) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: setup
 	$(BIN)/ruff check .

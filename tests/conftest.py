@@ -13,6 +13,17 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks (--dist loadgroup)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `make test` (pytest-xdist, --dist loadgroup) the real-worker Celery tests run
+    one after another in one xdist worker: each starts worker processes of its own, and
+    two such tests at once on two cores miss their claim timeouts. (Each xdist worker
+    has its own test database and Redis database either way.)"""
+    for item in items:
+        if item.get_closest_marker("celery_worker"):
+            item.add_marker(pytest.mark.xdist_group("celery_worker"))
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock():

@@ -68,8 +68,11 @@ def _database_url() -> str:
 
 class Worker:
     def __init__(self, *, redis_url: str, queue: str, sink: Path, delay: float) -> None:
+        # Not an xdist worker itself: without PYTEST_XDIST_WORKER its settings take
+        # `redis_url` (already this xdist worker's database) as it is.
+        environ = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
         self.env = {
-            **os.environ,
+            **environ,
             "DJANGO_SETTINGS_MODULE": "tests.celery.worker_settings",
             "DATABASE_URL": _database_url(),
             "REDIS_URL": redis_url,
