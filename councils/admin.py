@@ -27,6 +27,8 @@ from .models import (
     AuthorityProfile,
     BodyArea,
     EmailDomain,
+    EmailPreference,
+    Invitation,
     Membership,
     SharedEmailDomain,
     SpendLine,
@@ -209,3 +211,22 @@ class SharedEmailDomainAdmin(AuditedAdminMixin, admin.ModelAdmin[SharedEmailDoma
 
     list_display = ["domain", "note"]
     search_fields = ["domain"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin[Invitation]):
+    """Admins send and cancel invitations on their members pages (audited there);
+    staff can look here. The token is left out: it is a credential."""
+
+    list_display = ["email", "authority", "invited_by", "created_at", "accepted_at", "cancelled_at"]
+    list_filter = ["authority__nation"]
+    search_fields = ["email", "authority__name", "authority__gss_code"]
+    list_select_related = ["authority", "invited_by"]
+    exclude = ["token"]
+
+
+@admin.register(EmailPreference)
+class EmailPreferenceAdmin(AuditedAdminMixin, admin.ModelAdmin[EmailPreference]):
+    list_display = ["user", "join_requests", "interest_updates", "updated_at"]
+    search_fields = ["user__email"]
+    autocomplete_fields = ["user"]

@@ -241,3 +241,36 @@ class MembershipRoleForm(forms.Form):
             "invalid_choice": "Select officer or authority admin",
         },
     )
+
+
+class InvitationForm(PlainTextFormMixin, forms.Form):
+    email = forms.EmailField(
+        label="Their work email address",
+        max_length=254,
+        help_text="We will email them a link. They join when they confirm this address.",
+        error_messages={
+            "required": "Enter their email address",
+            "invalid": _EMAIL_INVALID,
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class EmailNotificationsForm(PlainTextFormMixin, forms.Form):
+    """The notification emails on the email preferences page (councils.EmailPreference)."""
+
+    kinds = forms.MultipleChoiceField(
+        label="Which other emails do you want?",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            (
+                "join_requests",
+                "Requests to join your organisation, and reminders of requests still waiting "
+                "(authority admins and site staff)",
+            ),
+            ("interest_updates", "Updates when a council marks interest you expressed"),
+        ],
+        help_text="Untick an email to stop it. Emails about your own account and listings "
+        "always come.",
+    )

@@ -12,12 +12,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .auth import acting_user
-from .membership_forms import JoinRequestForm, MembershipDecisionForm, MembershipRoleForm
-from .models import Authority, Membership
+from .membership_forms import (
+    InvitationForm,
+    JoinRequestForm,
+    MembershipDecisionForm,
+    MembershipRoleForm,
+)
+from .models import Authority, Invitation, Membership
 
 
 def _admin_authority(request: HttpRequest, gss_code: str) -> Authority:
@@ -55,7 +61,12 @@ def join(request: HttpRequest) -> HttpResponse:
     if open_membership is not None:
         # One open request or membership at a time; a POST cannot add a second.
         status = 409 if request.method == "POST" else 200
-        return render(request, "councils/join.html", {"membership": open_membership}, status=status)
+        context: dict[str, object] = {"membership": open_membership}
+        if open_membership.status == Membership.Status.PENDING:
+            context["deciders"] = selectors.join_request_deciders(
+                authority=open_membership.authority
+            )
+        return render(request, "councils/join.html", context, status=status)
     choices = selectors.authority_join_choices()
     initial = {"full_name": user.full_name, "job_title": user.job_title}
     form = JoinRequestForm(request.POST or None, initial=initial, authority_choices=list(choices))
@@ -95,6 +106,9 @@ def members(request: HttpRequest, gss_code: str) -> HttpResponse:
             "members": list(selectors.authority_members(authority=authority)),
             "requests": list(selectors.authority_join_requests(authority=authority)),
             "removed": selectors.authority_removed_members(authority=authority),
+            "invitations_open": sum(
+                1 for i in selectors.authority_invitations(authority=authority) if i.is_open
+            ),
         },
     )
 
@@ -199,3 +213,91 @@ def membership_readd(request: HttpRequest, gss_code: str, membership_id: int) ->
     else:
         messages.success(request, f"{membership.user} acts for {authority.name} again.")
     return HttpResponseRedirect(_members_url(authority))
+
+
+@login_required
+@require_http_methods(["GET"])
+def join_queue(request: HttpRequest) -> HttpResponse:
+    """Staff: every pending join request, oldest first, with its age in working days."""
+    user = acting_user(request)
+    if not selectors.user_is_staff_with_mfa(user=user):
+        raise PermissionDenied(
+            "Only site staff who sign in with an authenticator app can see this."
+        )
+    rows = selectors.staff_join_queue(today=timezone.localdate())
+    return render(request, "councils/join_queue.html", {"rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitations(request: HttpRequest, gss_code: str) -> HttpResponse:
+    """An admin invites colleagues by email and sees the invitations sent."""
+    authority = _admin_authority(request, gss_code)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                authority=authority, by=acting_user(request), email=form.cleaned_data["email"]
+            )
+        except ValidationError as exc:
+            form.add_error("email", _first_error(exc))
+        else:
+            messages.success(request, f"We have emailed an invitation to {invitation.email}.")
+            return redirect("councils:invitations", gss_code=authority.gss_code)
+    return render(
+        request,
+        "councils/invitations.html",
+        {
+            "authority": authority,
+            "form": form,
+            "invitations": selectors.authority_invitations(authority=authority),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def invitation_cancel(request: HttpRequest, gss_code: str, invitation_id: int) -> HttpResponse:
+    authority = _admin_authority(request, gss_code)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, authority=authority)
+    services.invitation_cancel(invitation=invitation, by=acting_user(request))
+    messages.success(request, f"The invitation to {invitation.email} has been cancelled.")
+    return redirect("councils:invitations", gss_code=authority.gss_code)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Where an invitation email's link lands. Signed out: how to accept (sign up or
+    sign in with the invited address). Signed in with that verified address: accept."""
+    invitation = selectors.invitation_open_for(token=token)
+    if invitation is None:
+        return render(request, "councils/invitation.html", {"invitation": None}, status=404)
+    user = request.user
+    matches = False
+    if user.is_authenticated:
+        from allauth.account.models import EmailAddress
+
+        matches = EmailAddress.objects.filter(
+            user=user, email__iexact=invitation.email, verified=True
+        ).exists()
+    if request.method == "POST":
+        if not matches:
+            raise PermissionDenied("Sign in with the address this invitation was sent to.")
+        membership = services.invitation_accept_for_email(
+            user=acting_user(request), email=invitation.email
+        )
+        if membership is None:
+            messages.error(
+                request,
+                "You already act for, or have asked to join, an organisation. "
+                "Leave it first, then open the invitation again.",
+            )
+            return redirect("councils:invitation", token=token)
+        messages.success(request, f"You now act for {membership.authority.name}.")
+        return redirect("home")
+    return render(
+        request,
+        "councils/invitation.html",
+        {"invitation": invitation, "matches": matches},
+    )

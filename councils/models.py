@@ -442,6 +442,7 @@ class Membership(models.Model):
         REQUEST = "request", "Approved request"
         STAFF = "staff", "Added by site staff"
         READDED = "readded", "Re-added by an admin"
+        INVITED = "invited", "Invited by an admin"
         DEMO = "demo", "Demo data"
 
     user = models.ForeignKey(
@@ -458,6 +459,9 @@ class Membership(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True, max_length=1000)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the people who decide were reminded of a request still pending after
+    # JOIN_REQUEST_REMINDER_WORKING_DAYS: set once, so nobody is reminded twice.
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -473,3 +477,76 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.authority} ({self.get_status_display()})"
+
+
+class Invitation(models.Model):
+    """An authority admin's invitation for a colleague to join, sent by email.
+
+    The email carries a link with `token`; whoever verifies `email` (signing up
+    or adding the address) joins as an officer (councils.signals), since only
+    the person who reads that inbox can. Open means neither accepted nor
+    cancelled; one open invitation per address and authority.
+    """
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "email"],
+                condition=Q(accepted_at__isnull=True, cancelled_at__isnull=True),
+                name="invitation_one_open_per_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.authority_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None
+
+
+class EmailPreference(models.Model):
+    """Which of the service's notification emails a person wants. No row: all of them.
+
+    Digests keep their own settings (digests.DigestPreference); these are the
+    emails about things that happen to you: requests to join your organisation
+    (for its admins and site staff) and news of interest you expressed. Each
+    kind a later round adds gets its own field here, defaulting to on.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preference"
+    )
+    join_requests = models.BooleanField(
+        "requests to join your organisation",
+        default=True,
+        help_text="New requests and reminders of requests still waiting (admins and staff).",
+    )
+    interest_updates = models.BooleanField(
+        "updates on interest you expressed",
+        default=True,
+        help_text="When a council marks how your expression of interest is going.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Email preference of {self.user_id}"

@@ -1,19 +1,31 @@
 """Reads about authorities and memberships. Views call these; they never write."""
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict, cast
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django_stubs_ext import WithAnnotations
 
 from . import spend as spend_rules
 from .filters import AuthorityFilter
-from .models import Adjacency, Authority, AuthorityProfile, Membership, SpendRecord, User
+from .models import (
+    Adjacency,
+    Authority,
+    AuthorityProfile,
+    EmailPreference,
+    Invitation,
+    Membership,
+    SpendRecord,
+    User,
+)
+from .working_days import england_and_wales_bank_holidays, working_days_between
 
 # Headings for lists of organisations of one kind.
 KIND_PLURAL: dict[str, str] = {
@@ -677,3 +689,177 @@ def _predecessor_year(
         split_names=sorted(split_names),
         missing_names=sorted(missing),
     )
+# Join requests: who decides, the staff queue, reminders ---------------------
+
+
+def user_is_staff_with_mfa(*, user: User) -> bool:
+    """Site staff who have an authenticator app: only they may open staff queues.
+
+    Checked in the view as well as by StaffMfaRequiredMiddleware, so the page
+    stays closed even where the middleware's setting is turned off.
+    """
+    from allauth.mfa.models import Authenticator
+
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    has_totp: bool = Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).exists()
+    return has_totp
+
+
+def _wanting(users: QuerySet[User], *, preference: str) -> QuerySet[User]:
+    """Users who have not turned off emails of this kind (no preference row: on)."""
+    return users.exclude(**{f"email_preference__{preference}": False})
+
+
+def authority_admin_users(*, authority: Authority) -> list[User]:
+    """The authority's approved admins, by name (one query)."""
+    return list(
+        User.objects.filter(
+            memberships__authority=authority,
+            memberships__status=Membership.Status.APPROVED,
+            memberships__role=Membership.Role.ADMIN,
+            is_active=True,
+        ).order_by("full_name", "email")
+    )
+
+
+@dataclass(frozen=True)
+class JoinDeciders:
+    """Who decides a join request: the authority's admins, or site staff when it has none."""
+
+    admins: list[User]
+
+    @property
+    def staff_decide(self) -> bool:
+        return not self.admins
+
+
+def join_request_deciders(*, authority: Authority) -> JoinDeciders:
+    return JoinDeciders(admins=authority_admin_users(authority=authority))
+
+
+def join_request_recipients(*, authority: Authority) -> list[User]:
+    """Whom to email about a request to join `authority`: its admins or, if it has
+    none, active site staff; less anyone who turned these emails off."""
+    admins = User.objects.filter(
+        memberships__authority=authority,
+        memberships__status=Membership.Status.APPROVED,
+        memberships__role=Membership.Role.ADMIN,
+        is_active=True,
+    )
+    if not admins.exists():
+        admins = User.objects.filter(is_staff=True, is_active=True)
+    return list(_wanting(admins, preference="join_requests").order_by("pk"))
+
+
+@dataclass(frozen=True)
+class QueuedRequest:
+    membership: Membership
+    working_days_old: int
+    admin_count: int
+
+
+def staff_join_queue(*, today: dt.date) -> list[QueuedRequest]:
+    """Every pending join request, oldest first, with its age in working days and
+    whether the organisation has an admin who could decide it instead. Two queries."""
+    admins = (
+        Membership.objects.approved()
+        .filter(authority=OuterRef("authority"), role=Membership.Role.ADMIN)
+        .order_by()
+        .values("authority")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = list(
+        Membership.objects.pending()
+        .select_related("user", "authority")
+        .annotate(admin_count=Coalesce(Subquery(admins, output_field=IntegerField()), Value(0)))
+        .order_by("created_at", "pk")
+    )
+    if not rows:
+        return []
+    local = [timezone.localdate(m.created_at) for m in rows]
+    bank_holidays = england_and_wales_bank_holidays(range(min(local).year, today.year + 1))
+    return [
+        QueuedRequest(
+            membership=m,
+            working_days_old=working_days_between(day, today, bank_holidays=bank_holidays),
+            admin_count=m.admin_count,  # type: ignore[attr-defined]
+        )
+        for m, day in zip(rows, local, strict=True)
+    ]
+
+
+def join_requests_to_remind(*, now: dt.datetime, working_days: int) -> list[int]:
+    """Pending requests not yet reminded about that are `working_days` old or more."""
+    # Calendar days are never fewer than working days: a cheap first cut in SQL.
+    candidates = list(
+        Membership.objects.pending()
+        .filter(reminded_at__isnull=True, created_at__lte=now - dt.timedelta(days=working_days))
+        .order_by("created_at", "pk")
+        .values_list("pk", "created_at")
+    )
+    if not candidates:
+        return []
+    today = timezone.localdate(now)
+    first = timezone.localdate(candidates[0][1])
+    bank_holidays = england_and_wales_bank_holidays(range(first.year, today.year + 1))
+    return [
+        pk
+        for pk, created in candidates
+        if working_days_between(timezone.localdate(created), today, bank_holidays=bank_holidays)
+        >= working_days
+    ]
+
+
+def invitation_open_for(*, token: str) -> Invitation | None:
+    """The open, unexpired invitation with this token, with its authority."""
+    return (
+        Invitation.objects.select_related("authority", "invited_by")
+        .filter(
+            token=token,
+            accepted_at__isnull=True,
+            cancelled_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+def authority_invitations(*, authority: Authority) -> list[Invitation]:
+    """Invitations of an authority, open ones first then newest (one query)."""
+    return list(
+        Invitation.objects.filter(authority=authority)
+        .select_related("invited_by", "accepted_by")
+        .order_by(F("accepted_at").desc(nulls_first=True), "cancelled_at", "-created_at", "-pk")
+    )
+
+
+def organisations_with_officers_count() -> int:
+    """Current organisations at least one real (not demo) person acts for."""
+    return (
+        Authority.objects.current()
+        .filter(
+            memberships__status=Membership.Status.APPROVED,
+            memberships__user__is_demo=False,
+        )
+        .distinct()
+        .count()
+    )
+
+
+def email_wanted(*, user: User, preference: str) -> bool:
+    """Whether the person wants notification emails of this kind (EmailPreference field)."""
+    value = (
+        User.objects.filter(pk=user.pk)
+        .values_list(f"email_preference__{preference}", flat=True)
+        .first()
+    )
+    return value is not False
+
+
+def email_preference_for(*, user: User) -> EmailPreference:
+    """The person's notification choices; an unsaved all-on row when they have none."""
+    return EmailPreference.objects.filter(user=user).first() or EmailPreference(user=user)

@@ -1,6 +1,8 @@
 """Writes about authorities and memberships: joining, deciding, editing profiles."""
 
+import datetime as dt
 import logging
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,11 +18,20 @@ from .models import (
     Authority,
     AuthorityProfile,
     EmailDomain,
+    EmailPreference,
+    Invitation,
     Membership,
     SharedEmailDomain,
     User,
 )
-from .selectors import membership_open, membership_was_removed, user_is_authority_admin
+from .selectors import (
+    join_request_deciders,
+    join_request_recipients,
+    join_requests_to_remind,
+    membership_open,
+    membership_was_removed,
+    user_is_authority_admin,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +123,77 @@ def membership_request(
             )
     except IntegrityError:
         raise ValidationError("You already have an open request.") from None
+    _join_request_email(membership, reminder=False)
     return membership
+
+
+def _site_url(path: str) -> str:
+    base: str = settings.SITE_URL
+    return base.rstrip("/") + path
+
+
+def _join_request_email(membership: Membership, *, reminder: bool) -> int:
+    """Tell whoever decides (the organisation's admins, or staff if it has none) that
+    someone asks to join. One outbox row per request, recipient and kind, so a
+    retried request or reminder job sends nothing more. Returns rows queued."""
+    membership = Membership.objects.select_related("user", "authority").get(pk=membership.pk)
+    authority = membership.authority
+    recipients = join_request_recipients(authority=authority)
+    kind = "membership.request_reminder" if reminder else "membership.request"
+    staff_decide = not join_request_deciders(authority=authority).admins
+    queued = 0
+    for recipient in recipients:
+        context = {
+            "membership": membership,
+            "recipient": recipient,
+            "to_staff": staff_decide,
+            "reminder": reminder,
+            "site_name": settings.SITE_NAME,
+            "decide_url": _site_url(
+                reverse("councils:membership_decide", args=[authority.gss_code, membership.pk])
+            ),
+            "queue_url": _site_url(reverse("councils:join_queue")),
+            "preferences_url": _site_url(reverse("offers:digest_preferences")),
+        }
+        subject = (
+            f"Reminder: {membership.user} is still waiting to join {authority.name}"
+            if reminder
+            else f"{membership.user} asks to join {authority.name}"
+        )
+        queued += (
+            outbox_enqueue(
+                kind=kind,
+                key=f"{kind}:{membership.pk}:{recipient.pk}",
+                to=[recipient.email],
+                subject=f"[{settings.SITE_NAME}] {subject}",
+                body=render_to_string("councils/email/join_request.txt", context),
+            )
+            is not None
+        )
+    return queued
+
+
+def join_request_reminders_due(*, now: dt.datetime) -> list[int]:
+    return join_requests_to_remind(
+        now=now, working_days=settings.JOIN_REQUEST_REMINDER_WORKING_DAYS
+    )
+
+
+@transaction.atomic
+def join_request_remind(*, membership_id: int, now: dt.datetime) -> bool:
+    """Remind the deciders of one request still pending. Safe to call twice: the
+    row is locked and `reminded_at` set, so the second call sends nothing."""
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(pk=membership_id, status=Membership.Status.PENDING, reminded_at__isnull=True)
+        .first()
+    )
+    if membership is None:
+        return False
+    _join_request_email(membership, reminder=True)
+    membership.reminded_at = now
+    membership.save(update_fields=["reminded_at"])
+    return True
 
 
 @transaction.atomic
@@ -309,3 +390,116 @@ def authority_profile_update(*, authority: Authority, by: User, **fields: str) -
     profile.full_clean()
     profile.save()
     return profile
+
+
+# Invitations ------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(*, authority: Authority, by: User, email: str) -> Invitation:
+    """Invite a colleague by email to act for the authority. Only its admins or staff.
+
+    The email (through the outbox) links to the invitation's token; verifying
+    that address on sign-up joins them (invitation_accept_for_email).
+    """
+    if not user_is_authority_admin(user=by, authority=authority):
+        raise PermissionDenied("Only this organisation's admins can invite people.")
+    email = email.strip().lower()
+    if Membership.objects.approved().filter(authority=authority, user__email=email).exists():
+        raise ValidationError(f"{email} already acts for {authority.name}.")
+    if Invitation.objects.filter(
+        authority=authority, email=email, accepted_at__isnull=True, cancelled_at__isnull=True
+    ).exists():
+        raise ValidationError(f"{email} has already been invited. Cancel that invitation first.")
+    invitation = Invitation.objects.create(
+        authority=authority,
+        email=email,
+        token=secrets.token_urlsafe(32),
+        invited_by=by,
+        expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_LIFETIME_DAYS),
+    )
+    audit_record(
+        actor=by,
+        action="invitation.create",
+        target=invitation,
+        after={"email": email, "authority": authority.gss_code},
+    )
+    context = {
+        "invitation": invitation,
+        "site_name": settings.SITE_NAME,
+        "accept_url": _site_url(reverse("councils:invitation", args=[invitation.token])),
+        "lifetime_days": settings.INVITATION_LIFETIME_DAYS,
+    }
+    outbox_enqueue(
+        kind="invitation",
+        key=f"invitation:{invitation.pk}",
+        to=[email],
+        reply_to=[by.email],
+        subject=f"[{settings.SITE_NAME}] {by} invites you to act for {authority.name}",
+        body=render_to_string("councils/email/invitation.txt", context),
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation, by: User) -> Invitation:
+    """Withdraw an open invitation (its link stops working). Safe to call twice."""
+    if not user_is_authority_admin(user=by, authority=invitation.authority):
+        raise PermissionDenied("Only this organisation's admins can cancel invitations.")
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.is_open:
+        invitation.cancelled_at = timezone.now()
+        invitation.save(update_fields=["cancelled_at"])
+        audit_record(actor=by, action="invitation.cancel", target=invitation)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept_for_email(*, user: User, email: str) -> Membership | None:
+    """Join the organisation an open invitation to this verified address is for.
+
+    Called when allauth confirms an address (councils.signals) and from the
+    invitation page. None if there is no open invitation, or the person
+    already acts for (or has asked to join) an organisation: one at a time.
+    """
+    email = email.strip().lower()
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("authority")
+        .filter(
+            email=email,
+            accepted_at__isnull=True,
+            cancelled_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if invitation is None or not invitation.authority.is_current:
+        return None
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if membership_open(user=user) is not None:
+        return None
+    membership = Membership.objects.create(
+        user=user,
+        authority=invitation.authority,
+        role=Membership.Role.OFFICER,
+        status=Membership.Status.APPROVED,
+        method=Membership.Method.INVITED,
+        decided_by=invitation.invited_by,
+        decided_at=timezone.now(),
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+@transaction.atomic
+def email_preference_save(*, user: User, **choices: bool) -> EmailPreference:
+    """Save which notification emails the person wants (fields of EmailPreference)."""
+    preference, _ = EmailPreference.objects.select_for_update().get_or_create(user=user)
+    for name, value in choices.items():
+        setattr(preference, name, bool(value))
+    preference.save()
+    return preference

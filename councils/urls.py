@@ -21,9 +21,17 @@ urlpatterns = [
         staff_views.shared_email_domain_remove,
         name="shared_email_domain_remove",
     ),
+    path("join-requests/", membership_views.join_queue, name="join_queue"),
+    path("invitations/<str:token>/", membership_views.invitation, name="invitation"),
     # "<gss:gss_code>/" (the organisation's profile) is composed in marketplace/urls.py.
     path("<gss:gss_code>/edit/", views.profile_edit, name="profile_edit"),
     path("<gss:gss_code>/members/", membership_views.members, name="members"),
+    path("<gss:gss_code>/invitations/", membership_views.invitations, name="invitations"),
+    path(
+        "<gss:gss_code>/invitations/<int:invitation_id>/cancel/",
+        membership_views.invitation_cancel,
+        name="invitation_cancel",
+    ),
     path(
         "<gss:gss_code>/members/<int:membership_id>/decide/",
         membership_views.membership_decide,

@@ -330,6 +330,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "offers.tasks.moderation_summary_task",
         "schedule": crontab(hour=8, minute=0),
     },
+    "join-request-reminders": {
+        "task": "councils.tasks.join_request_reminders_task",
+        "schedule": crontab(hour=9, minute=0, day_of_week="mon-fri"),
+    },
 }
 # The email outbox (core.outbox): a claimed message not marked sent after this
 # long is taken over by another worker (longer than CELERY_TASK_TIME_LIMIT);
@@ -345,6 +349,12 @@ LISTING_JOBS_ENABLED = env.bool("LISTING_JOBS_ENABLED", default=True)
 # Off switch for the moderators' daily summary email (beat, 08:00 UK time);
 # each moderator can also turn it off for themselves.
 MODERATION_SUMMARY_ENABLED = env.bool("MODERATION_SUMMARY_ENABLED", default=True)
+JOIN_REQUEST_REMINDERS_ENABLED = env.bool("JOIN_REQUEST_REMINDERS_ENABLED", default=True)
+# A join request still pending after this many working days (England and Wales)
+# is brought to its deciders' attention again, once.
+JOIN_REQUEST_REMINDER_WORKING_DAYS = 3
+# How long an emailed invitation to join an organisation can be accepted.
+INVITATION_LIFETIME_DAYS = 14
 # Digests: people per batch task; how long a claimed digest may stay "sending"
 # before another worker takes it as abandoned (longer than CELERY_TASK_TIME_LIMIT).
 DIGEST_BATCH_SIZE = env.int("DIGEST_BATCH_SIZE", default=500)
