@@ -16,6 +16,8 @@ _LAYOUT_URL_NAMES = {
     "listings": "offers:browse",
     "partners": "offers:find_partner",
     "moderation": "offers:moderation_queue",
+    "join_queue": "councils:join_queue",
+    "your_organisation": "your_organisation",
     "audit": "core:audit_log",
     "outbox": "core:outbox",
     "admin": "admin:index",
@@ -34,7 +36,7 @@ _LAYOUT_URL_NAMES = {
 @cache
 def layout_urls(prefix: str) -> dict[str, str]:
     """The header's and footer's links, reversed once per process (and script prefix):
-    thirteen reverse() calls cost more than the rest of a cached /listings/ page."""
+    fifteen reverse() calls cost more than the rest of a cached /listings/ page."""
     return {key: reverse(name) for key, name in _LAYOUT_URL_NAMES.items()}
 
 

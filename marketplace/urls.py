@@ -19,6 +19,11 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 councils_urlpatterns = [
     *councils_urls.urlpatterns,
     path("<gss:gss_code>/", views.organisation_profile, name="detail"),
+    path(
+        "<gss:gss_code>/members/<int:membership_id>/hand-over/",
+        views.listings_hand_over_view,
+        name="hand_over",
+    ),
 ]
 
 listings_urlpatterns = [
@@ -31,6 +36,7 @@ listings_urlpatterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("your-organisation/", views.your_organisation, name="your_organisation"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
     path("data-sources/", views.data_sources, name="data_sources"),

@@ -3,28 +3,150 @@ pages that show several rooms at once: an organisation's profile (councils, its
 listings, suggested partners) and a listing (offers, suggested partners). They
 are composed here, in the top layer, so no lower room imports a higher one."""
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from councils import selectors as councils_selectors
 from councils.auth import acting_user
-from councils.selectors import authority_page, directory_summary, user_is_authority_admin
+from councils.models import Authority, Membership, User
+from councils.selectors import (
+    authority_page,
+    directory_summary,
+    membership_current,
+    user_is_authority_admin,
+)
 from matching.selectors import suggested_groups_for_council, suggested_groups_for_listing
 from offers import views as offers_views
+from offers.forms import HandOverForm
+from offers.interest.selectors import interests_received
 from offers.models import Listing
-from offers.selectors import authority_listings
+from offers.selectors import (
+    authority_listings,
+    dashboard_panel,
+    live_listings_count,
+    next_actions,
+)
+from offers.services import listings_hand_over
 
 # Listings shown on an organisation's profile before "See all".
 PROFILE_LISTINGS = 10
 
 
+# Interest shown on the home page's panel before "See all".
+PANEL_INTERESTS = 5
+
+
+def _organisation_panel(*, user: User, membership: Membership) -> dict[str, Any]:
+    """What the signed-in home page shows an officer about their organisation: its
+    listings by state with next actions, interest received, suggested partners,
+    and (for admins) join requests. A fixed number of queries (tests say so)."""
+    authority = membership.authority
+    is_admin = user_is_authority_admin(user=user, authority=authority)
+    groups = dashboard_panel(authority=authority)
+    return {
+        "authority": authority,
+        "is_admin": is_admin,
+        "groups": groups,
+        "actions_by_status": {g.status: next_actions(status=g.status) for g in groups},
+        "interests": list(interests_received(authority=authority)[:PANEL_INTERESTS]),
+        "suggested_groups": suggested_groups_for_council(authority=authority),
+        "join_requests": list(councils_selectors.authority_join_requests(authority=authority))
+        if is_admin
+        else [],
+    }
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/home.html", {"summary": directory_summary()})
+    """Signed in with an organisation: its panel. Otherwise: what the service does,
+    live counts and how to start."""
+    user = acting_user(request)
+    membership = membership_current(user=user) if user.is_authenticated else None
+    if membership is not None and membership.authority.is_current:
+        panel = _organisation_panel(user=user, membership=membership)
+        return render(request, "pages/home_signed_in.html", {"membership": membership, **panel})
+    context = {
+        "summary": directory_summary(),
+        "live_listings": live_listings_count(),
+        "organisations_with_officers": councils_selectors.organisations_with_officers_count(),
+        "open_membership": councils_selectors.membership_open(user=user)
+        if user.is_authenticated
+        else None,
+    }
+    return render(request, "pages/home.html", context)
+
+
+@login_required
+@require_GET
+def your_organisation(request: HttpRequest) -> HttpResponse:
+    """The header's "Your organisation": everything an officer or admin manages."""
+    user = acting_user(request)
+    membership = membership_current(user=user)
+    if membership is None:
+        return redirect("councils:join")
+    authority = membership.authority
+    is_admin = user_is_authority_admin(user=user, authority=authority)
+    context = {
+        "membership": membership,
+        "authority": authority,
+        "is_admin": is_admin,
+        "requests_waiting": len(councils_selectors.authority_join_requests(authority=authority))
+        if is_admin
+        else 0,
+    }
+    return render(request, "pages/your_organisation.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def listings_hand_over_view(
+    request: HttpRequest, gss_code: str, membership_id: int
+) -> HttpResponse:
+    """An admin hands a member's listings and contacts to another member (someone
+    is leaving). The person leaving may have left or been removed already."""
+    authority = get_object_or_404(Authority, gss_code=gss_code)
+    user = acting_user(request)
+    if not user_is_authority_admin(user=user, authority=authority):
+        raise PermissionDenied("Only this organisation's admins can hand over listings.")
+    leaving_membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, authority=authority
+    )
+    leaving = leaving_membership.user
+    members = [
+        m.user
+        for m in councils_selectors.authority_members(authority=authority)
+        if m.user_id != leaving.pk
+    ]
+    form = HandOverForm(request.POST or None, people=members)
+    if request.method == "POST" and form.is_valid():
+        to = form.cleaned_data["to"]
+        try:
+            changed = listings_hand_over(authority=authority, leaving=leaving, to=to, by=user)
+        except ValidationError as exc:
+            form.add_error("to", exc.messages[0])
+        else:
+            messages.success(
+                request,
+                f"{to} now looks after {changed} listing{'s' if changed != 1 else ''} "
+                f"that {leaving} looked after.",
+            )
+            return redirect("councils:members", gss_code=authority.gss_code)
+    return render(
+        request,
+        "councils/hand_over.html",
+        {"authority": authority, "leaving": leaving, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "HEAD"])

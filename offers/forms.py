@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.forms import PlainTextFormMixin
-from councils.models import Authority
+from councils.models import Authority, User
 from offers.models import Listing, Service
 from offers.selectors import services_grouped_for
 from offers.services import EDITABLE_FIELDS, listing_check_rules
@@ -183,3 +183,26 @@ class ReasonForm(PlainTextFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": "Reason must be 2,000 characters or fewer"},
     )
+
+
+class HandOverForm(forms.Form):
+    """Choose who takes over a leaving member's listings and contacts."""
+
+    to = forms.TypedChoiceField(
+        label="Who should take over?",
+        widget=forms.RadioSelect,
+        coerce=int,
+        error_messages={"required": "Select who should take over the listings"},
+    )
+
+    def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._people = {person.pk: person for person in people}
+        to_field = self.fields["to"]
+        assert isinstance(to_field, forms.TypedChoiceField)
+        to_field.choices = [
+            (person.pk, f"{person.display_name} ({person.email})") for person in people
+        ]
+
+    def clean_to(self) -> User:
+        return self._people[self.cleaned_data["to"]]

@@ -88,6 +88,7 @@ class DashboardGroup:
     label: str
     hint: str
     listings: list[Listing] = field(default_factory=list)
+    total: int = 0
 
 
 # Dashboard order: what needs the owner's attention first.
@@ -149,3 +150,25 @@ def authority_listings(
     rows = list(listings.order_by("-published_at", "-pk")[:limit])
     total = len(rows) if len(rows) < limit else listings.count()
     return rows, total
+
+
+def live_listings_count() -> int:
+    """Published, unexpired listings, whoever may see them (a count reveals no
+    listing). Demo and synthetic rows are left out, so the figure is real."""
+    from django.utils import timezone
+
+    return (
+        Listing.objects.published()
+        .filter(expires_at__gt=timezone.now(), is_demo=False, is_synthetic=False)
+        .count()
+    )
+
+
+def dashboard_panel(*, authority: Authority, per_state: int = 5) -> list[DashboardGroup]:
+    """The non-empty dashboard groups, each cut to `per_state` listings (the home
+    page's panel). Same single query as dashboard_groups."""
+    groups = [g for g in dashboard_groups(authority=authority) if g.listings]
+    for group in groups:
+        group.total = len(group.listings)
+        group.listings = group.listings[:per_state]
+    return groups

@@ -13,16 +13,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.audit import audit_record
 from core.outbox import outbox_enqueue
-from councils.models import Authority, User
-from councils.selectors import user_can_act_for
+from councils.models import Authority, AuthorityProfile, Membership, User
+from councils.selectors import user_can_act_for, user_is_authority_admin
 from offers.changes import listings_changed
 from offers.lifecycle import (
     EditOutcome,
@@ -795,3 +796,73 @@ def listing_expiry_reminder_send(*, listing_id: int, now: dt.datetime | None = N
         reminder.sent_at = timezone.now()
         reminder.save(update_fields=["sent_at"])
     return True
+
+
+@transaction.atomic
+def listings_hand_over(*, authority: Authority, leaving: User, to: User, by: User) -> int:
+    """Give `to` the listings `leaving` created for `authority` and make `to` the
+    contact wherever `leaving` was; also the organisation's published contact.
+    For when someone leaves. Only the organisation's admins (or staff) may, and
+    `to` must act for it. Returns how many listings changed.
+
+    Each listing's version goes up and its history says who handed it over, so
+    an editor with the old form open is refused rather than putting the
+    person back. Safe to call twice: the second call finds nothing of theirs.
+    """
+    if not user_is_authority_admin(user=by, authority=authority):
+        raise PermissionDenied("Only this organisation's admins can hand over listings.")
+    if not Membership.objects.approved().filter(user=to, authority=authority).exists():
+        raise ValidationError(f"{to} does not act for {authority.name}.")
+    if to.pk == leaving.pk:
+        raise ValidationError("Choose someone else to take over.")
+    theirs = Q(created_by=leaving) | Q(contact_email__iexact=leaving.email)
+    listings = (
+        Listing.objects.select_for_update(of=("self",))
+        .filter(theirs, authority=authority)
+        .order_by("pk")
+    )
+    changed = 0
+    for listing in listings:
+        changes: dict[str, dict[str, Any]] = {}
+        fields = ["version", "updated_at"]
+        if listing.contact_email.lower() == leaving.email.lower():
+            new_name = to.full_name or to.email
+            changes["contact_name"] = {
+                "label": field_label("contact_name"),
+                "old": listing.contact_name,
+                "new": new_name,
+            }
+            changes["contact_email"] = {
+                "label": field_label("contact_email"),
+                "old": listing.contact_email,
+                "new": to.email,
+            }
+            listing.contact_name, listing.contact_email = new_name, to.email
+            fields += ["contact_name", "contact_email"]
+        if listing.created_by_id == leaving.pk:
+            listing.created_by = to
+            fields.append("created_by")
+        listing.version += 1
+        listing.save(update_fields=fields)
+        _record(
+            listing=listing,
+            by=by,
+            action=ListingEvent.Action.EDITED,
+            from_status=listing.status,
+            reason=f"Handed over from {leaving} to {to}.",
+            changes=changes,
+        )
+        changed += 1
+    profile = AuthorityProfile.objects.select_for_update().filter(authority=authority).first()
+    if profile and profile.contact_email and profile.contact_email.lower() == leaving.email.lower():
+        profile.contact_name, profile.contact_email = to.full_name or to.email, to.email
+        profile.updated_by = by
+        profile.save(update_fields=["contact_name", "contact_email", "updated_by", "updated_at"])
+    audit_record(
+        actor=by,
+        action="listings.hand_over",
+        target=authority,
+        before={"person": leaving.email},
+        after={"person": to.email, "listings": changed},
+    )
+    return changed
