@@ -7,6 +7,7 @@ from . import views
 
 urlpatterns = [
     path("digests/", views.digest_preferences, name="digest_preferences"),
+    path("digests/notifications/", views.email_notifications, name="email_notifications"),
     path("digests/alerts/", views.alerts, name="alerts"),
     path("digests/alerts/new/", views.alert_create, name="alert_create"),
     path("digests/alerts/<int:pk>/delete/", views.alert_delete, name="alert_delete"),

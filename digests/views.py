@@ -13,8 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from councils.auth import acting_user
+from councils.membership_forms import EmailNotificationsForm
 from councils.models import User
-from councils.selectors import membership_current
+from councils.selectors import email_preference_for, membership_current
+from councils.services import email_preference_save
 from digests import selectors as selectors
 from digests import services as services
 from digests.forms import DigestPreferenceForm, SavedSearchForm
@@ -70,8 +72,30 @@ def digest_preferences(request: HttpRequest) -> HttpResponse:
         "membership": membership_current(user=user),
         "is_default": pref.pk is None,
         "alerts": SavedSearch.objects.filter(user=user),
+        "notifications_form": _notifications_form(user),
     }
     return render(request, "offers/digests/preferences.html", context)
+
+
+def _notifications_form(user: User) -> EmailNotificationsForm:
+    preference = email_preference_for(user=user)
+    chosen = [name for name in NOTIFICATION_KINDS if getattr(preference, name)]
+    return EmailNotificationsForm(initial={"kinds": chosen}, prefix="notifications")
+
+
+# The councils.EmailPreference fields the notifications form sets.
+NOTIFICATION_KINDS = ("join_requests", "interest_updates")
+
+
+@login_required
+@require_POST
+def email_notifications(request: HttpRequest) -> HttpResponse:
+    """Save the non-digest emails a person wants (same page as the digest settings)."""
+    form = EmailNotificationsForm(request.POST, prefix="notifications")
+    chosen = set(form.cleaned_data["kinds"]) if form.is_valid() else set()
+    email_preference_save(user=_user(request), **{k: k in chosen for k in NOTIFICATION_KINDS})
+    messages.success(request, "Your email preferences have been saved")
+    return redirect("offers:digest_preferences")
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.outbox import outbox_enqueue
 from core.ratelimit import rate_limit_take
 from councils.models import User
+from councils.selectors import email_wanted
 from offers.interest.selectors import Eligibility, interest_check, interest_is_owner
 from offers.lifecycle import ListingError, NotPermitted
 from offers.models import Interest, Listing
@@ -83,7 +84,7 @@ def interest_set_status(*, interest: Interest, by: User, status: str) -> Interes
         raise ValidationError({"status": "Select the status of this expression of interest"})
     locked = (
         Interest.objects.select_for_update(of=("self",))
-        .select_related("listing__authority")
+        .select_related("listing__authority", "sender")
         .get(pk=interest.pk)
     )
     if not interest_is_owner(interest=locked, user=by):
@@ -91,7 +92,48 @@ def interest_set_status(*, interest: Interest, by: User, status: str) -> Interes
     if locked.status != status:
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
+        interest_status_email(interest=locked, by=by)
     return locked
+
+
+def interest_status_email(*, interest: Interest, by: User) -> bool:
+    """Tell the sender how the owner marked their interest (not when set back to new).
+
+    Called in the transaction that changes the status. One email per interest
+    and status reached: the outbox key says so, so flicking a status back and
+    forth sends nothing more. False if nothing was queued (the sender deleted
+    their account or turned these emails off, or was told before).
+    """
+    sender = interest.sender
+    if (
+        interest.status == Interest.Status.NEW
+        or sender is None
+        or not email_wanted(user=sender, preference="interest_updates")
+    ):
+        return False
+    listing = interest.listing
+    site_url = settings.SITE_URL.rstrip("/")
+    context = {
+        "interest": interest,
+        "listing": listing,
+        "sender": sender,
+        "by": by,
+        "site_name": settings.SITE_NAME,
+        "listing_url": site_url + listing.get_absolute_url(),
+        "preferences_url": site_url + reverse("offers:digest_preferences"),
+    }
+    return (
+        outbox_enqueue(
+            kind="interest.status",
+            key=f"interest.status:{interest.pk}:{interest.status}",
+            to=[sender.email],
+            reply_to=[listing.contact_email],
+            subject=f"[{settings.SITE_NAME}] {listing.authority.name} marked your interest "
+            f"as {interest.get_status_display().lower()}: {listing.title}",
+            body=render_to_string("offers/email/interest_status.txt", context),
+        )
+        is not None
+    )
 
 
 def interest_email(*, interest_id: int) -> bool:

@@ -244,3 +244,27 @@ def test_listings_page_offers_to_save_the_search_as_an_alert(client):
     assert response.status_code == 200
     assert 'data-testid="save-search"' in response.text
     assert "q=legal&amp;kind=offer" in response.text
+
+
+def test_preferences_page_turns_each_notification_email_on_and_off(client):
+    from councils.models import EmailPreference
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    client.force_login(user)
+    page = client.get("/listings/digests/").content.decode()
+    assert "Requests to join your organisation" in page
+    assert "Updates when a council marks interest you expressed" in page
+    assert page.count('name="notifications-kinds"') == 2
+    assert page.count("checked") >= 2  # both on by default
+
+    response = client.post(
+        "/listings/digests/notifications/", {"notifications-kinds": ["interest_updates"]}
+    )
+
+    assert response.status_code == 302
+    preference = EmailPreference.objects.get(user=user)
+    assert (preference.join_requests, preference.interest_updates) == (False, True)
+    client.post("/listings/digests/notifications/", {})
+    preference.refresh_from_db()
+    assert (preference.join_requests, preference.interest_updates) == (False, False)

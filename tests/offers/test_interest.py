@@ -349,3 +349,64 @@ def test_dashboard_interest_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("offers:dashboard"))
     assert response.content.decode().count("/listings/interests/") == 17
+
+
+# --- the sender is told when the owner marks it --------------------------------------
+
+
+def _mark(client, interest: Interest, status: str):
+    from tests.commits import committing
+
+    with committing():
+        return client.post(
+            reverse("offers:interest_detail", kwargs={"pk": interest.pk}), {"status": status}
+        )
+
+
+def test_sender_is_emailed_when_the_owner_marks_their_interest(
+    client, interest, sender, mailoutbox, settings
+):
+    settings.SITE_URL = "http://portal.example:8250"
+    mailoutbox.clear()  # the owner's "interest received" email
+    client.force_login(officer_of(ADUR))
+
+    _mark(client, interest, Interest.Status.IN_DISCUSSION)
+
+    assert [m.to for m in mailoutbox] == [[sender.email]]
+    message = mailoutbox[0]
+    assert message.subject == (
+        f"[Find a shared service partner] Adur District Council marked your interest as in "
+        f"discussion: {interest.listing.title}"
+    )
+    assert message.reply_to == ["sam@adur.example.gov.uk"]
+    assert f"http://portal.example:8250/listings/{interest.listing.pk}/" in message.body
+    assert "http://portal.example:8250/listings/digests/" in message.body  # turn it off
+
+
+def test_marking_the_same_status_again_sends_nothing_more(client, interest, mailoutbox):
+    mailoutbox.clear()
+    client.force_login(officer_of(ADUR))
+
+    _mark(client, interest, Interest.Status.PARTNERED)
+    _mark(client, interest, Interest.Status.IN_DISCUSSION)
+    _mark(client, interest, Interest.Status.PARTNERED)
+    _mark(client, interest, Interest.Status.NEW)
+
+    assert [m.subject.split(" as ")[1].split(":")[0] for m in mailoutbox] == [
+        "partnered",
+        "in discussion",
+    ]
+
+
+def test_sender_who_turned_interest_updates_off_is_not_emailed(
+    client, interest, sender, mailoutbox
+):
+    from councils.models import EmailPreference
+
+    EmailPreference.objects.create(user=sender, interest_updates=False)
+    mailoutbox.clear()
+    client.force_login(officer_of(ADUR))
+
+    _mark(client, interest, Interest.Status.NOT_TAKEN_FORWARD)
+
+    assert mailoutbox == []
