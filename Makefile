@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links in emails follow the address `make run` serves (PORT), unless SITE_URL is
+# set (behind a proxy or on a real host name).
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export SITE_URL
 
 .PHONY: run serve test setup lint format bench screenshots clean
 

@@ -61,3 +61,13 @@ def single_line(text: str) -> str:
     refused control characters.
     """
     return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def mid_sentence(name: str) -> str:
+    """A sentence-case name as it reads inside a sentence: "Waste collection" ->
+    "waste collection", but "ICT infrastructure and support" and "HR and payroll"
+    keep their acronym (Django's `lower` filter would print "ict")."""
+    first = name.partition(" ")[0]
+    if len(first) > 1 and sum(1 for c in first if c.isupper()) > 1:
+        return name
+    return name[:1].lower() + name[1:]

@@ -11,6 +11,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 from django.urls import reverse
@@ -40,7 +41,16 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ha
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render now (the request is needed for links), send through the outbox."""
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            # The service's own name and address: templates/account/email/ never
+            # say "Hello from 127.0.0.1:8000" (the host allauth's defaults use).
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL.rstrip("/"),
+            "contact_email": settings.SERVICE_CONTACT_EMAIL,
+        }
         ctx.update(context)
         message = self.render_mail(template_prefix, email, ctx)
         html = next(

@@ -2,6 +2,8 @@
 
 from django import template
 
+from core import text
+
 register = template.Library()
 
 _TAG_COLOURS = {
@@ -34,3 +36,9 @@ def display_value(value: object) -> str:
 @register.filter
 def get_item(mapping: dict[str, object], key: str) -> object:
     return mapping.get(key)
+
+
+@register.filter
+def mid_sentence(name: str) -> str:
+    """A service name inside a sentence or heading, acronyms kept (core.text)."""
+    return text.mid_sentence(str(name))

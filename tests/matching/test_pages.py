@@ -210,3 +210,15 @@ def test_evaluate_matching_beats_distance_only_on_the_shipped_file() -> None:
     }
     assert metrics["matching"][2] > metrics["distance only"][2] > metrics["random order"][2]
     assert metrics["matching"][1] >= metrics["distance only"][1]
+
+
+def test_headings_keep_the_acronym_in_a_service_name(client: Client) -> None:
+    """Not "Partners for ict infrastructure and support" (problem 9)."""
+    response = client.get(URL, {"council": ADUR, "service": "ict-infrastructure-and-support"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    heading = re.search(r'<h2[^>]*id="results">(.*?)</h2>', html, flags=re.S)
+    assert heading and "Partners for ICT infrastructure and support" in heading.group(1)
+    assert "<title>Partners for ICT infrastructure and support with Adur" in html
+    assert "ict infrastructure" not in html
