@@ -1,6 +1,6 @@
 """Forms for the owner's pages. Rendered as GOV.UK markup by marketplace.forms."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -198,8 +198,7 @@ class HandOverForm(forms.Form):
     def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._people = {person.pk: person for person in people}
-        to_field = self.fields["to"]
-        assert isinstance(to_field, forms.TypedChoiceField)
+        to_field = cast(forms.TypedChoiceField, self.fields["to"])
         to_field.choices = [
             (person.pk, f"{person.display_name} ({person.email})") for person in people
         ]
