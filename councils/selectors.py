@@ -689,6 +689,8 @@ def _predecessor_year(
         split_names=sorted(split_names),
         missing_names=sorted(missing),
     )
+
+
 # Join requests: who decides, the staff queue, reminders ---------------------
 
 
@@ -702,9 +704,7 @@ def user_is_staff_with_mfa(*, user: User) -> bool:
 
     if not (user.is_authenticated and user.is_staff):
         return False
-    has_totp: bool = Authenticator.objects.filter(
-        user=user, type=Authenticator.Type.TOTP
-    ).exists()
+    has_totp: bool = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     return has_totp
 
 
