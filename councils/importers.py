@@ -24,7 +24,15 @@ from typing import Any
 from django.db import models, transaction
 
 from .changes import reference_data_changed
-from .models import Adjacency, Authority, BodyArea, SpendLine, SpendRecord
+from .models import (
+    Adjacency,
+    Authority,
+    BodyArea,
+    Deprivation,
+    RuralUrban,
+    SpendLine,
+    SpendRecord,
+)
 
 GSS_RE = re.compile(r"^[ENSWK]\d{8}$")
 # MHCLG's E-code: the key of a body with no GSS code (Lee Valley is E6803).
@@ -99,6 +107,46 @@ ADJACENCY_HEADER = [
     "ons_rank_from_b",
 ]
 ADJACENCY_UPPER_HEADER = ["gss_code_a", "gss_code_b", "name_a", "name_b", "n_touching_lad_pairs"]
+DEPRIVATION_HEADER = [
+    "gss_code",
+    "name",
+    "authority_type_code",
+    "nation",
+    "index",
+    "tier",
+    "preferred_row",
+    "source_id",
+    "source_area_code",
+    "source_area_name",
+    "code_mapping",
+    "n_areas_ranked",
+    "avg_score",
+    "rank_avg_score",
+    "avg_rank",
+    "rank_avg_rank",
+    "prop_most_deprived_10pct",
+    "rank_prop_most_deprived_10pct",
+    "extent",
+    "rank_extent",
+    "local_concentration",
+    "rank_local_concentration",
+    "value_type",
+    "notes",
+]
+RURAL_URBAN_HEADER = [
+    "gss_code",
+    "name",
+    "authority_type_code",
+    "nation",
+    "classification",
+    "ruc21_code",
+    "ruc21_name",
+    "urban_rural",
+    "source_id",
+    "source_area_code",
+    "code_mapping",
+    "notes",
+]
 SPEND_HEADER = [
     "gss_code",
     "authority_name_in_source",
@@ -747,6 +795,70 @@ class ReferenceImporter:
         for a, b in existing_links - wanted_links:
             links.objects.filter(from_authority_id=a, to_authority_id=b).delete()
 
+    # Deprivation and rural-urban class (matching's statistical neighbours) --
+
+    def deprivation(self, rows: Sequence[_Row]) -> None:
+        """One row per (council, index); rows with no values (value_type none) are
+        left out, so "no figure" is the absence of a row."""
+        ids = dict(Authority.objects.values_list("gss_code", "pk"))
+        wanted: dict[tuple[int, str], dict[str, Any]] = {}
+        for row in rows:
+            code = row.gss("gss_code")
+            if code not in ids:
+                raise row.refuse(f"{code} is not an authority we know")
+            if row.text("value_type") == "none":
+                continue
+            index = row.text("index", required=True, max_length=20)
+            key = (ids[code], index)
+            if key in wanted:
+                raise row.refuse(f"{code} {index} appears twice")
+            for column in ("prop_most_deprived_10pct", "extent"):
+                value = row.number(column, Decimal)
+                if value is not None and not 0 <= value <= 1:
+                    raise row.refuse(f"{column} {value} is not a share between 0 and 1")
+            wanted[key] = {
+                "authority_id": ids[code],
+                "index": index,
+                "tier": row.text("tier", max_length=40),
+                "preferred": row.flag("preferred_row"),
+                "source_id": row.text("source_id", required=True, max_length=20),
+                "n_areas_ranked": row.number("n_areas_ranked", int),
+                "avg_score": row.number("avg_score", Decimal),
+                "rank_avg_score": row.number("rank_avg_score", int),
+                "prop_most_deprived_10pct": row.number("prop_most_deprived_10pct", Decimal),
+                "extent": row.number("extent", Decimal),
+                "value_type": row.text("value_type", required=True, max_length=40),
+            }
+        existing = list(Deprivation.objects.all())
+        for obj in existing:
+            obj.key = (obj.authority_id, obj.index)  # type: ignore[attr-defined]
+        self.report.add("deprivation", *_sync(Deprivation, "key", wanted, existing))
+
+    def rural_urban(self, rows: Sequence[_Row]) -> None:
+        """Councils with a class (England and Wales districts and unitaries)."""
+        ids = dict(Authority.objects.values_list("gss_code", "pk"))
+        wanted: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            code = row.gss("gss_code")
+            if code not in ids:
+                raise row.refuse(f"{code} is not an authority we know")
+            ruc = row.text("ruc21_code", max_length=3)
+            if not ruc:
+                continue
+            if ids[code] in wanted:
+                raise row.refuse(f"{code} appears twice")
+            wanted[ids[code]] = {
+                "authority_id": ids[code],
+                "classification": row.text("classification", required=True, max_length=40),
+                "ruc21_code": ruc,
+                "ruc21_name": row.text("ruc21_name", required=True, max_length=100),
+                "urban_rural": row.text("urban_rural", required=True, max_length=10),
+            }
+        self.report.add(
+            "rural-urban classes",
+            *_sync(RuralUrban, "authority_id", wanted, RuralUrban.objects.all()),
+        )
+
 
 @dataclass
 class _SpendBodies:
@@ -827,6 +939,8 @@ FILE_KINDS: list[tuple[str, list[str]]] = [
     ("adjacency_upper", ADJACENCY_UPPER_HEADER),
     ("spend", SPEND_HEADER),
     ("spend", SPEND_RSX_HEADER),  # same columns plus edition, certified, detailed_class
+    ("deprivation", DEPRIVATION_HEADER),
+    ("rural_urban", RURAL_URBAN_HEADER),
 ]
 ORDER = list(dict.fromkeys(kind for kind, _ in FILE_KINDS))
 
@@ -842,7 +956,8 @@ def identify(path: Path, header: list[str]) -> str:
     raise ImportRefused(
         f"{path.name}: the header row matches none of the files we import "
         "(authorities, public bodies, the areas they cover, adjacency, upper-tier "
-        "adjacency, revenue outturn spend); see data/reference/SOURCES.md"
+        "adjacency, revenue outturn spend, deprivation, rural-urban class); see "
+        "data/reference/SOURCES.md"
     )
 
 
@@ -853,6 +968,8 @@ def default_files(directory: Path) -> list[Path]:
         "public_body_areas.csv",
         "adjacency.csv",
         "adjacency_upper_tier.csv",
+        "deprivation_la.csv",
+        "rural_urban_la.csv",
     ]
     files = [directory / name for name in names]
     files += sorted(directory.glob("spend_ro_*.csv"))  # each year sits beside the others

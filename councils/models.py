@@ -360,6 +360,70 @@ class SpendRecord(models.Model):
         return self.net_expenditure_thousands is not None
 
 
+class Deprivation(models.Model):
+    """One council's figures on one index of deprivation (deprivation_la.csv).
+
+    The indices (IoD2025, IoD2019, WIMD2019, SIMD2020v2, NIMDM2017) are not
+    comparable with one another: each ranks small areas within one nation (and
+    IoD2019 and IoD2025 are separate editions), so anything that compares two
+    councils must use rows of the same `index`. `preferred` marks one row per
+    council (its nation's index; IoD2019 for counties).
+    """
+
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="deprivation")
+    index = models.CharField(max_length=20)
+    tier = models.CharField(max_length=40, blank=True)
+    preferred = models.BooleanField()
+    source_id = models.CharField(max_length=20)
+    n_areas_ranked = models.PositiveSmallIntegerField(null=True, blank=True)
+    avg_score = models.DecimalField(max_digits=10, decimal_places=6, null=True, blank=True)
+    rank_avg_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    prop_most_deprived_10pct = models.DecimalField(
+        "share of small areas in the most deprived 10%",
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+    )
+    extent = models.DecimalField(
+        "share of people in the most deprived areas (extent)",
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+    )
+    value_type = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["authority", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "index"], name="deprivation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id} {self.index}"
+
+
+class RuralUrban(models.Model):
+    """A council's ONS rural-urban classification 2021 (rural_urban_la.csv): England
+    and Wales districts and unitaries only; counties, Scotland and NI have none."""
+
+    authority = models.OneToOneField(
+        Authority, on_delete=models.CASCADE, related_name="rural_urban"
+    )
+    classification = models.CharField(max_length=40)
+    ruc21_code = models.CharField("RUC 2021 code", max_length=3)
+    ruc21_name = models.CharField("RUC 2021 class", max_length=100)
+    urban_rural = models.CharField(max_length=10)
+
+    class Meta:
+        verbose_name = "rural-urban class"
+        ordering = ["authority"]
+
+    def __str__(self) -> str:
+        return f"{self.authority_id} {self.ruc21_code}"
+
+
 class EmailDomain(models.Model):
     """An email domain that proves a person works for an authority. Staff manage these."""
 

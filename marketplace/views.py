@@ -25,7 +25,11 @@ from councils.selectors import (
     membership_current,
     user_is_authority_admin,
 )
-from matching.selectors import suggested_groups_for_council, suggested_groups_for_listing
+from matching.selectors import (
+    most_similar,
+    suggested_groups_for_council,
+    suggested_groups_for_listing,
+)
 from offers import views as offers_views
 from offers.forms import HandOverForm
 from offers.interest.selectors import interests_received
@@ -167,6 +171,7 @@ def organisation_profile(request: HttpRequest, gss_code: str) -> HttpResponse:
         "listings": listings,
         "listings_total": total,
         "suggested_groups": suggested_groups_for_council(authority=authority),
+        "most_similar": most_similar(authority=authority),
     }
     return render(request, "councils/detail.html", context)
 

@@ -28,7 +28,10 @@ from pathlib import Path
 
 from matching import scoring as matching
 from matching.selectors import (
-    experience_map,
+    Arrangement as Recorded,
+)
+from matching.selectors import (
+    experience_signals,
     matching_reference,
     matching_weights,
     savings_rate,
@@ -134,23 +137,31 @@ def evaluate(arrangements: list[Arrangement], *, shuffles: int, seed: int) -> Ev
     rng = random.Random(seed)  # noqa: S311 (a baseline, not security)
     ranks: dict[str, list[int | None]] = {m: [] for m in METHODS}
     random_runs: list[list[int | None]] = [[] for _ in range(shuffles)]
-    by_service: dict[str, list[tuple[str, frozenset[str]]]] = {}
-    for x in arrangements:
-        by_service.setdefault(x.service_slug, []).append((x.name, frozenset(x.members)))
+    # The file's rows stand in for the register; the row being scored is left out
+    # below, so an arrangement never vouches for itself.
+    recorded = [
+        Recorded(
+            x.name, services[x.service_slug].pk, services[x.service_slug].name, frozenset(x.members)
+        )
+        for x in arrangements
+    ]
     pairs: list[PairResult] = []
     for arrangement in arrangements:
         info = service_info(service=services[arrangement.service_slug])
         for a in arrangement.members:
             origin = reference.by_gss[a]
-            history = experience_map(
-                by_service[arrangement.service_slug], origin=a, leave_out_origin=True
+            hub, shares = experience_signals(
+                recorded,
+                origin=a,
+                service_pk=info.pk,
+                leave_out=frozenset({arrangement.name}),
             )
             orders = (
                 _order(
                     reference,
                     origin,
                     info,
-                    matching.Context(experience=history, weights=weights, rate=rate),
+                    matching.Context(hub=hub, shares_with_asker=shares, weights=weights, rate=rate),
                 ),
                 _order(reference, origin, info, matching.Context(weights=weights, rate=rate)),
                 [b.gss_code for b in matching.rank_by_distance(reference, origin, info)],

@@ -1,9 +1,11 @@
-"""The Find a partner form: which council, which service. A GET form (shareable URLs)."""
+"""The Find a partner form: which organisation, which service, which kinds of partner.
+A GET form (shareable URLs)."""
 
 from typing import Any
 
 from django import forms
 
+from councils.models import Authority
 from councils.selectors import authority_join_choices
 from offers.models import Service
 
@@ -32,6 +34,13 @@ class PartnerSearchForm(forms.Form):
         },
     )
 
+    kind = forms.ChoiceField(
+        label="Kind of organisation to suggest",
+        required=False,
+        help_text="Leave as every kind to see councils and other public bodies together.",
+        error_messages={"invalid_choice": "Select a kind of organisation from the list"},
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["council"].choices = [  # type: ignore[attr-defined]
@@ -40,3 +49,7 @@ class PartnerSearchForm(forms.Form):
             *authority_join_choices(include_bodies=False),
         ]
         self.fields["service"].choices = _service_choices()  # type: ignore[attr-defined]
+        self.fields["kind"].choices = [  # type: ignore[attr-defined]
+            ("", "Every kind"),
+            *Authority.Kind.choices,
+        ]

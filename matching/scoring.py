@@ -8,7 +8,7 @@ feed 20,000 synthetic bodies straight to the scorer.
 
 Each factor is a pure function of the pair giving a feature in [0, 1]; the score
 is the sum over factors of weight x feature, the weights read once from a
-versioned file (matching/weights/v0.json, `load_weights`). `feature_vector` and
+versioned file (matching/weights/, `load_weights`). `feature_vector` and
 `feature_rows` hand the features themselves to the evaluation, so weights can be
 fitted on real partnerships. Each contribution carries the sentence shown to the
 officer, built from the same numbers as the points. Ties break on distance
@@ -29,6 +29,7 @@ from typing import Any
 
 from core.geo import EARTH_RADIUS_KM
 from councils.spend import comparison_year
+from matching.likeness import Likeness, Neighbour, groups_phrase
 
 # Authority.Tier values (kept as plain strings: this module imports no models).
 UPPER, LOWER, UNITARY, NI_DISTRICT = "upper", "lower", "unitary", "ni_district"
@@ -60,6 +61,33 @@ KIND_DELIVERERS = {
     "regional_park": "regional park authorities",
     "other": "other public bodies",
 }
+KIND_NOUN = {
+    COUNCIL: "a council",
+    "combined": "a combined authority",
+    "gla": "the Greater London Authority",
+    "fire": "a fire and rescue authority",
+    "police": "a police force area",
+    "nhs": "an integrated care board",
+    "park": "a national park authority",
+    "waste": "a waste disposal authority",
+    "regional_park": "a regional park authority",
+    "other": "a public body",
+}
+KIND_PLURAL = {
+    COUNCIL: "councils",
+    "combined": "combined authorities",
+    "gla": "such bodies",
+    "fire": "fire and rescue authorities",
+    "police": "police force areas",
+    "nhs": "integrated care boards",
+    "park": "national park authorities",
+    "waste": "waste disposal authorities",
+    "regional_park": "regional park authorities",
+    "other": "other public bodies",
+}
+# Police, fire and ambulance services must consider collaborating (Policing and
+# Crime Act 2017, part 1); the register has no ambulance trusts.
+EMERGENCY_KINDS = frozenset({"fire", "police"})
 
 
 # --- Records handed over by the selector ----------------------------------------------
@@ -67,7 +95,7 @@ KIND_DELIVERERS = {
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """A public body that could be a partner (today: a principal council)."""
+    """An organisation that could be a partner: a council or another public body."""
 
     gss_code: str
     name: str
@@ -85,6 +113,12 @@ class Body:
     population: int | None = None
     pk: int | None = None
     kind: str = COUNCIL  # Authority.Kind value
+    authority_type: str = ""  # council type code (CTY, NMD, UA, ...), blank for bodies
+    area_km2: float | None = None
+
+    @property
+    def is_council(self) -> bool:
+        return self.kind == COUNCIL
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +159,7 @@ class Limits:
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 # The weights file in use. A new fit is a new file (v1.json, ...) and a one-line change
 # here, so a ranking can always be traced to the numbers that produced it.
-WEIGHTS_VERSION = "v0"
+WEIGHTS_VERSION = "v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,10 +251,18 @@ class Context:
     # Listing kinds that complement the asker: {NEED} for an offer, {OFFER} for a
     # need, both when a council simply asks "who could I share this with?".
     complementary_kinds: frozenset[str] = frozenset({OFFER, NEED})
-    # GSS code -> names of recorded arrangements in which it shares this
-    # service with councils other than the origin.
-    experience: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # From the register of arrangements (never the evaluation file), see
+    # matching.selectors.experience_signals: GSS code -> (how many organisations
+    # it shares this service with, leaving the asker's own arrangements out; the
+    # arrangements' names) ...
+    hub: Mapping[str, tuple[int, Sequence[str]]] = field(default_factory=dict)
+    # ... and GSS code -> what it already shares with the asker ("ICT (Adur and
+    # Worthing shared services)"), any service.
+    shares_with_asker: Mapping[str, Sequence[str]] = field(default_factory=dict)
     limits: Limits = Limits()
+    # Find a partner's "kind of organisation" filter: only these kinds are ranked
+    # (empty: every kind). Others are not listed as excluded: they were not asked for.
+    only_kinds: frozenset[str] = frozenset()
     weights: Weights = field(default_factory=load_weights)
     rate: SavingsRate = SavingsRate()
 
@@ -438,6 +480,18 @@ class Suggestion:
             parts.append("shares a boundary")
         return " and ".join(parts)
 
+    def lacks(self, above: Suggestion) -> list[tuple[Contribution, float]]:
+        """Why this candidate is not higher: the factors where `above` (the one ranked
+        just before it) earns more, with how many more points, largest gap first."""
+        mine = dict(self.points)
+        gaps = [
+            (c, c.points - mine.get(c.factor, 0.0))
+            for c in above.contributions
+            if c.points - mine.get(c.factor, 0.0) > 0.05
+        ]
+        gaps.sort(key=lambda t: -t[1])
+        return gaps
+
     def detail(self, factor: str) -> Any:
         """What one factor found for this candidate (None if it recorded nothing)."""
         return self._details.get(factor)
@@ -468,6 +522,14 @@ class Ranking:
     excluded: tuple[Exclusion, ...]
     weights: Weights
     rate: SavingsRate
+    # When the asker itself does not deliver the service: why, and the organisations
+    # that deliver it for the asker's area (nothing is ranked then).
+    asker_reason: str = ""
+    deliverers: tuple[Body, ...] = ()
+
+    @property
+    def asker_eligible(self) -> bool:
+        return not self.asker_reason
 
     @property
     def top_score(self) -> float:
@@ -552,13 +614,47 @@ def _region_phrase(region: str) -> str:
 # --- Factors (each a small pure function) ----------------------------------------------
 
 
-def distance_feature(km: float | None, half_km: float) -> float:
-    """1 at 0 km, halving every `half_km`; 0 without a location."""
-    if km is None:
+def distance_feature(km: float, scale_km: float, max_km: float) -> float:
+    """1 at 0 km, falling with log(1 + km / scale) to 0 at `max_km`: strictly
+    decreasing over the whole UK, so it never stops telling distances apart."""
+    if km >= max_km:
         return 0.0
-    # float ** float is typed Any (a negative base would give a complex number).
-    feature: float = 0.5 ** (km / half_km)
-    return feature
+    return 1.0 - math.log1p(km / scale_km) / math.log1p(max_km / scale_km)
+
+
+def boundary_feature(rank: int | None, count: int) -> float:
+    """1 for the longest shared boundary, 0.5 for the shortest; 0.75 when the order
+    is unknown (pairs mapped onto 2023 successors)."""
+    if rank is None or count < 2 or rank > count:
+        return 1.0 if count < 2 else 0.75
+    return 1.0 - 0.5 * (rank - 1) / (count - 1)
+
+
+def hub_feature(partners: int) -> float:
+    """Grows with the log of the number of partners, 1 from HUB_FULL on."""
+    return min(1.0, math.log1p(partners) / math.log1p(HUB_FULL))
+
+
+def likeness_sentence(origin: Body, candidate: Body, n: Neighbour) -> str:
+    """'Among the 15 councils most like Adur by size, density and spend (3rd);
+    no rurality figure for one of them.'"""
+    plural = KIND_PLURAL.get(origin.kind, "organisations")
+    by = groups_phrase(n.compared)
+    if n.rank <= 15:
+        text = f"Among the 15 {plural} most like {origin.short_name} by {by} ({_ordinal(n.rank)})"
+    else:
+        text = (
+            f"{round(n.likeness * 100)}% alike {origin.short_name} by {by} "
+            f"({_ordinal(n.rank)} most alike)"
+        )
+    if n.missing:
+        text += f"; {groups_phrase(n.missing)} not compared (no figure for one of them)"
+    return text + "."
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def spend_similarity(
@@ -760,23 +856,43 @@ class Reference:
     def __init__(
         self,
         bodies: Iterable[Body],
-        adjacency: Iterable[tuple[str, str]] = (),
+        adjacency: Iterable[tuple[Any, ...]] = (),
         spend: Mapping[tuple[str, str], Mapping[str, float | None]] | None = None,
         version: str = "",
         spend_notes: Mapping[tuple[str, str, str], str] | None = None,
+        *,
+        areas: Mapping[str, Mapping[str, float]] | None = None,
+        likeness: Likeness | None = None,
     ) -> None:
+        """`adjacency`: (a, b) or (a, b, rank of b in a's list, rank of a in b's list),
+        rank 1 the longest shared boundary (ONS). `areas`: for bodies that cover
+        council areas, body GSS -> {council GSS: share} (public_body_areas.csv)."""
         self.bodies: tuple[Body, ...] = tuple(sorted(bodies, key=lambda b: b.gss_code))
         self.version = version
         self.by_gss: dict[str, Body] = {b.gss_code: b for b in self.bodies}
         self.index: dict[str, int] = {b.gss_code: i for i, b in enumerate(self.bodies)}
         self.by_pk: dict[int, Body] = {b.pk: b for b in self.bodies if b.pk is not None}
         neighbours: dict[str, set[str]] = {}
-        for a, b in adjacency:
+        ranks: dict[tuple[str, str], int] = {}
+        for edge in adjacency:
+            a, b = edge[0], edge[1]
             neighbours.setdefault(a, set()).add(b)
             neighbours.setdefault(b, set()).add(a)
+            if len(edge) >= 4:
+                if edge[2]:
+                    ranks[(a, b)] = int(edge[2])
+                if edge[3]:
+                    ranks[(b, a)] = int(edge[3])
+        self.footprints = _footprints(self.bodies, areas or {})
+        _body_neighbours(self.bodies, self.footprints, neighbours, ranks)
         self.neighbours: dict[str, frozenset[str]] = {
             k: frozenset(v) for k, v in neighbours.items()
         }
+        # (origin, candidate) -> rank of candidate among origin's neighbours, 1 = longest
+        self.boundary_rank = ranks
+        self.likeness = likeness
+        self._population = {b.gss_code: float(b.population or 0) for b in self.bodies}
+        self._footprint_pop = {gss: self._weighted(fp) for gss, fp in self.footprints.items()}
         self.spend: Mapping[tuple[str, str], Mapping[str, float | None]] = spend or {}
         # (GSS code, line, year) -> whose figure it is when not the body's own
         # (a successor's predecessors, combined; matching.selectors).
@@ -814,6 +930,32 @@ class Reference:
         self._rows[gss_code] = row
         return row
 
+    def _weighted(self, footprint: Mapping[str, float]) -> float:
+        # Weighted by population where known, else by count (a district of 0 still counts).
+        return sum((self._population.get(d) or 1.0) * w for d, w in footprint.items())
+
+    def overlap(self, a: str, b: str) -> tuple[float, float, float] | None:
+        """How much two organisations' areas overlap, by population of the council
+        areas both cover: (share of the smaller, share of a's, share of b's), or
+        None when either has no known area. A county and its district: (1, 1, x)."""
+        fa, fb = self.footprints.get(a), self.footprints.get(b)
+        if not fa or not fb:
+            return None
+        if len(fb) < len(fa):
+            small, large = fb, fa
+        else:
+            small, large = fa, fb
+        common = 0.0
+        for d, w in small.items():
+            other = large.get(d)
+            if other is not None:
+                common += (self._population.get(d) or 1.0) * min(w, other)
+        if common == 0:
+            return (0.0, 0.0, 0.0)
+        of_a = min(1.0, common / self._footprint_pop[a])
+        of_b = min(1.0, common / self._footprint_pop[b])
+        return (max(of_a, of_b), of_a, of_b)
+
     def distance_km(self, a: str, b: str) -> float | None:
         """Great-circle km between two bodies of the reference (None without a location)."""
         if a not in self.index or b not in self.index:
@@ -827,6 +969,83 @@ class Reference:
         return self.spend_notes.get((gss_code, line, year), "")
 
 
+def _footprints(
+    bodies: Sequence[Body], areas: Mapping[str, Mapping[str, float]]
+) -> dict[str, dict[str, float]]:
+    """Every organisation's area as {district or unitary GSS: share}: a district or
+    unitary is itself, a county its districts, a body the areas it covers (a county
+    among them expanded to its districts), a combined authority or the GLA also its
+    members. Shares below 1 only for districts split between bodies (ICBs)."""
+    districts: dict[str, list[str]] = {}
+    members: dict[str, list[str]] = {}
+    for b in bodies:
+        if b.county:
+            districts.setdefault(b.county, []).append(b.gss_code)
+        if b.combined_authority:
+            members.setdefault(b.combined_authority, []).append(b.gss_code)
+    out: dict[str, dict[str, float]] = {}
+    for b in bodies:
+        fp: dict[str, float] = {}
+        if b.is_council:
+            own = districts.get(b.gss_code, ()) if b.tier == UPPER else (b.gss_code,)
+            fp.update((d, 1.0) for d in own)
+        covered = [*(areas.get(b.gss_code) or {}).items()]
+        covered += [(code, 1.0) for code in members.get(b.gss_code, ())]
+        for code, share in covered:
+            for d in districts.get(code, ()) or (code,):
+                fp[d] = max(fp.get(d, 0.0), share)
+        if fp:
+            out[b.gss_code] = fp
+    return out
+
+
+def _touching(
+    gss: str,
+    own: Mapping[str, float],
+    owner: Mapping[str, list[str]],
+    district_neighbours: Mapping[str, set[str]],
+) -> dict[str, int]:
+    """Other bodies of the same kind whose areas border `own` (not overlap it), with
+    the number of district pairs that touch."""
+    touching: dict[str, int] = {}
+    overlapping = {o for d in own for o in owner.get(d, ())}
+    for d in own:
+        for e in district_neighbours.get(d, ()):
+            if e in own:
+                continue
+            for other in owner.get(e, ()):
+                if other not in overlapping:
+                    touching[other] = touching.get(other, 0) + 1
+    return touching
+
+
+def _body_neighbours(
+    bodies: Sequence[Body],
+    footprints: Mapping[str, Mapping[str, float]],
+    neighbours: dict[str, set[str]],
+    ranks: dict[tuple[str, str], int],
+) -> None:
+    """Bodies of one kind that border each other (two fire authorities): their areas
+    do not overlap and a district of one borders a district of the other. Ranked by
+    how many such district pairs touch (most first), as the ONS orders boundaries."""
+    by_kind: dict[str, list[Body]] = {}
+    for b in bodies:
+        if not b.is_council and b.gss_code in footprints:
+            by_kind.setdefault(b.kind, []).append(b)
+    district_neighbours = {k: set(v) for k, v in neighbours.items()}
+    for members in by_kind.values():
+        owner: dict[str, list[str]] = {}
+        for b in members:
+            for d in footprints[b.gss_code]:
+                owner.setdefault(d, []).append(b.gss_code)
+        for b in members:
+            touching = _touching(b.gss_code, footprints[b.gss_code], owner, district_neighbours)
+            order = sorted(touching, key=lambda g: (-touching[g], g))
+            for rank, other in enumerate(order, start=1):
+                neighbours.setdefault(b.gss_code, set()).add(other)
+                ranks[(b.gss_code, other)] = rank
+
+
 # --- Scoring ------------------------------------------------------------------------------
 
 
@@ -837,17 +1056,21 @@ class _Scorer:
     score is the sum of weight x feature."""
 
     __slots__ = (
-        "experience",
         "factors",
+        "hub",
         "kinds",
+        "likeness",
         "listings",
+        "neighbour_count",
         "neighbours",
         "newest_year",
         "origin",
         "origin_spend",
         "origin_years",
+        "reference",
         "service",
         "shared",
+        "shares_with_asker",
         "spend",
         "weighted",
         "weights",
@@ -860,14 +1083,20 @@ class _Scorer:
         self.shared = _Shared(reference, origin, service, context.rate)
         self.origin = origin
         self.service = service
+        self.reference = reference
         self.neighbours = reference.neighbours.get(origin.gss_code, frozenset())
+        self.neighbour_count = len(self.neighbours)
+        self.likeness = (
+            reference.likeness.row(origin.gss_code) if reference.likeness is not None else {}
+        )
         self.spend = reference.spend
         self.origin_spend = reference.spend_of(origin.gss_code, service.ro_line) or {}
         self.origin_years = sorted(self.origin_spend, reverse=True)
         self.newest_year = reference.newest_year
         self.listings = context.listings
         self.kinds = context.complementary_kinds
-        self.experience = context.experience
+        self.hub = context.hub
+        self.shares_with_asker = context.shares_with_asker
         self.factors = tuple(FACTOR_TABLE.values())
         self.weighted = tuple((f, self.weights.weight(f.name)) for f in self.factors)
 
@@ -924,14 +1153,22 @@ class Factor(ABC):
 
 
 class DistanceFactor(Factor):
+    """Nearer is better, all the way out: the feature falls with the log of distance
+    and reaches 0 only at `distance_max_km` (about the length of the UK), so no
+    distance saturates and the far tail stays in distance order."""
+
     name = "distance"
     label = "Distance between centres"
-    params = ("distance_half_km",)
+    params = ("distance_scale_km", "distance_max_km")
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
-        return distance_feature(km, s.weights.param("distance_half_km"))
+        if km is None:
+            return None  # unknown: said on the page, never a silent 0 points
+        return distance_feature(
+            km, s.weights.param("distance_scale_km"), s.weights.param("distance_max_km")
+        )
 
     def sentence(self, suggestion: Suggestion) -> str:
         if suggestion.distance_km is None:
@@ -939,20 +1176,102 @@ class DistanceFactor(Factor):
         return f"{format_km(suggestion.distance_km)} away"
 
     def describe(self, weights: Weights) -> str:
-        return f"{self.label} (halves every {weights.param('distance_half_km'):g} km)"
+        return (
+            f"{self.label} (falls with the log of distance, to 0 at "
+            f"{weights.param('distance_max_km'):g} km)"
+        )
 
 
 class BoundaryFactor(Factor):
+    """A shared boundary, weighed by its length: 1 for the asker's longest (ONS
+    neighbour order), down to 0.5 for its shortest."""
+
     name = "boundary"
-    label = "Shares a boundary"
+    label = "Shares a boundary (longer counts more)"
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
-        return 1.0 if candidate.gss_code in s.neighbours else None
+        if candidate.gss_code not in s.neighbours:
+            return None
+        rank = s.reference.boundary_rank.get((s.origin.gss_code, candidate.gss_code))
+        details["boundary"] = rank
+        return boundary_feature(rank, s.neighbour_count)
 
     def sentence(self, suggestion: Suggestion) -> str:
-        return "Shares a boundary"
+        rank: int | None = suggestion.detail("boundary")
+        origin = suggestion.shared.origin
+        n = len(suggestion.shared.reference.neighbours.get(origin.gss_code, ()))
+        if rank is None or n < 2 or rank > n:
+            return "Shares a boundary"
+        which = "the longest" if rank == 1 else f"the {_ordinal(rank)} longest"
+        return f"Shares a boundary: {which} of {origin.short_name}'s {n}"
+
+
+class TwoTierFactor(Factor):
+    """A county council and one of its own districts: the same residents, the
+    services split between them (no boundary between them: different layers)."""
+
+    name = "two_tier"
+    label = "A county and one of its own districts"
+
+    def feature(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        o = s.origin
+        if o.county and o.county == candidate.gss_code:
+            return 1.0
+        if candidate.county and candidate.county == o.gss_code:
+            return 1.0
+        return None
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        o, c = suggestion.shared.origin, suggestion.body
+        if o.county == c.gss_code:
+            return (
+                f"{c.short_name} is {o.short_name}'s county council: the same residents, two tiers."
+            )
+        return (
+            f"{c.short_name} is one of {o.short_name}'s districts: the same residents, two tiers."
+        )
+
+
+class OverlapFactor(Factor):
+    """Areas that overlap where at least one side is not a council (fire and police
+    areas, ICBs, combined authorities): the share of the smaller area, by
+    population, that the other covers. Council pairs are the two-tier factor."""
+
+    name = "overlap"
+    label = "Areas overlap (a body and a council, or two bodies)"
+
+    def feature(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        if s.origin.is_council and candidate.is_council:
+            return None
+        share = s.reference.overlap(s.origin.gss_code, candidate.gss_code)
+        if share is None or share[0] <= 0:
+            return None
+        details["overlap"] = share
+        return share[0]
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        _most, of_origin, of_candidate = suggestion.detail("overlap")
+        o, c = suggestion.shared.origin, suggestion.body
+        if o.combined_authority == c.gss_code:
+            return f"{o.short_name} is a member of {c.short_name}."
+        if c.combined_authority == o.gss_code:
+            return f"{c.short_name} is a member of {o.short_name}."
+        if of_origin >= 0.99 and of_candidate >= 0.99:
+            return f"Covers the same area as {o.short_name}."
+        if of_candidate >= 0.99:
+            return f"Its area lies within {o.short_name}'s."
+        if of_origin >= 0.99:
+            return f"Covers all of {o.short_name}'s area."
+        return (
+            f"Covers {round(of_origin * 100)}% of {o.short_name}'s area by population "
+            "(the council areas both cover)."
+        )
 
 
 class CountyFactor(Factor):
@@ -996,6 +1315,52 @@ class RegionFactor(Factor):
 
     def sentence(self, suggestion: Suggestion) -> str:
         return f"Both in {_region_phrase(suggestion.shared.origin.region)}."
+
+
+class EmergencyDutyFactor(Factor):
+    """Two emergency services (fire, police) that border or overlap: the law asks
+    them to consider collaborating."""
+
+    name = "emergency_duty"
+    label = "Police and fire: statutory duty to consider collaboration"
+
+    def feature(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        if s.origin.kind not in EMERGENCY_KINDS or candidate.kind not in EMERGENCY_KINDS:
+            return None
+        if candidate.gss_code in s.neighbours:
+            return 1.0
+        share = s.reference.overlap(s.origin.gss_code, candidate.gss_code)
+        return 1.0 if share is not None and share[0] > 0 else None
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        return (
+            "Police, fire and ambulance services have a statutory duty to consider "
+            "collaborating (Policing and Crime Act 2017)."
+        )
+
+
+class LikenessFactor(Factor):
+    """Statistical neighbours (matching.likeness): 1 for the most alike organisation
+    of the same kind, 0 for the least, from size, area, density, type, spend per
+    head, deprivation and rurality."""
+
+    name = "likeness"
+    label = "Alike in size, density, spend, deprivation and rurality (statistical neighbours)"
+
+    def feature(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        found = s.likeness.get(candidate.gss_code)
+        if found is None:
+            return None
+        details["likeness"] = found
+        return found.likeness
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        n: Neighbour = suggestion.detail("likeness")
+        return likeness_sentence(suggestion.shared.origin, suggestion.body, n)
 
 
 def _listing_detail(s: _Scorer, candidate: Body, details: dict[str, Any]) -> ListingDetail:
@@ -1045,25 +1410,55 @@ class ListingFamilyFactor(Factor):
         return listing_sentence(suggestion.shared.service, d.listing, d.same_service, d.count)
 
 
-class ExperiencedFactor(Factor):
-    name = "experienced"
-    label = "Already shares this service with others"
+class SharesWithAskerFactor(Factor):
+    """Already shares another service with the asker (the register of arrangements):
+    trust, governance and a working relationship already exist."""
+
+    name = "shares_with_asker"
+    label = "Already shares another service with you"
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
-        experience = s.experience.get(candidate.gss_code)
-        if not experience:
+        what = s.shares_with_asker.get(candidate.gss_code)
+        if not what:
             return None
-        details["experienced"] = tuple(experience)
+        details["shares_with_asker"] = tuple(what)
         return 1.0
 
     def sentence(self, suggestion: Suggestion) -> str:
-        names: tuple[str, ...] = suggestion.detail("experienced") or ()
+        what: tuple[str, ...] = suggestion.detail("shares_with_asker")
         return (
-            f"Already shares {_lower(suggestion.shared.service.name)} with other councils "
-            f"({'; '.join(sorted(set(names)))})."
+            f"Already shares {'; '.join(sorted(set(what)))} with "
+            f"{suggestion.shared.origin.short_name}."
         )
+
+
+HUB_FULL = 8  # partners at which the hub feature reaches 1
+
+
+class HubFactor(Factor):
+    """Runs or belongs to arrangements for this service with N other organisations
+    (the asker's own arrangements left out): a hub that others already join,
+    which lets a partner beyond the neighbours rise (audit, legal, revenues)."""
+
+    name = "hub"
+    label = f"Already shares this service with others (full at {HUB_FULL} partners)"
+
+    def feature(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        found = s.hub.get(candidate.gss_code)
+        if not found or found[0] <= 0:
+            return None
+        details["hub"] = found
+        return hub_feature(found[0])
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        count, names = suggestion.detail("hub")
+        service = _lower(suggestion.shared.service.name)
+        who = "organisation" if count == 1 else "organisations"
+        return f"Already shares {service} with {count} {who} ({'; '.join(sorted(set(names)))})."
 
 
 class SpendFactor(Factor):
@@ -1116,12 +1511,17 @@ FACTOR_TABLE: dict[str, Factor] = {
     for factor in (
         DistanceFactor(),
         BoundaryFactor(),
+        TwoTierFactor(),
+        OverlapFactor(),
         CountyFactor(),
         CombinedAuthorityFactor(),
         RegionFactor(),
+        EmergencyDutyFactor(),
+        LikenessFactor(),
         ListingServiceFactor(),
         ListingFamilyFactor(),
-        ExperiencedFactor(),
+        SharesWithAskerFactor(),
+        HubFactor(),
         SpendFactor(),
     )
 }
@@ -1191,6 +1591,30 @@ def eligibility_reason(origin: Body, candidate: Body, service: ServiceInfo) -> s
     return None
 
 
+def asker_reason(origin: Body, service: ServiceInfo) -> str:
+    """Why the asker itself cannot share the service ('' if it can)."""
+    if delivers(origin, service):
+        return ""
+    return tier_reason(origin, service)
+
+
+def deliverers_for(reference: Reference, origin: Body, service: ServiceInfo) -> list[Body]:
+    """Current organisations that deliver the service for the asker's area: its county,
+    the combined authority, the integrated care board... (area overlap), most
+    overlap first, then councils before other bodies, then name."""
+    found = []
+    for body in reference.bodies:
+        if body.gss_code == origin.gss_code or not body.is_current:
+            continue
+        if not delivers(body, service):
+            continue
+        share = reference.overlap(origin.gss_code, body.gss_code)
+        if share is not None and share[0] > 0:
+            found.append((-share[0], not body.is_council, body.short_name, body))
+    found.sort(key=lambda t: t[:3])
+    return [t[3] for t in found]
+
+
 def _sift(
     reference: Reference,
     origin: Body,
@@ -1205,8 +1629,9 @@ def _sift(
     excluded: list[Exclusion] = []
     pool = reference.bodies if candidates is None else candidates
     limits = context.limits
+    only = context.only_kinds
     for candidate in pool:
-        if candidate.gss_code == origin.gss_code:
+        if candidate.gss_code == origin.gss_code or (only and candidate.kind not in only):
             continue
         i = index.get(candidate.gss_code)
         km = row[i] if row is not None and i is not None else None
@@ -1243,6 +1668,18 @@ def rank_partners(
     The origin itself is neither ranked nor listed as excluded.
     """
     context = context or Context()
+    reason = asker_reason(origin, service)
+    if reason:  # rank nothing: point to who does deliver it here instead
+        return Ranking(
+            origin,
+            service,
+            (),
+            (),
+            context.weights,
+            context.rate,
+            asker_reason=reason,
+            deliverers=tuple(deliverers_for(reference, origin, service)),
+        )
     keep, excluded = _sift(reference, origin, service, context, candidates)
     score = _Scorer(reference, origin, service, context).score
     suggestions = [score(candidate, km) for candidate, km in keep]

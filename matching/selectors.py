@@ -21,7 +21,16 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 
 from councils import spend as spend_rules
 from councils.changes import reference_data_changed, reference_data_generation
-from councils.models import Adjacency, Authority, BodyArea, SpendLine, SpendRecord
+from councils.models import (
+    Adjacency,
+    Authority,
+    BodyArea,
+    Deprivation,
+    RuralUrban,
+    SpendLine,
+    SpendRecord,
+)
+from matching import likeness as likeness_model
 from matching import scoring as matching
 from matching.models import SavingsAssumption, SharedArrangement
 from offers.models import Listing, Service
@@ -39,12 +48,9 @@ def _sentence_case(name: str) -> str:
 
 
 def build_reference(*, version: str = "") -> matching.Reference:
-    """Read every council, boundary and spend figure (three queries).
-
-    Councils only for now: other kinds of body become candidates once the
-    ranking weighs area overlap between kinds (issue 13, matching across kinds).
-    """
-    rows = Authority.objects.councils().values_list(
+    """Read every body, boundary, spend figure, body area, deprivation figure and
+    rural-urban class (six queries), and standardise the likeness profiles."""
+    rows = Authority.objects.values_list(
         "pk",
         "gss_code",
         "name",
@@ -61,6 +67,8 @@ def build_reference(*, version: str = "") -> matching.Reference:
         "longitude",
         "population",
         "kind",
+        "authority_type",
+        "area_km2",
     )
     bodies = [
         matching.Body(
@@ -80,6 +88,8 @@ def build_reference(*, version: str = "") -> matching.Reference:
             longitude=lon,
             population=pop,
             kind=kind,
+            authority_type=authority_type or "",
+            area_km2=float(area) if area is not None else None,
         )
         for (
             pk,
@@ -98,9 +108,10 @@ def build_reference(*, version: str = "") -> matching.Reference:
             lon,
             pop,
             kind,
+            authority_type,
+            area,
         ) in rows
     ]
-    adjacency = Adjacency.objects.values_list("authority_a__gss_code", "authority_b__gss_code")
     spend: dict[tuple[str, str], dict[str, float | None]] = {}
     for gss, line, year, value in SpendRecord.objects.values_list(
         "authority__gss_code", "line__code", "year", "net_expenditure_thousands"
@@ -112,7 +123,15 @@ def build_reference(*, version: str = "") -> matching.Reference:
         )
     )
     notes = successor_spend_fill(spend, links, {b.gss_code: b.short_name for b in bodies})
-    return matching.Reference(bodies, list(adjacency), spend, version=version, spend_notes=notes)
+    return matching.Reference(
+        bodies,
+        _adjacency_ranked(),
+        spend,
+        version=version,
+        spend_notes=notes,
+        areas=_body_areas(),
+        likeness=likeness_model.Likeness(_profiles(bodies, spend)),
+    )
 
 
 def successor_spend_fill(
@@ -158,11 +177,100 @@ def successor_spend_fill(
     return notes
 
 
+def _adjacency_ranked() -> list[tuple[str, str, int | None, int | None]]:
+    """Boundaries with each side's rank of the other (1 = longest shared boundary):
+    the ONS order for districts and unitaries; for the county layer, which has no
+    lengths, the number of touching district pairs stands in (more first)."""
+    rows = list(
+        Adjacency.objects.values_list(
+            "authority_a__gss_code",
+            "authority_b__gss_code",
+            "layer",
+            "ons_rank_from_a",
+            "ons_rank_from_b",
+            "touching_pairs",
+        )
+    )
+    touching: dict[str, list[tuple[int, str]]] = {}
+    for a, b, layer, _ra, _rb, pairs in rows:
+        if layer == Adjacency.Layer.UPPER:
+            touching.setdefault(a, []).append((-(pairs or 0), b))
+            touching.setdefault(b, []).append((-(pairs or 0), a))
+    upper_rank = {
+        (a, b): rank
+        for a, others in touching.items()
+        for rank, (_n, b) in enumerate(sorted(others), start=1)
+    }
+    return [
+        (a, b, ra, rb)
+        if layer != Adjacency.Layer.UPPER
+        else (a, b, upper_rank.get((a, b)), upper_rank.get((b, a)))
+        for a, b, layer, ra, rb, _pairs in rows
+    ]
+
+
+def _body_areas() -> dict[str, dict[str, float]]:
+    """Body GSS -> {council GSS: share} for bodies that cover council areas (one query)."""
+    areas: dict[str, dict[str, float]] = {}
+    for body, council, share in BodyArea.objects.values_list(
+        "body__gss_code", "council__gss_code", "share"
+    ):
+        areas.setdefault(body, {})[council] = float(share)
+    return areas
+
+
+def _profiles(
+    bodies: Sequence[matching.Body], spend: dict[tuple[str, str], dict[str, float | None]]
+) -> list[likeness_model.Profile]:
+    """What the statistical neighbours compare, per organisation (two queries):
+    spend per head on each line in the newest year of that line, the preferred
+    deprivation row's extent, and the rural-urban class."""
+    newest: dict[str, str] = {}
+    for (_gss, line), years in spend.items():
+        if line in ("699", "749"):  # totals repeat the lines
+            continue
+        for year, value in years.items():
+            if value is not None and year > newest.get(line, ""):
+                newest[line] = year
+    deprivation: dict[str, tuple[str, float | None]] = {
+        gss: (index, float(extent) if extent is not None else None)
+        for gss, index, extent in Deprivation.objects.filter(
+            preferred=True, extent__isnull=False
+        ).values_list("authority__gss_code", "index", "extent")
+    }
+    ruc = dict(RuralUrban.objects.values_list("authority__gss_code", "ruc21_code"))
+    out = []
+    for b in bodies:
+        if not b.is_current:
+            continue
+        per_head: dict[str, float] = {}
+        if b.population:
+            for line, year in newest.items():
+                value = spend.get((b.gss_code, line), {}).get(year)
+                if value is not None:
+                    per_head[line] = value * 1000 / b.population
+        index, extent = deprivation.get(b.gss_code, ("", None))
+        out.append(
+            likeness_model.Profile(
+                gss_code=b.gss_code,
+                kind=b.kind,
+                population=b.population,
+                area_km2=b.area_km2,
+                tier=b.authority_type,
+                spend_per_head=per_head,
+                deprivation_index=index,
+                deprivation_extent=extent,
+                ruc_code=ruc.get(b.gss_code, ""),
+            )
+        )
+    return out
+
+
 @dataclass
 class _Snapshot:
     version: int
     reference: matching.Reference
-    arrangements: dict[int, list[tuple[str, frozenset[str]]]]
+    arrangements: list["Arrangement"]
     rate: matching.SavingsRate
     line_names: dict[str, str]
 
@@ -275,8 +383,18 @@ def _live_listings(
     return by_council
 
 
-def _arrangements_all() -> dict[int, list[tuple[str, frozenset[str]]]]:
-    """Active recorded arrangements per service id: (name, member GSS codes). One query."""
+@dataclass(frozen=True)
+class Arrangement:
+    """A recorded arrangement as matching reads it (the register, never the evaluation file)."""
+
+    name: str
+    service_pk: int
+    service_name: str
+    members: frozenset[str]
+
+
+def _arrangements_all() -> list[Arrangement]:
+    """Active recorded arrangements with their member GSS codes. One query."""
     through = SharedArrangement.members.through
     rows = (
         through.objects.filter(sharedarrangement__is_active=True)
@@ -284,42 +402,59 @@ def _arrangements_all() -> dict[int, list[tuple[str, frozenset[str]]]]:
         .values_list(
             "sharedarrangement_id",
             "sharedarrangement__service_id",
+            "sharedarrangement__service__name",
             "sharedarrangement__name",
             "authority__gss_code",
         )
     )
-    members: dict[int, tuple[int, str, set[str]]] = {}
-    for arrangement_pk, service_pk, name, gss in rows:
-        members.setdefault(arrangement_pk, (service_pk, name, set()))[2].add(gss)
-    out: dict[int, list[tuple[str, frozenset[str]]]] = {}
-    for service_pk, name, gss_codes in members.values():
-        out.setdefault(service_pk, []).append((name, frozenset(gss_codes)))
-    return out
+    members: dict[int, tuple[int, str, str, set[str]]] = {}
+    for arrangement_pk, service_pk, service_name, name, gss in rows:
+        members.setdefault(arrangement_pk, (service_pk, service_name, name, set()))[3].add(gss)
+    return [
+        Arrangement(name, service_pk, service_name, frozenset(gss_codes))
+        for service_pk, service_name, name, gss_codes in members.values()
+    ]
 
 
-def arrangements_for(*, service_pks: Iterable[int]) -> dict[int, list[tuple[str, frozenset[str]]]]:
-    """Recorded arrangements for these services (from the cached snapshot)."""
-    everything = _current_snapshot().arrangements
-    return {pk: everything[pk] for pk in service_pks if pk in everything}
+def arrangements_all() -> list[Arrangement]:
+    """Every active recorded arrangement (from the cached snapshot)."""
+    return _current_snapshot().arrangements
 
 
-def experience_map(
-    arrangements: Iterable[tuple[str, frozenset[str]]], *, origin: str, leave_out_origin: bool
-) -> dict[str, list[str]]:
-    """GSS code -> arrangements in which it shares the service with someone besides `origin`.
+def experience_signals(
+    arrangements: Iterable[Arrangement],
+    *,
+    origin: str,
+    service_pk: int,
+    leave_out: frozenset[str] = frozenset(),
+) -> tuple[dict[str, tuple[int, tuple[str, ...]]], dict[str, tuple[str, ...]]]:
+    """(hub, shares_with_asker) for matching.Context, from recorded arrangements.
 
-    With `leave_out_origin`, arrangements that include the origin are ignored
-    altogether, so a pair's own arrangement can never vouch for itself (the
-    evaluation uses this; see docs/matching.md).
+    hub: GSS code -> (how many distinct organisations it shares this service with
+    in arrangements the asker is not in, their names). shares_with_asker: GSS
+    code -> "service (arrangement)" for every arrangement, of any service, that it
+    and the asker are both in. Arrangements named in `leave_out` are ignored (the
+    evaluation leaves out the arrangement being scored, so it cannot vouch for itself).
     """
-    out: dict[str, list[str]] = {}
-    for name, members in arrangements:
-        if leave_out_origin and origin in members:
+    partners: dict[str, set[str]] = {}
+    names: dict[str, list[str]] = {}
+    shares: dict[str, list[str]] = {}
+    for x in arrangements:
+        if x.name in leave_out:
             continue
-        for gss in members:
-            if members - {gss, origin}:
-                out.setdefault(gss, []).append(name)
-    return out
+        if origin in x.members:
+            for gss in x.members - {origin}:
+                shares.setdefault(gss, []).append(f"{_lower(x.service_name)} ({x.name})")
+        elif x.service_pk == service_pk:
+            for gss in x.members:
+                partners.setdefault(gss, set()).update(x.members - {gss})
+                names.setdefault(gss, []).append(x.name)
+    hub = {gss: (len(others), tuple(names[gss])) for gss, others in partners.items() if others}
+    return hub, {gss: tuple(what) for gss, what in shares.items()}
+
+
+def _lower(name: str) -> str:
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 
 def _limits(listing: Listing | None, named: Iterable[str], region: str) -> matching.Limits:
@@ -342,6 +477,7 @@ def partner_ranking(
     service: Service,
     listing: Listing | None = None,
     include_signed_in: bool = False,
+    only_kinds: frozenset[str] = frozenset(),
 ) -> matching.Ranking:
     """Every council ranked as a partner for `authority` on `service`, with exclusions.
 
@@ -364,7 +500,9 @@ def partner_ranking(
     kinds = frozenset({matching.OFFER, matching.NEED})
     if listing is not None:
         kinds = frozenset({matching.NEED if listing.kind == Listing.Kind.OFFER else matching.OFFER})
-    arrangements = arrangements_for(service_pks=[service.pk]).get(service.pk, [])
+    hub, shares = experience_signals(
+        arrangements_all(), origin=origin.gss_code, service_pk=service.pk
+    )
     context = matching.Context(
         listings=_live_listings(
             family_pk=service.family_id,
@@ -372,8 +510,10 @@ def partner_ranking(
             include_signed_in=include_signed_in,
         ),
         complementary_kinds=kinds,
-        experience=experience_map(arrangements, origin=origin.gss_code, leave_out_origin=False),
+        hub=hub,
+        shares_with_asker=shares,
         limits=_limits(listing, named, origin.region),
+        only_kinds=only_kinds,
         weights=matching_weights(),
         rate=savings_rate(),
     )
@@ -414,7 +554,7 @@ class ListingScorer:
             ).values_list("listing_id", "authority__gss_code"):
                 self.named.setdefault(listing_pk, set()).add(gss)
         services = {x.service_id: x.service for x in listings}
-        self.arrangements = arrangements_for(service_pks=list(services)) if services else {}
+        self.arrangements = arrangements_all()
         self.infos = {pk: service_info(service=s) for pk, s in services.items()}
         self._scores: dict[tuple[str, int], ScoredListing | None] = {}
 
@@ -453,13 +593,13 @@ class ListingScorer:
             listing.service.family_id,
             listing.title,
         )
+        hub, shares = experience_signals(
+            self.arrangements, origin=origin.gss_code, service_pk=listing.service_id
+        )
         context = matching.Context(
             listings={body.gss_code: [ref]},
-            experience=experience_map(
-                self.arrangements.get(listing.service_id, []),
-                origin=origin.gss_code,
-                leave_out_origin=False,
-            ),
+            hub=hub,
+            shares_with_asker=shares,
             weights=self.weights,
             rate=self.rate,
         )
@@ -514,6 +654,39 @@ def suggested_partners(
     )
 
 
+@dataclass(frozen=True)
+class Similar:
+    """One of an organisation's statistical neighbours, for its profile."""
+
+    body: matching.Body
+    neighbour: likeness_model.Neighbour
+
+    @property
+    def percent(self) -> int:
+        return round(self.neighbour.likeness * 100)
+
+    @property
+    def compared(self) -> str:
+        return likeness_model.groups_phrase(self.neighbour.compared)
+
+    @property
+    def missing(self) -> str:
+        return likeness_model.groups_phrase(self.neighbour.missing)
+
+
+def most_similar(*, authority: Authority, limit: int = 5) -> list[Similar]:
+    """The organisations most like this one (same kind), from the cached snapshot:
+    no query once it is built, so a profile pays nothing for it."""
+    reference = matching_reference()
+    if reference.likeness is None or not authority.is_current:
+        return []
+    return [
+        Similar(reference.by_gss[n.gss_code], n)
+        for n in reference.likeness.nearest(authority.gss_code, limit)
+        if n.gss_code in reference.by_gss
+    ]
+
+
 def services_for_choice() -> list[Service]:
     return list(Service.objects.select_related("family"))
 
@@ -550,6 +723,8 @@ for _model in (
     Adjacency,
     SpendLine,
     SpendRecord,
+    Deprivation,
+    RuralUrban,
     SharedArrangement,
     SavingsAssumption,
 ):
@@ -578,11 +753,25 @@ class PartnerSearch:
 
     @property
     def map_layer(self) -> str:
-        """TopoJSON layer to draw: counties (utla) when the service is a county one
-        or the asker is a county; districts and unitaries (ltla) otherwise."""
+        """TopoJSON layer to draw: districts and unitaries (ltla) when the asker is a
+        body (its area is a union of them); else counties (utla) when the service is
+        a county one or the asker is a county; districts and unitaries otherwise."""
+        if self.authority.kind != Authority.Kind.PRINCIPAL_COUNCIL:
+            return "ltla"
         if self.authority.tier == Authority.Tier.UPPER or not self.service.by_lower:
             return "utla"
         return "ltla"
+
+    def body_areas(self) -> dict[str, list[str]]:
+        """For the origin and ranked organisations that are not councils: the
+        district and unitary areas they cover (the map draws their union)."""
+        reference = matching_reference()
+        bodies = [self.ranking.origin, *(s.body for s in self.ranking.suggestions)]
+        return {
+            b.gss_code: sorted(reference.footprints.get(b.gss_code, {}))
+            for b in bodies
+            if not b.is_council and b.gss_code in reference.footprints
+        }
 
     def excluded_by_kind(self) -> dict[str, list[matching.Exclusion]]:
         groups: dict[str, list[matching.Exclusion]] = {"limit": [], "tier": [], "abolished": []}
@@ -592,7 +781,11 @@ class PartnerSearch:
 
 
 def partner_search(
-    *, gss_code: str, service_slug: str, include_signed_in: bool
+    *,
+    gss_code: str,
+    service_slug: str,
+    include_signed_in: bool,
+    only_kinds: frozenset[str] = frozenset(),
 ) -> PartnerSearch | None:
     """Rank partners for a current council (by GSS code) and a service (by slug)."""
     authority = Authority.objects.current().filter(gss_code=gss_code).first()
@@ -600,7 +793,10 @@ def partner_search(
     if authority is None or service is None:
         return None
     ranking = partner_ranking(
-        authority=authority, service=service, include_signed_in=include_signed_in
+        authority=authority,
+        service=service,
+        include_signed_in=include_signed_in,
+        only_kinds=only_kinds,
     )
     return PartnerSearch(authority=authority, service=service, ranking=ranking)
 

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from councils.auth import acting_user
+from councils.models import Authority
 from councils.selectors import membership_current
 from matching import scoring as matching
 from matching.forms import PartnerSearchForm
@@ -34,15 +35,19 @@ def _search(request: HttpRequest) -> tuple[PartnerSearchForm, PartnerSearch | No
     )
     if not request.GET or not form.is_valid():
         return form, None
+    kind = form.cleaned_data.get("kind") or ""
     result = partner_search(
         gss_code=form.cleaned_data["council"],
         service_slug=form.cleaned_data["service"],
         include_signed_in=user_is_public_sector(user=user),
+        only_kinds=frozenset({kind}) if kind else frozenset(),
     )
     return form, result
 
 
 def _map_data(result: PartnerSearch) -> dict[str, Any]:
+    """What partner-map.js draws. A body that is not a council has no shape of its
+    own in the boundaries file: `areas` gives the council areas whose union it is."""
     ranking = result.ranking
     return {
         "origin": result.authority.gss_code,
@@ -54,6 +59,7 @@ def _map_data(result: PartnerSearch) -> dict[str, Any]:
             [s.body.gss_code, s.body.short_name, round(s.score, 1), rank]
             for rank, s in enumerate(ranking.suggestions, start=1)
         ],
+        "areas": result.body_areas(),
     }
 
 
@@ -64,12 +70,20 @@ def find_partner(request: HttpRequest) -> HttpResponse:
     if result is not None:
         suggestions = result.ranking.suggestions
         show_all = request.GET.get("all") == "1"
+        shown = suggestions if show_all else suggestions[:SHOWN_FIRST]
+        kind = form.cleaned_data.get("kind") or ""
         context.update(
-            shown=suggestions if show_all else suggestions[:SHOWN_FIRST],
+            # (candidate, the one above it, what that one has more of) for "Why not higher?"
+            shown=[
+                (s, shown[i - 1] if i else None, s.lacks(shown[i - 1]) if i else [])
+                for i, s in enumerate(shown)
+            ],
+            kind=kind,
+            kind_label=dict(Authority.Kind.choices).get(kind, "") if kind else "",
             show_all=show_all,
             total=len(suggestions),
             excluded=result.excluded_by_kind(),
-            map_data=_map_data(result),
+            map_data=_map_data(result) if result.ranking.asker_eligible else None,
             weights=result.ranking.weights,
             rate=result.ranking.rate,
         )
@@ -118,6 +132,19 @@ def find_partner_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     rate = ranking.rate
+    if not ranking.asker_eligible:
+        # Nothing is ranked; the rows name who delivers the service here instead.
+        for d in ranking.deliverers:
+            row = dict.fromkeys(CSV_COLUMNS, "")
+            row.update(
+                gss_code=d.gss_code,
+                council=d.name,
+                tier=d.tier or d.kind,
+                reasons=f"{ranking.asker_reason} {d.short_name} delivers it for "
+                f"{ranking.origin.short_name}'s area: rank its partners instead.",
+            )
+            writer.writerow(_csv_safe(row[c]) for c in CSV_COLUMNS)
+        return response
     for rank, s in enumerate(ranking.suggestions, start=1):
         points = dict(s.points)
         spend = s.spend

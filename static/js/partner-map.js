@@ -36,6 +36,19 @@
   });
   var top = data.topScore > 0 ? data.topScore : 1;
 
+  // A body that is not a council (fire, police, ICB, combined authority) has no shape
+  // of its own: it is drawn as the union of the council areas it covers. An area
+  // with no ranked entry of its own takes the best-ranked body that covers it.
+  var areas = data.areas || {};
+  var originAreas = {};
+  (areas[data.origin] || []).forEach(function (code) { originAreas[code] = true; });
+  var cover = {};
+  data.ranked.forEach(function (row) {
+    (areas[row[0]] || []).forEach(function (code) {
+      if (!cover[code]) cover[code] = ranked[row[0]];
+    });
+  });
+
   function shade(score) {
     var f = score / top;
     if (f >= 0.8) return 0;
@@ -93,7 +106,7 @@
     var whole = [Infinity, Infinity, -Infinity, -Infinity];
     var near = [Infinity, Infinity, -Infinity, -Infinity];
     var links = [];
-    var originPath = null;
+    var originPaths = [];
     var plain = document.createElementNS(SVG, "g");
     var linked = document.createElementNS(SVG, "g");
     svg.appendChild(plain);
@@ -110,31 +123,39 @@
         whole[k] = Math.min(whole[k], box[k]);
         whole[k + 2] = Math.max(whole[k + 2], box[k + 2]);
       }
-      var entry = ranked[code];
+      var entry = ranked[code] || cover[code];
+      if (originAreas[code]) {
+        // The asking body's area: outlined, and still shaded by its own entry below.
+        var edge = path.cloneNode();
+        edge.setAttribute("class", "app-map__origin");
+        originPaths.push(edge);
+        grow(near, box);
+      }
       if (code === data.origin) {
         path.setAttribute("fill", "#ffffff");
         plain.appendChild(path);
-        originPath = path.cloneNode();
-        originPath.setAttribute("class", "app-map__origin");
+        var outline = path.cloneNode();
+        outline.setAttribute("class", "app-map__origin");
+        originPaths.push(outline);
         grow(near, box);
       } else if (entry) {
         path.setAttribute("fill", SHADES[shade(entry.score)]);
         var a = document.createElementNS(SVG, "a");
-        a.setAttribute("href", listHref(code));
+        a.setAttribute("href", listHref(entry.gss));
         a.setAttribute("class", "app-map__link");
         a.setAttribute("tabindex", "-1");
         a.setAttribute("aria-label", entry.rank + ". " + entry.name + ", score " + entry.score);
-        a.setAttribute("data-gss", code);
+        a.setAttribute("data-gss", entry.gss);
         a.appendChild(path);
         linked.appendChild(a);
-        links[entry.rank] = a;
+        if (!links[entry.rank]) links[entry.rank] = a;
         if (entry.rank <= 12) grow(near, box);
       } else {
         path.setAttribute("class", "app-map__shape app-map__shape--none");
         plain.appendChild(path);
       }
     });
-    if (originPath) svg.appendChild(originPath);
+    originPaths.forEach(function (outline) { svg.appendChild(outline); });
 
     var order = links.filter(Boolean);
     if (order.length) order[0].setAttribute("tabindex", "0");

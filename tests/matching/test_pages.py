@@ -128,16 +128,56 @@ def test_council_page_suggests_partners_for_services_it_lists(client: Client) ->
     assert "Suggested partners" in html and "For building control" in html
 
 
-def test_recorded_arrangement_makes_an_experienced_partner() -> None:
+def test_recorded_arrangements_make_a_hub_and_a_partner_that_already_shares() -> None:
     service = Service.objects.select_related("family").get(slug="building-control")
-    arrangement = SharedArrangement.objects.create(
+    ict = Service.objects.get(slug="ict-infrastructure-and-support")
+    hub = SharedArrangement.objects.create(
         name="Test Building Control Partnership", service=service, source_url="https://example.org/"
     )
-    arrangement.members.set(Authority.objects.filter(gss_code__in=[ARUN, "E07000225"]))
+    hub.members.set(Authority.objects.filter(gss_code__in=[ARUN, "E07000225", "E07000229"]))
+    together = SharedArrangement.objects.create(
+        name="Test ICT Partnership", service=ict, source_url="https://example.org/"
+    )
+    together.members.set(Authority.objects.filter(gss_code__in=[ADUR, "E07000227"]))
     ranking = partner_ranking(authority=Authority.objects.get(gss_code=ADUR), service=service)
     arun = next(s for s in ranking.suggestions if s.body.gss_code == ARUN)
-    assert dict(arun.points)["experienced"] > 0
-    assert any("Test Building Control Partnership" in r for r in arun.reasons)
+    assert dict(arun.points)["hub"] > 0
+    assert (
+        "Already shares building control with 2 organisations "
+        "(Test Building Control Partnership)." in arun.reasons
+    )
+    horsham = next(s for s in ranking.suggestions if s.body.gss_code == "E07000227")
+    assert dict(horsham.points)["shares_with_asker"] > 0
+    assert "Already shares ICT infrastructure and support (Test ICT Partnership) with Adur." in (
+        horsham.reasons
+    )
+    assert "experienced" not in dict(horsham.points)  # the old "anywhere" signal is gone
+
+
+def test_adur_asking_for_adult_social_care_names_west_sussex_and_ranks_nothing(
+    client: Client,
+) -> None:
+    slug = "adult-social-care-assessment-and-care-management"
+    ranking = partner_ranking(
+        authority=Authority.objects.get(gss_code=ADUR),
+        service=Service.objects.select_related("family").get(slug=slug),
+    )
+    assert ranking.suggestions == () and ranking.excluded == ()
+    assert ranking.asker_reason.startswith("Adur is a district council;")
+    assert [d.gss_code for d in ranking.deliverers] == [WEST_SUSSEX]
+    html = client.get(URL, {"council": ADUR, "service": slug}).content.decode()
+    assert "West Sussex County Council" in html
+    assert f"?council={WEST_SUSSEX}&amp;service={slug}#results" in html
+    assert 'class="app-partner"' not in html and "partner-map-data" not in html
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(URL + "export.csv", {"council": ADUR, "service": slug}).content.decode()
+            )
+        )
+    )
+    assert [(r["gss_code"], r["rank"], r["score"]) for r in rows] == [(WEST_SUSSEX, "", "")]
+    assert "West Sussex delivers it for Adur's area" in rows[0]["reasons"]
 
 
 def test_admin_edited_savings_rate_is_used() -> None:

@@ -59,7 +59,10 @@ def worlds(draw: st.DrawFn) -> tuple[Reference, Body, ServiceInfo, Context]:
                     len(listings) + 1, code, kind, draw(st.sampled_from([1, 2])), "S", 1, "T"
                 )
             ]
-    experience = {code: ["Arrangement"] for code in codes if draw(st.booleans())}
+    hub = {
+        code: (draw(st.integers(1, 20)), ("Arrangement",)) for code in codes if draw(st.booleans())
+    }
+    shares = {code: ("ICT (Pair)",) for code in codes if draw(st.booleans())}
     limits = draw(
         st.sampled_from(
             [
@@ -70,7 +73,7 @@ def worlds(draw: st.DrawFn) -> tuple[Reference, Body, ServiceInfo, Context]:
             ]
         )
     )
-    context = Context(listings=listings, experience=experience, limits=limits)
+    context = Context(listings=listings, hub=hub, shares_with_asker=shares, limits=limits)
     reference = Reference(bodies, adjacency, spend)
     return reference, bodies[0], service, context
 
@@ -113,6 +116,9 @@ def test_every_body_is_ranked_or_excluded_never_both(world: tuple) -> None:
     ranking = matching.rank_partners(reference, origin, service, context)
     ranked = {s.body.gss_code for s in ranking.suggestions}
     excluded = {e.body.gss_code for e in ranking.excluded}
+    if origin.tier not in service.tiers:  # the asker cannot share it: rank nothing, say why
+        assert not ranked and not excluded and ranking.asker_reason
+        return
     assert not ranked & excluded
     assert ranked | excluded == {b.gss_code for b in reference.bodies} - {origin.gss_code}
     for s in ranking.suggestions:

@@ -3,6 +3,7 @@
 No database: bodies, spend and listings are plain records built here.
 """
 
+import itertools
 import json
 import math
 
@@ -20,7 +21,7 @@ from matching.scoring import (
     ServiceInfo,
     Weights,
 )
-from matching.selectors import experience_map, successor_spend_fill
+from matching.selectors import Arrangement, experience_signals, successor_spend_fill
 
 BUILDING_CONTROL = ServiceInfo(
     pk=1,
@@ -107,12 +108,27 @@ def test_tier_ineligible_councils_never_appear_and_say_why() -> None:
         "Westshire is a county council; building control is delivered by district, "
         "single-tier and Northern Ireland district councils."
     ]
-    care = rank([county, worthing], ADULT_CARE)
+    unitary = body("E6", 51.0, 0.0, tier="unitary", short_name="Brighton")
+    reference = Reference([unitary, county, worthing])
+    care = matching.rank_partners(reference, unitary, ADULT_CARE)
     assert codes(care) == ["E10"]
     assert care.excluded[0].reason == (
         "Worthing is a district council; adult social care is delivered by county and "
         "single-tier councils."
     )
+
+
+def test_an_asker_that_does_not_deliver_the_service_ranks_nothing_and_names_who_does() -> None:
+    county = body("E10", 51.01, 0.0, tier="upper", short_name="Westshire", name="Westshire CC")
+    adur = body("E7", 51.02, 0.0, short_name="Adur", county="E10")
+    other = body("E8", 51.03, 0.0, tier="unitary")
+    ranking = matching.rank_partners(Reference([county, adur, other]), adur, ADULT_CARE)
+    assert ranking.suggestions == () and ranking.excluded == ()
+    assert ranking.asker_reason == (
+        "Adur is a district council; adult social care is delivered by county and "
+        "single-tier councils."
+    )
+    assert [d.gss_code for d in ranking.deliverers] == ["E10"]  # not the unitary next door
 
 
 def test_abolished_councils_are_left_out() -> None:
@@ -152,7 +168,10 @@ def test_distance_sentence_matches_the_number() -> None:
     km = haversine_km(51.0, 0.0, 51.3, 0.2)
     assert suggestion.distance_km == pytest.approx(km)
     assert suggestion.contributions[0].sentence == f"{round(km)} km away"
-    assert suggestion.contributions[0].points == pytest.approx(30 * 0.5 ** (km / 20))
+    weights = matching.load_weights()
+    scale, most = weights.param("distance_scale_km"), weights.param("distance_max_km")
+    feature = 1 - math.log1p(km / scale) / math.log1p(most / scale)
+    assert suggestion.contributions[0].points == pytest.approx(weights.weight("distance") * feature)
 
 
 def test_reference_distances_agree_with_offers_geo() -> None:
@@ -329,19 +348,51 @@ def test_same_kind_listing_is_not_complementary() -> None:
     assert s.listings  # still shown as a live listing
 
 
-def test_experienced_partner_signal_and_leave_one_out() -> None:
-    arrangements = [("Pair", frozenset({"E0", "E1"})), ("Trio", frozenset({"E1", "E4", "E5"}))]
-    assert experience_map(arrangements, origin="E0", leave_out_origin=True) == {
-        "E1": ["Trio"],
-        "E4": ["Trio"],
-        "E5": ["Trio"],
-    }
-    # Without leave-one-out the pair with the origin says nothing about "others".
-    assert "Pair" not in experience_map(arrangements, origin="E0", leave_out_origin=False)["E1"]
-    candidate = body("E1", 51.2, 0.0)
-    s = rank([candidate], context=Context(experience={"E1": ["Trio"]})).suggestions[0]
-    assert dict(s.points)["experienced"] == 8.0
-    assert "Already shares building control with other councils (Trio)." in s.reasons
+def test_experience_signals_come_from_the_register_and_leave_out_what_they_are_told() -> None:
+    arrangements = [
+        Arrangement("Pair", 1, "Building control", frozenset({"E0", "E1"})),
+        Arrangement("Trio", 1, "Building control", frozenset({"E1", "E4", "E5"})),
+        Arrangement("Audit hub", 1, "Building control", frozenset({"E4", "E6", "E7", "E8"})),
+        Arrangement("ICT", 9, "ICT", frozenset({"E0", "E4"})),
+    ]
+    hub, shares = experience_signals(arrangements, origin="E0", service_pk=1)
+    # The asker's own arrangements are not hub experience; they are "shares with you".
+    assert hub["E1"] == (2, ("Trio",))
+    assert hub["E4"] == (5, ("Trio", "Audit hub"))
+    assert shares == {"E1": ("building control (Pair)",), "E4": ("ICT (ICT)",)}
+    hub, shares = experience_signals(
+        arrangements, origin="E0", service_pk=1, leave_out=frozenset({"Trio", "ICT"})
+    )
+    assert "E1" not in hub and hub["E4"] == (3, ("Audit hub",))
+    assert "E4" not in shares
+
+
+def test_a_hub_partner_rises_past_nearer_councils_and_says_why() -> None:
+    near = [body(f"E{i}", 51.0 + 0.05 * i, 0.0) for i in range(1, 6)]
+    hub_council = body("E9", 51.6, 0.0, short_name="Hubton")  # 67 km: the farthest
+    plain = rank([*near, hub_council])
+    assert codes(plain)[-1] == "E9"
+    context = Context(hub={"E9": (6, ("Anglia Revenues Partnership",))})
+    ranked = rank([*near, hub_council], context=context)
+    position = codes(ranked).index("E9")
+    assert position < 3  # above the nearer councils that share nothing
+    top = ranked.suggestions[position]
+    assert dict(top.points)["hub"] == pytest.approx(12 * math.log1p(6) / math.log1p(8))
+    assert (
+        "Already shares building control with 6 organisations (Anglia Revenues Partnership)."
+        in top.reasons
+    )
+
+
+def test_sharing_another_service_with_the_asker_counts_strongly() -> None:
+    near, partner = body("E1", 51.05, 0.0), body("E2", 51.3, 0.0, short_name="Worthing")
+    context = Context(shares_with_asker={"E2": ("ICT (Adur and Worthing shared services)",)})
+    ranked = rank([near, partner], context=context)
+    assert codes(ranked) == ["E2", "E1"]
+    assert (
+        "Already shares ICT (Adur and Worthing shared services) with Origin."
+        in ranked.suggestions[0].reasons
+    )
 
 
 def test_ties_break_on_distance_then_gss_code() -> None:
@@ -351,7 +402,7 @@ def test_ties_break_on_distance_then_gss_code() -> None:
 
 
 def _weights_data(**changes: object) -> dict[str, object]:
-    data = json.loads((matching.WEIGHTS_DIR / "v0.json").read_text())
+    data = json.loads((matching.WEIGHTS_DIR / "v1.json").read_text())
     data.update(changes)
     return data
 
@@ -359,6 +410,7 @@ def _weights_data(**changes: object) -> dict[str, object]:
 def test_weights_file_refuses_typos_missing_factors_and_negatives() -> None:
     v0 = _weights_data()
     assert Weights.from_data(v0).weight("boundary") == 20.0
+    assert Weights.from_data(v0).version == "v1"
     typo = {**v0["weights"], "bondary": 5}  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="bondary"):
         Weights.from_data(_weights_data(weights=typo))
@@ -368,9 +420,16 @@ def test_weights_file_refuses_typos_missing_factors_and_negatives() -> None:
     with pytest.raises(ValueError):
         Weights.from_data(_weights_data(weights={**v0["weights"], "distance": -1}))  # type: ignore[dict-item]
     with pytest.raises(ValueError):
-        Weights.from_data(_weights_data(params={"distance_half_km": 0}))
-    with pytest.raises(ValueError, match="distance_half_km"):
-        Weights.from_data(_weights_data(params={}))
+        Weights.from_data(_weights_data(params={"distance_scale_km": 0, "distance_max_km": 1200}))
+    with pytest.raises(ValueError, match="distance_scale_km"):
+        Weights.from_data(_weights_data(params={"distance_max_km": 1200}))
+
+
+def test_a_stale_weights_file_is_refused_at_load() -> None:
+    # v0 predates the two-tier, overlap, likeness and register factors (and named
+    # "experienced", which is gone): loading it must fail, not rank with gaps.
+    with pytest.raises(ValueError, match="experienced"):
+        matching.load_weights_file(matching.WEIGHTS_DIR / "v0.json")
 
 
 def test_weights_are_read_once_per_process() -> None:
@@ -410,3 +469,103 @@ def test_format_helpers() -> None:
     assert matching.format_km(12.4) == "12 km"
     assert matching.format_gbp(1_234_567) == "£1.2m"
     assert matching.format_gbp(53_460) == "£53,000"
+
+
+def test_distance_feature_is_monotone_and_does_not_saturate_in_the_far_tail() -> None:
+    weights = matching.load_weights()
+    scale, most = weights.param("distance_scale_km"), weights.param("distance_max_km")
+    values = [matching.distance_feature(km, scale, most) for km in range(0, 1201, 20)]
+    assert values[0] == 1.0 and values[-1] == 0.0
+    assert all(a > b for a, b in itertools.pairwise(values))
+    # Beyond 60 km, 100 km more is still worth more points than sharing a region.
+    gap = matching.distance_feature(60, scale, most) - matching.distance_feature(160, scale, most)
+    assert gap * weights.weight("distance") > weights.weight("region")
+
+
+def test_the_longest_shared_boundary_counts_most() -> None:
+    long_, short = body("E1", 51.1, 0.0), body("E2", 51.1, 0.0001)
+    adjacency = [("E0", "E1", 1, 3), ("E0", "E2", 2, 1)]
+    ranking = rank([short, long_], adjacency=adjacency)
+    assert codes(ranking) == ["E1", "E2"]
+    points = {s.body.gss_code: dict(s.points)["boundary"] for s in ranking.suggestions}
+    assert points == {"E1": 20.0, "E2": 10.0}
+    assert "Shares a boundary: the longest of Origin's 2" in ranking.suggestions[0].reasons
+
+
+def test_a_county_and_its_own_district_are_linked_with_a_sentence() -> None:
+    county = body("E10", 51.2, 0.0, tier="upper", short_name="Westshire")
+    own = body("E1", 51.1, 0.0, county="E10", short_name="Owntown")
+    reference = Reference([county, own, body("E2", 51.15, 0.0, tier="upper")])
+    ranking = matching.rank_partners(
+        reference,
+        county,
+        matching.ServiceInfo(9, "ICT", 20, "ICT", frozenset({"upper", "lower", "unitary"})),
+    )
+    top = ranking.suggestions[0]
+    assert top.body.gss_code == "E1" and dict(top.points)["two_tier"] == 18.0
+    assert "Owntown is one of Westshire's districts: the same residents, two tiers." in top.reasons
+
+
+FIRE_SERVICE = ServiceInfo(
+    pk=5,
+    name="Fire control rooms",
+    family_pk=30,
+    family_name="Fire and rescue",
+    tiers=frozenset(),
+    kinds=frozenset({"fire", "police"}),
+)
+
+
+def _blue_light_world() -> tuple[Reference, Body]:
+    d1 = body("E1", 51.1, 0.0, population=100_000)
+    d2 = body("E2", 51.2, 0.0, population=100_000)
+    d3 = body("E3", 51.3, 0.0, population=100_000)
+    fire = body("F1", 51.15, 0.0, kind="fire", tier="", short_name="Kent Fire")
+    police = body("P1", 51.15, 0.0, kind="police", tier="", short_name="Kent Police")
+    other_fire = body("F2", 51.3, 0.0, kind="fire", tier="", short_name="Essex Fire")
+    nowhere = body("N1", 51.0, 0.0, kind="fire", tier="", short_name="Nowhere Fire")
+    reference = Reference(
+        [d1, d2, d3, fire, police, other_fire, nowhere],
+        [("E1", "E2"), ("E2", "E3")],
+        areas={"F1": {"E1": 1.0, "E2": 1.0}, "P1": {"E1": 1.0, "E2": 1.0}, "F2": {"E3": 1.0}},
+    )
+    return reference, fire
+
+
+def test_a_fire_authority_ranks_its_police_force_area_with_the_overlap_sentence() -> None:
+    reference, fire = _blue_light_world()
+    ranking = matching.rank_partners(reference, fire, FIRE_SERVICE)
+    police = next(s for s in ranking.suggestions if s.body.gss_code == "P1")
+    assert ranking.suggestions[0] is police
+    assert "Covers the same area as Kent Fire." in police.reasons
+    assert any("Policing and Crime Act 2017" in r for r in police.reasons)
+    neighbour = next(s for s in ranking.suggestions if s.body.gss_code == "F2")
+    assert dict(neighbour.points)["boundary"] > 0  # borders it through E2-E3
+    assert "overlap" not in dict(neighbour.points)
+    # Councils do not deliver fire control rooms: left out with the reason.
+    assert any(e.body.gss_code == "E1" for e in ranking.excluded)
+
+
+def test_an_organisation_with_no_location_is_ranked_without_distance() -> None:
+    reference, _fire = _blue_light_world()
+    nowhere = Body(gss_code="N2", name="Nowhere Fire", short_name="Nowhere", tier="", kind="fire")
+    reference = Reference(
+        [*reference.bodies, nowhere],
+        [("E1", "E2"), ("E2", "E3")],
+        areas={"F1": {"E1": 1.0, "E2": 1.0}, "P1": {"E1": 1.0, "E2": 1.0}, "N2": {"E2": 1.0}},
+    )
+    ranking = matching.rank_partners(reference, nowhere, FIRE_SERVICE)
+    assert ranking.suggestions and all(s.distance_km is None for s in ranking.suggestions)
+    assert all("distance" not in dict(s.points) for s in ranking.suggestions)
+    top = ranking.suggestions[0]
+    assert top.body.gss_code in {"F1", "P1"} and "overlap" in dict(top.points)
+    assert top.geography == "Distance unknown (no location recorded)"
+
+
+def test_why_not_higher_lists_what_the_one_above_has_more_of() -> None:
+    nearer, bordering = body("E1", 51.05, 0.0), body("E2", 51.10, 0.0)
+    ranking = rank([nearer, bordering], adjacency=[("E0", "E2")])
+    top, second = ranking.suggestions
+    gaps = second.lacks(top)
+    assert gaps[0][0].factor == "boundary" and gaps[0][1] == pytest.approx(20.0)
+    assert all(c.factor != "distance" for c, _gap in gaps)  # second is nearer: no gap there

@@ -1,0 +1,94 @@
+"""Find a partner on the real reference data (issue 14): the county-district link,
+"Why not higher?", the kind filter, most similar organisations on a profile."""
+
+import pytest
+from django.test import Client
+
+from councils.models import Authority
+from matching.selectors import most_similar, partner_ranking
+from offers.models import Service
+from tests.offers.factories import ADUR, WEST_SUSSEX
+
+pytestmark = pytest.mark.django_db
+URL = "/listings/partners/"
+WORTHING = "E07000229"
+WEST_SUSSEX_DISTRICTS = {
+    "E07000223",
+    "E07000224",
+    "E07000225",
+    "E07000226",
+    "E07000227",
+    "E07000228",
+    "E07000229",
+}
+
+
+def _ranking(gss: str, slug: str) -> list[str]:
+    ranking = partner_ranking(
+        authority=Authority.objects.get(gss_code=gss),
+        service=Service.objects.select_related("family").get(slug=slug),
+    )
+    return [s.body.gss_code for s in ranking.suggestions]
+
+
+def test_a_county_ranks_its_own_districts_near_the_top_for_a_back_office_service() -> None:
+    order = _ranking(WEST_SUSSEX, "ict-infrastructure-and-support")
+    top10 = set(order[:10])
+    # An officer expects the county's seven districts among its first ten (today's
+    # distance alone puts them 3rd-10th; the old scorer put them 12th-14th).
+    assert top10 >= WEST_SUSSEX_DISTRICTS
+
+
+def test_a_district_sees_its_county_in_its_first_five_for_a_back_office_service() -> None:
+    order = _ranking(ADUR, "ict-infrastructure-and-support")
+    assert WEST_SUSSEX in order[:5]
+    assert order[0] == WORTHING
+
+
+def test_why_not_higher_is_a_details_element_naming_what_the_one_above_has(
+    client: Client,
+) -> None:
+    html = client.get(URL, {"council": ADUR, "service": "building-control"}).content.decode()
+    assert html.count(">Why not higher?</span>") == 24  # every shown candidate but the first
+    second = html[html.index(f'id="partner-{html_second(html)}"') :]
+    details = second[: second.index("</details>")]
+    assert "<summary" in details and "ranked above, scores" in details
+
+
+def html_second(html: str) -> str:
+    start = html.index('class="app-partner" id="partner-') + len('class="app-partner" id="partner-')
+    first = html[start : start + 9]
+    rest = html[start + 9 :]
+    start = rest.index('class="app-partner" id="partner-') + len('class="app-partner" id="partner-')
+    assert first != rest[start : start + 9]
+    return rest[start : start + 9]
+
+
+def test_the_kind_filter_ranks_only_that_kind(client: Client) -> None:
+    all_kinds = client.get(URL, {"council": ADUR, "service": "payroll"})
+    councils = client.get(URL, {"council": ADUR, "service": "payroll", "kind": "council"})
+    assert all_kinds.status_code == councils.status_code == 200
+    assert "council only)" in councils.content.decode()
+    ranking = partner_ranking(
+        authority=Authority.objects.get(gss_code=ADUR),
+        service=Service.objects.select_related("family").get(slug="payroll"),
+        only_kinds=frozenset({"fire"}),
+    )
+    assert all(s.body.kind == "fire" for s in ranking.suggestions)
+    bad = client.get(URL, {"council": ADUR, "service": "payroll", "kind": "dragons"})
+    assert "Select a kind of organisation from the list" in bad.content.decode()
+
+
+def test_a_profile_lists_its_most_similar_organisations(
+    client: Client, django_assert_max_num_queries: object
+) -> None:
+    similar = most_similar(authority=Authority.objects.get(gss_code=ADUR))
+    assert len(similar) == 5
+    assert all(x.body.kind == "council" and x.body.gss_code != ADUR for x in similar)
+    ranks = [x.neighbour.rank for x in similar]
+    assert ranks == [1, 2, 3, 4, 5]
+    client.get(f"/councils/{ADUR}/")  # warm the snapshot
+    with django_assert_max_num_queries(25):  # type: ignore[operator]
+        html = client.get(f"/councils/{ADUR}/").content.decode()
+    assert "Most similar organisations" in html
+    assert similar[0].body.name in html
