@@ -6,6 +6,8 @@ from django import forms
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
+from core.forms import GovukDateInput
+
 # Widget input_type / class name -> GOV.UK Frontend class for the control.
 _CLASSES = {
     "text": "govuk-input",
@@ -32,6 +34,8 @@ class GovukBoundField(BoundField):
         widget = widget or self.field.widget
         if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
             return attrs  # their options are styled in the widget templates
+        if isinstance(widget, GovukDateInput):  # its template marks each box in error
+            return {**attrs, "error": bool(self.errors)}
         kind = getattr(widget, "input_type", None) or type(widget).__name__
         css = _CLASSES.get(kind) or _CLASSES.get(type(widget).__name__, "")
         if css and self.errors and css != "govuk-checkboxes__input":

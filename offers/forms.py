@@ -5,7 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.forms import PlainTextFormMixin
+from core.forms import GovukDateField, PlainTextFormMixin
 from councils.models import Authority, User
 from offers.models import Listing, Service
 from offers.selectors import services_grouped_for
@@ -72,6 +72,13 @@ class ListingForm(PlainTextFormMixin, forms.ModelForm[Listing]):
         },
     )
 
+    earliest_start = GovukDateField(
+        label="Earliest start date",
+        label_in_errors="Earliest start date",
+        required=False,
+        help_text="For example, 1 4 2027",
+    )
+
     class Meta:
         model = Listing
         fields = list(EDITABLE_FIELDS)
@@ -96,7 +103,6 @@ class ListingForm(PlainTextFormMixin, forms.ModelForm[Listing]):
             "Up to 5,000 characters.",
             "named_partners": "Only if you chose named councils above. Hold Ctrl (or Cmd on a "
             "Mac) to choose more than one.",
-            "earliest_start": "For example, 1 April next year",
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 8}),
@@ -104,8 +110,11 @@ class ListingForm(PlainTextFormMixin, forms.ModelForm[Listing]):
             "delivery_model": forms.RadioSelect,
             "partner_scope": forms.RadioSelect,
             "visibility": forms.RadioSelect,
-            "earliest_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "named_partners": forms.SelectMultiple(attrs={"size": 8}),
+            # static/js/council-picker.js turns it into an autocomplete with the
+            # chosen councils listed; without JavaScript it is this list.
+            "named_partners": forms.SelectMultiple(
+                attrs={"size": 8, "data-module": "app-council-picker"}
+            ),
         }
         error_messages = {
             "service": {
@@ -123,7 +132,6 @@ class ListingForm(PlainTextFormMixin, forms.ModelForm[Listing]):
             "description": {"max_length": "Description must be 5,000 characters or fewer"},
             "delivery_model": {"required": "Select how the service would be shared"},
             "partner_scope": {"required": "Select where you will partner"},
-            "earliest_start": {"invalid": "Earliest start date must be a real date"},
             "contact_name": {"required": "Enter the contact officer's name"},
             "contact_email": {
                 "required": "Enter the contact officer's email address",

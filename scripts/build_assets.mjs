@@ -24,4 +24,11 @@ cpSync(
   join(root, "node_modules", "topojson-client", "dist", "topojson-client.min.js"),
   join(out, "topojson-client.min.js"),
 );
+// GOV.UK's accessible-autocomplete, for the council pickers (static/js/council-picker.js).
+const autocomplete = join(root, "node_modules", "accessible-autocomplete", "dist");
+// With their source maps: the hashed-name manifest (collectstatic) follows the sourceMappingURL.
+for (const name of ["accessible-autocomplete.min.js", "accessible-autocomplete.min.css"]) {
+  cpSync(join(autocomplete, `${name}.map`), join(out, `${name}.map`));
+  cpSync(join(autocomplete, name), join(out, name));
+}
 console.log(`built ${out}`);

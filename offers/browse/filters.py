@@ -27,6 +27,7 @@ from django.http import QueryDict
 
 from core.geo import EARTH_RADIUS_KM, bounding_box, haversine_km
 from councils.models import Authority
+from offers.browse.facets import FacetCounts
 from offers.browse.search import listing_text_search
 from offers.models import Listing, Service
 
@@ -100,6 +101,8 @@ class Checkbox:
     label: str
     hint: str = ""
     checked: bool = False
+    # How many results have this value (offers.browse.facets); None: not counted.
+    count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,8 @@ class ListingFilter(django_filters.FilterSet):
         self.filters["family"].extra["choices"] = list(self.reference.families.items())
         self.filters["service"].extra["choices"] = self.reference.services
         self.own_place: Place | None = self.places.get(own_gss) if own_gss else None
+        # Set once the search has run (offers.browse.views): the counts beside the options.
+        self.facets: FacetCounts | None = None
 
     # -- validation ---------------------------------------------------------
 
@@ -405,11 +410,18 @@ class ListingFilter(django_filters.FilterSet):
         the drawn groups under it, since ~130 boxes cost more to draw than the search."""
         names = ("kind", "family", "service", *COLLAPSED_GROUPS)
         errors = self.form.errors
-        return repr([(n, self._selected(n), [str(e) for e in errors.get(n, [])]) for n in names])
+        state = [(n, self._selected(n), [str(e) for e in errors.get(n, [])]) for n in names]
+        return repr([state, self.facets.stamp if self.facets else ""])
 
     def checkbox_items(self, name: str) -> list[Checkbox]:
-        """The GOV.UK checkbox items of one filter, the chosen ones ticked."""
-        return _ticked(self.reference.checkboxes[name], set(self._selected(name)))
+        """The GOV.UK checkbox items of one filter, the chosen ones ticked, with counts."""
+        return self._counted(_ticked(self.reference.checkboxes[name], set(self._selected(name))))
+
+    def _counted(self, boxes: Sequence[Checkbox]) -> list[Checkbox]:
+        if self.facets is None:
+            return list(boxes)
+        facets = self.facets
+        return [replace(box, count=facets.count(box.name, box.value)) for box in boxes]
 
     def service_groups(self) -> list[ServiceGroup]:
         """One GOV.UK details per service family: a box for the whole family, then its
@@ -431,7 +443,7 @@ class ListingFilter(django_filters.FilterSet):
                 ServiceGroup(
                     name=group.name,
                     open=bool(chosen) or (n == 0 and errors),
-                    boxes=_ticked(group.boxes, chosen),
+                    boxes=self._counted(_ticked(group.boxes, chosen)),
                 )
             )
         return groups

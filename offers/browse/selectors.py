@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet, Window
 from councils.models import User
 from councils.selectors import membership_current
 from offers.browse.cache import BrowseViewer
+from offers.browse.facets import FacetCounts, listing_facet_counts
 from offers.browse.filters import ListingFilter
 from offers.models import Listing
 from offers.selectors import listings_browsable
@@ -93,3 +94,8 @@ def listing_browse_page(*, filterset: ListingFilter, number: int) -> Page[Listin
     paginator: Paginator[Any] = Paginator([], PAGE_SIZE)
     paginator.count = count  # a cached_property: set, it runs no COUNT query
     return Page(rows, number, paginator)
+
+
+def listing_browse_facets(*, filterset: ListingFilter) -> FacetCounts:
+    """How many of a valid filterset's results have each filter value: one grouped query."""
+    return listing_facet_counts(filterset.qs)

@@ -28,7 +28,13 @@ from offers.browse.cache import (
     browse_page_store,
 )
 from offers.browse.filters import COLLAPSED_GROUPS, REFERENCE_CACHE_SECONDS
-from offers.browse.selectors import PAGE_SIZE, browse_viewer, listing_browse, listing_browse_page
+from offers.browse.selectors import (
+    PAGE_SIZE,
+    browse_viewer,
+    listing_browse,
+    listing_browse_facets,
+    listing_browse_page,
+)
 from offers.models import Listing
 
 TITLE = "Find offers and needs"
@@ -65,6 +71,7 @@ def _browse_build(
     requested = _requested_page(request)
     if valid:
         page = listing_browse_page(filterset=filterset, number=requested)
+        filterset.facets = listing_browse_facets(filterset=filterset)
     else:
         page = Paginator(Listing.objects.none(), PAGE_SIZE).get_page(1)
     # A page past the end shows the last page and says so.

@@ -1,0 +1,79 @@
+"""Counts beside each /listings/ filter option (issue 15, point 6): one grouped
+query over the results, whatever the number of options or listings."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from councils.models import Authority
+from offers.browse.facets import listing_facet_counts
+from offers.models import Listing, Service
+
+from .factories import HARTLEPOOL, make_listing
+
+pytestmark = pytest.mark.django_db
+
+
+def published(**kwargs) -> Listing:
+    return make_listing(status=Listing.Status.PUBLISHED, **kwargs)
+
+
+@pytest.fixture
+def listings():
+    hartlepool = Authority.objects.get(gss_code=HARTLEPOOL)
+    ict = Service.objects.get(slug="ict-infrastructure-and-support")
+    published(title="Building control one")
+    published(title="Building control two", kind=Listing.Kind.NEED)
+    published(title="ICT desk", service=ict, authority=hartlepool)
+    make_listing(status=Listing.Status.DRAFT, title="A draft is not counted")
+
+
+def count_beside(html: str, box_id: str) -> int:
+    match = re.search(
+        rf'for="{re.escape(box_id)}">[^<]*<span class="app-facet-count">\((\d+)', html
+    )
+    assert match, f"no count beside {box_id}"
+    return int(match.group(1))
+
+
+def test_counts_are_of_the_results_for_every_group(listings):
+    counts = listing_facet_counts(Listing.objects.published()).counts
+    assert counts["kind"] == {"offer": 2, "need": 1}
+    assert counts["service"] == {"building-control": 2, "ict-infrastructure-and-support": 1}
+    assert counts["family"]["ict-and-digital"] == 1
+    assert sorted(counts["authority_type"].values()) == [1, 2]
+    assert sum(counts["nation"].values()) == 3
+
+
+def test_the_page_shows_counts_beside_the_options_and_they_follow_the_search(client, listings):
+    html = client.get(reverse("offers:browse")).content.decode()
+    assert count_beside(html, "id_kind") == 2  # Offer
+    assert count_beside(html, "id_kind-1") == 1  # Need
+    html = client.get(reverse("offers:browse"), {"q": "IT"}).content.decode()
+    assert count_beside(html, "id_kind") == 1
+    assert count_beside(html, "id_kind-1") == 0
+    assert "1</strong> listing found" in html
+
+
+def test_counts_cost_one_query_however_many_listings_and_options(
+    client, settings, django_assert_num_queries
+):
+    settings.BROWSE_CACHE_SECONDS = 0
+    client.get("/listings/?q=warm")  # the reference data and synonyms, cached for minutes
+    published(title="Building control one")
+    with django_assert_num_queries(2) as few:  # the page's rows; the counts
+        client.get("/listings/?q=building")
+    assert any("GROUPING SETS" in q["sql"] for q in few.captured_queries)
+    for n in range(30):
+        published(title=f"Building control {n}", kind=Listing.Kind.NEED if n % 2 else "offer")
+    with django_assert_num_queries(2):
+        html = client.get("/listings/?q=building").content.decode()
+    assert count_beside(html, "id_kind-1") == 15
+
+
+def test_a_page_with_errors_runs_no_count(client, django_assert_max_num_queries):
+    client.get("/listings/?q=warm")
+    with django_assert_max_num_queries(1):
+        response = client.get("/listings/?within=abc")
+    assert "app-facet-count" not in response.content.decode()
