@@ -28,6 +28,12 @@ class OrganisationSerializer(serializers.ModelSerializer[Authority]):
     successors: serializers.SlugRelatedField[Authority] = serializers.SlugRelatedField(
         slug_field="gss_code", many=True, read_only=True
     )
+    # Bodies other than councils have no council type or tier: the field is blank for them,
+    # and the schema must say "" is a value (a read-only model field would drop allow_blank).
+    authority_type = serializers.ChoiceField(
+        choices=Authority.Type.choices, allow_blank=True, read_only=True
+    )
+    tier = serializers.ChoiceField(choices=Authority.Tier.choices, allow_blank=True, read_only=True)
     profile_url = serializers.SerializerMethodField()
 
     class Meta:
