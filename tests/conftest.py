@@ -53,6 +53,11 @@ def ensure_reference_data() -> None:
     if not SharedEmailDomain.objects.exists():
         shared = import_module("councils.migrations.0002_removed_members_shared_domains")
         shared.seed_shared_domains(django_apps, None)
+    from offers.models import SearchSynonym
+
+    if not SearchSynonym.objects.exists():
+        synonyms = import_module("offers.migrations.0011_moderator_preference_search_synonyms")
+        synonyms.seed_synonyms(django_apps, None)
 
 
 @pytest.fixture(autouse=True)
