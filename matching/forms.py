@@ -19,11 +19,11 @@ def _service_choices() -> list[tuple[str, Any]]:
 
 class PartnerSearchForm(forms.Form):
     council = forms.ChoiceField(
-        label="Your council",
-        help_text="Defaults to the council you act for.",
+        label="Your organisation",
+        help_text="Defaults to the organisation you act for: a council or another public body.",
         error_messages={
-            "required": "Select your council",
-            "invalid_choice": "Select a current council from the list",
+            "required": "Select your organisation",
+            "invalid_choice": "Select a current organisation from the list",
         },
     )
     service = forms.ChoiceField(
@@ -44,9 +44,9 @@ class PartnerSearchForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["council"].choices = [  # type: ignore[attr-defined]
-            ("", "Choose a council"),
+            ("", "Choose an organisation"),
             # Councils only until other kinds of body are ranked (matching across kinds).
-            *authority_join_choices(include_bodies=False),
+            *authority_join_choices(),
         ]
         self.fields["service"].choices = _service_choices()  # type: ignore[attr-defined]
         self.fields["kind"].choices = [  # type: ignore[attr-defined]

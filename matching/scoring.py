@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from core.geo import EARTH_RADIUS_KM
-from councils.spend import comparison_year
 from matching.likeness import Likeness, Neighbour, groups_phrase
 
 # Authority.Tier values (kept as plain strings: this module imports no models).
@@ -1065,6 +1064,8 @@ class _Scorer:
         "neighbours",
         "newest_year",
         "origin",
+        "origin_known",
+        "origin_lacks_newest",
         "origin_spend",
         "origin_years",
         "reference",
@@ -1092,13 +1093,23 @@ class _Scorer:
         self.spend = reference.spend
         self.origin_spend = reference.spend_of(origin.gss_code, service.ro_line) or {}
         self.origin_years = sorted(self.origin_spend, reverse=True)
+        # The years the asker reports, newest first: the same walk as
+        # councils.spend.comparison_year, done once here rather than per candidate.
+        self.origin_known = tuple(y for y in self.origin_years if self.origin_spend[y] is not None)
+        self.origin_lacks_newest = (
+            bool(reference.newest_year) and self.origin_spend.get(reference.newest_year) is None
+        )
         self.newest_year = reference.newest_year
         self.listings = context.listings
         self.kinds = context.complementary_kinds
         self.hub = context.hub
         self.shares_with_asker = context.shares_with_asker
         self.factors = tuple(FACTOR_TABLE.values())
-        self.weighted = tuple((f, self.weights.weight(f.name)) for f in self.factors)
+        # Factors that can apply to this asker at all: the others would say None for
+        # every candidate (no county, no listings...), so the loop skips them.
+        self.weighted = tuple(
+            (f, self.weights.weight(f.name)) for f in self.factors if f.applies(self)
+        )
 
     def features(
         self, candidate: Body, km: float | None, details: dict[str, Any]
@@ -1151,6 +1162,11 @@ class Factor(ABC):
         """The label with any parameter spelt out, for the page's table of weights."""
         return self.label
 
+    def applies(self, s: _Scorer) -> bool:
+        """False when `feature` would be None for every candidate of this asker
+        (a speed-up only: skipping it changes no score)."""
+        return True
+
 
 class DistanceFactor(Factor):
     """Nearer is better, all the way out: the feature falls with the log of distance
@@ -1189,6 +1205,9 @@ class BoundaryFactor(Factor):
     name = "boundary"
     label = "Shares a boundary (longer counts more)"
 
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.neighbours)
+
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
@@ -1215,6 +1234,9 @@ class TwoTierFactor(Factor):
     name = "two_tier"
     label = "A county and one of its own districts"
 
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.origin.county) or (s.origin.is_council and s.origin.tier == UPPER)
+
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
@@ -1236,6 +1258,16 @@ class TwoTierFactor(Factor):
         )
 
 
+def _overlap(
+    s: _Scorer, candidate: Body, details: dict[str, Any]
+) -> tuple[float, float, float] | None:
+    """The pair's area overlap, worked out once for the factors that read it."""
+    if "overlap" not in details:
+        details["overlap"] = s.reference.overlap(s.origin.gss_code, candidate.gss_code)
+    found: tuple[float, float, float] | None = details["overlap"]
+    return found
+
+
 class OverlapFactor(Factor):
     """Areas that overlap where at least one side is not a council (fire and police
     areas, ICBs, combined authorities): the share of the smaller area, by
@@ -1244,15 +1276,17 @@ class OverlapFactor(Factor):
     name = "overlap"
     label = "Areas overlap (a body and a council, or two bodies)"
 
+    def applies(self, s: _Scorer) -> bool:
+        return s.origin.gss_code in s.reference.footprints
+
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
         if s.origin.is_council and candidate.is_council:
             return None
-        share = s.reference.overlap(s.origin.gss_code, candidate.gss_code)
+        share = _overlap(s, candidate, details)
         if share is None or share[0] <= 0:
             return None
-        details["overlap"] = share
         return share[0]
 
     def sentence(self, suggestion: Suggestion) -> str:
@@ -1278,6 +1312,9 @@ class CountyFactor(Factor):
     name = "county"
     label = "Same county council area"
 
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.origin.county)
+
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
@@ -1291,6 +1328,9 @@ class CountyFactor(Factor):
 class CombinedAuthorityFactor(Factor):
     name = "combined_authority"
     label = "Same combined authority"
+
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.origin.combined_authority)
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
@@ -1306,6 +1346,9 @@ class CombinedAuthorityFactor(Factor):
 class RegionFactor(Factor):
     name = "region"
     label = "Same region or nation"
+
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.origin.region)
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
@@ -1324,6 +1367,9 @@ class EmergencyDutyFactor(Factor):
     name = "emergency_duty"
     label = "Police and fire: statutory duty to consider collaboration"
 
+    def applies(self, s: _Scorer) -> bool:
+        return s.origin.kind in EMERGENCY_KINDS
+
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
@@ -1331,7 +1377,7 @@ class EmergencyDutyFactor(Factor):
             return None
         if candidate.gss_code in s.neighbours:
             return 1.0
-        share = s.reference.overlap(s.origin.gss_code, candidate.gss_code)
+        share = _overlap(s, candidate, details)
         return 1.0 if share is not None and share[0] > 0 else None
 
     def sentence(self, suggestion: Suggestion) -> str:
@@ -1348,6 +1394,9 @@ class LikenessFactor(Factor):
 
     name = "likeness"
     label = "Alike in size, density, spend, deprivation and rurality (statistical neighbours)"
+
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.likeness)
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
@@ -1382,6 +1431,9 @@ class ListingServiceFactor(Factor):
     name = "listing_service"
     label = "Live listing for this service"
 
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.listings)
+
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
@@ -1398,6 +1450,9 @@ class ListingFamilyFactor(Factor):
 
     name = "listing_family"
     label = "Live listing in the same family of services"
+
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.listings)
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
@@ -1416,6 +1471,9 @@ class SharesWithAskerFactor(Factor):
 
     name = "shares_with_asker"
     label = "Already shares another service with you"
+
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.shares_with_asker)
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
@@ -1444,6 +1502,9 @@ class HubFactor(Factor):
 
     name = "hub"
     label = f"Already shares this service with others (full at {HUB_FULL} partners)"
+
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.hub)
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
@@ -1477,22 +1538,30 @@ class SpendFactor(Factor):
     ) -> float | None:
         line = s.service.ro_line
         theirs = (s.spend.get((candidate.gss_code, line)) if line else None) or {}
-        choice = comparison_year(s.origin_spend, theirs, s.newest_year)
-        similarity = None
-        a, b = choice.origin, choice.candidate
+        # councils.spend.comparison_year, inlined (this runs once per candidate): the
+        # newest year both report, and whether either lacks the newest year held.
+        year = a = b = similarity = None
+        for y in s.origin_known:
+            b = theirs.get(y)
+            if b is not None:
+                year, a = y, s.origin_spend[y]
+                break
+        else:
+            b = None
         if a is not None and b is not None and a > 0 and b > 0:
             similarity = spend_similarity(a, b, s.origin.population, candidate.population)
+        newest = s.newest_year
         details["spend"] = SpendDetail(
-            choice.year,
+            year,
             a,
             b,
             similarity,
-            choice.origin_lacks_newest,
-            choice.candidate_lacks_newest,
+            s.origin_lacks_newest,
+            bool(newest) and theirs.get(newest) is None,
         )
         if not line:
             return 0.0
-        if choice.year is None:
+        if year is None:
             return NEUTRAL_SPEND_FEATURE
         return 0.0 if similarity is None else similarity
 

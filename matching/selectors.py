@@ -12,7 +12,7 @@ rate) costs three small queries.
 """
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,15 +123,17 @@ def build_reference(*, version: str = "") -> matching.Reference:
         )
     )
     notes = successor_spend_fill(spend, links, {b.gss_code: b.short_name for b in bodies})
-    return matching.Reference(
+    reference = matching.Reference(
         bodies,
         _adjacency_ranked(),
         spend,
         version=version,
         spend_notes=notes,
         areas=_body_areas(),
-        likeness=likeness_model.Likeness(_profiles(bodies, spend)),
     )
+    # After the reference: a body's area is the sum of the council areas it covers.
+    reference.likeness = likeness_model.Likeness(_profiles(bodies, spend, reference.footprints))
+    return reference
 
 
 def successor_spend_fill(
@@ -177,20 +179,27 @@ def successor_spend_fill(
     return notes
 
 
+ADJACENCY_FIELDS = (
+    "authority_a__gss_code",
+    "authority_b__gss_code",
+    "layer",
+    "ons_rank_from_a",
+    "ons_rank_from_b",
+    "touching_pairs",
+)
+
+
 def _adjacency_ranked() -> list[tuple[str, str, int | None, int | None]]:
+    """Every boundary with its ranks (one query; see adjacency_with_ranks)."""
+    return adjacency_with_ranks(list(Adjacency.objects.values_list(*ADJACENCY_FIELDS)))
+
+
+def adjacency_with_ranks(
+    rows: Sequence[tuple[str, str, str, int | None, int | None, int | None]],
+) -> list[tuple[str, str, int | None, int | None]]:
     """Boundaries with each side's rank of the other (1 = longest shared boundary):
     the ONS order for districts and unitaries; for the county layer, which has no
     lengths, the number of touching district pairs stands in (more first)."""
-    rows = list(
-        Adjacency.objects.values_list(
-            "authority_a__gss_code",
-            "authority_b__gss_code",
-            "layer",
-            "ons_rank_from_a",
-            "ons_rank_from_b",
-            "touching_pairs",
-        )
-    )
     touching: dict[str, list[tuple[int, str]]] = {}
     for a, b, layer, _ra, _rb, pairs in rows:
         if layer == Adjacency.Layer.UPPER:
@@ -220,18 +229,11 @@ def _body_areas() -> dict[str, dict[str, float]]:
 
 
 def _profiles(
-    bodies: Sequence[matching.Body], spend: dict[tuple[str, str], dict[str, float | None]]
+    bodies: Sequence[matching.Body],
+    spend: dict[tuple[str, str], dict[str, float | None]],
+    footprints: Mapping[str, Mapping[str, float]],
 ) -> list[likeness_model.Profile]:
-    """What the statistical neighbours compare, per organisation (two queries):
-    spend per head on each line in the newest year of that line, the preferred
-    deprivation row's extent, and the rural-urban class."""
-    newest: dict[str, str] = {}
-    for (_gss, line), years in spend.items():
-        if line in ("699", "749"):  # totals repeat the lines
-            continue
-        for year, value in years.items():
-            if value is not None and year > newest.get(line, ""):
-                newest[line] = year
+    """The likeness profiles (two queries: deprivation, rural-urban class)."""
     deprivation: dict[str, tuple[str, float | None]] = {
         gss: (index, float(extent) if extent is not None else None)
         for gss, index, extent in Deprivation.objects.filter(
@@ -239,10 +241,36 @@ def _profiles(
         ).values_list("authority__gss_code", "index", "extent")
     }
     ruc = dict(RuralUrban.objects.values_list("authority__gss_code", "ruc21_code"))
+    return likeness_profiles(bodies, spend, deprivation, ruc, footprints)
+
+
+def likeness_profiles(
+    bodies: Sequence[matching.Body],
+    spend: dict[tuple[str, str], dict[str, float | None]],
+    deprivation: dict[str, tuple[str, float | None]],
+    ruc: dict[str, str],
+    footprints: Mapping[str, Mapping[str, float]],
+) -> list[likeness_model.Profile]:
+    """What the statistical neighbours compare, per current organisation: spend per
+    head on each line in the newest year of that line, the preferred deprivation
+    row's extent, and the rural-urban class."""
+    newest: dict[str, str] = {}
+    for (_gss, line), years in spend.items():
+        if line in ("699", "749"):  # totals repeat the lines
+            continue
+        for year, value in years.items():
+            if value is not None and year > newest.get(line, ""):
+                newest[line] = year
+    area_of = {b.gss_code: b.area_km2 for b in bodies}
     out = []
     for b in bodies:
         if not b.is_current:
             continue
+        area = b.area_km2
+        if area is None and not b.is_council and b.gss_code in footprints:
+            parts = [(area_of.get(d), share) for d, share in footprints[b.gss_code].items()]
+            if parts and all(a is not None for a, _share in parts):
+                area = sum((a or 0.0) * share for a, share in parts)
         per_head: dict[str, float] = {}
         if b.population:
             for line, year in newest.items():
@@ -255,7 +283,7 @@ def _profiles(
                 gss_code=b.gss_code,
                 kind=b.kind,
                 population=b.population,
-                area_km2=b.area_km2,
+                area_km2=area,
                 tier=b.authority_type,
                 spend_per_head=per_head,
                 deprivation_index=index,

@@ -92,3 +92,42 @@ def test_a_profile_lists_its_most_similar_organisations(
         html = client.get(f"/councils/{ADUR}/").content.decode()
     assert "Most similar organisations" in html
     assert similar[0].body.name in html
+
+
+KENT_FIRE, KENT_POLICE = "E31000022", "E23000032"
+
+
+def test_a_fire_authority_ranks_its_police_force_area_with_the_overlap_sentence(
+    client: Client,
+) -> None:
+    ranking = partner_ranking(
+        authority=Authority.objects.get(gss_code=KENT_FIRE),
+        service=Service.objects.select_related("family").get(
+            slug="emergency-services-control-rooms"
+        ),
+    )
+    by_code = {s.body.gss_code: (rank, s) for rank, s in enumerate(ranking.suggestions, 1)}
+    rank, police = by_code[KENT_POLICE]
+    assert rank <= 3
+    assert "Covers the same area as Kent Combined Fire and Rescue Authority." in police.reasons
+    assert any("Policing and Crime Act 2017" in r for r in police.reasons)
+    # Neighbouring fire authorities border it through their districts.
+    for neighbour in ("E31000014", "E31000035"):  # East Sussex, Surrey
+        assert dict(by_code[neighbour][1].points)["boundary"] > 0
+    html = client.get(
+        URL, {"council": KENT_FIRE, "service": "emergency-services-control-rooms"}
+    ).content.decode()
+    assert "Covers the same area as Kent Combined Fire and Rescue Authority." in html
+
+
+def test_a_fire_authority_sees_the_councils_it_covers_and_its_combined_authority() -> None:
+    ranking = partner_ranking(
+        authority=Authority.objects.get(gss_code="E31000045"),  # West Yorkshire fire
+        service=Service.objects.select_related("family").get(slug="ict-infrastructure-and-support"),
+    )
+    by_code = {s.body.gss_code: s for s in ranking.suggestions}
+    combined = by_code["E47000003"]
+    assert "overlap" in dict(combined.points)
+    leeds = by_code["E08000035"]
+    assert "Its area lies within West Yorkshire" in " ".join(leeds.reasons)
+    assert "E31000045" not in by_code
