@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
 from councils.models import Authority, Membership, User
 from councils.selectors import user_can_act_for
@@ -172,3 +172,33 @@ def dashboard_panel(*, authority: Authority, per_state: int = 5) -> list[Dashboa
         group.total = len(group.listings)
         group.listings = group.listings[:per_state]
     return groups
+
+
+SIMILAR_LIMIT = 4
+
+
+def listings_similar(
+    *, listing: Listing, user: User | AnonymousUser, limit: int = SIMILAR_LIMIT
+) -> list[Listing]:
+    """Other browsable listings for the same service, then the same service family,
+    the opposite kind first (an offer's likeliest partner is a need), newest first.
+
+    One query. Only what the viewer may browse: signed-in-only listings stay
+    hidden from the public here as on /listings/.
+    """
+    opposite = Listing.Kind.NEED if listing.kind == Listing.Kind.OFFER else Listing.Kind.OFFER
+    closeness = Case(
+        When(service_id=listing.service_id, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    kind_order = Case(
+        When(kind=opposite, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return list(
+        listings_browsable(public_sector=user_is_public_sector(user=user))
+        .filter(service__family_id=listing.service.family_id)
+        .exclude(pk=listing.pk)
+        .annotate(closeness=closeness, kind_order=kind_order)
+        .order_by("closeness", "kind_order", "-published_at", "-pk")[:limit]
+    )

@@ -287,6 +287,11 @@ def listing_detail_context(request: HttpRequest, pk: int) -> dict[str, Any] | Ht
         if Role.OWNER in roles
         else [],
         "history": list(selectors.listing_history(listing=listing)) if can_see_history else None,
+        "similar": (
+            selectors.listings_similar(listing=listing, user=user)
+            if listing.status == Listing.Status.PUBLISHED
+            else []
+        ),
     }
 
 
