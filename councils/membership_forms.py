@@ -180,8 +180,9 @@ class JoinRequestForm(PlainTextFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
     message = forms.CharField(
-        label="Message to the council's admins",
-        help_text="For example, your team and why you want to use the service.",
+        label="Message to the people who decide",
+        help_text="Its authority admins, or our staff if it has none. For example, your "
+        "team and why you want to use the service.",
         max_length=1000,
         required=False,
         error_messages={"max_length": "Message must be 1,000 characters or fewer"},

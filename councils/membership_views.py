@@ -274,13 +274,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return render(request, "councils/invitation.html", {"invitation": None}, status=404)
     user = request.user
-    matches = False
-    if user.is_authenticated:
-        from allauth.account.models import EmailAddress
-
-        matches = EmailAddress.objects.filter(
-            user=user, email__iexact=invitation.email, verified=True
-        ).exists()
+    matches = selectors.user_has_verified_email(user=user, email=invitation.email)
     if request.method == "POST":
         if not matches:
             raise PermissionDenied("Sign in with the address this invitation was sent to.")

@@ -7,6 +7,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypedDict, cast
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -700,8 +703,6 @@ def user_is_staff_with_mfa(*, user: User) -> bool:
     Checked in the view as well as by StaffMfaRequiredMiddleware, so the page
     stays closed even where the middleware's setting is turned off.
     """
-    from allauth.mfa.models import Authenticator
-
     if not (user.is_authenticated and user.is_staff):
         return False
     has_totp: bool = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
@@ -863,3 +864,13 @@ def email_wanted(*, user: User, preference: str) -> bool:
 def email_preference_for(*, user: User) -> EmailPreference:
     """The person's notification choices; an unsaved all-on row when they have none."""
     return EmailPreference.objects.filter(user=user).first() or EmailPreference(user=user)
+
+
+def user_has_verified_email(*, user: User | AnonymousUser, email: str) -> bool:
+    """True if the person has confirmed this address (allauth's record of it)."""
+    if not user.is_authenticated:
+        return False
+    verified: bool = EmailAddress.objects.filter(
+        user=user, email__iexact=email, verified=True
+    ).exists()
+    return verified
