@@ -786,19 +786,24 @@ class PartnerSearch:
         a county one or the asker is a county; districts and unitaries otherwise."""
         if self.authority.kind != Authority.Kind.PRINCIPAL_COUNCIL:
             return "ltla"
+        if self.authority.tier == Authority.Tier.UPPER and self.service.by_lower:
+            return "ltla"  # its own districts are candidates: draw them, the county outlined
         if self.authority.tier == Authority.Tier.UPPER or not self.service.by_lower:
             return "utla"
         return "ltla"
 
     def body_areas(self) -> dict[str, list[str]]:
-        """For the origin and ranked organisations that are not councils: the
-        district and unitary areas they cover (the map draws their union)."""
+        """For the origin and ranked organisations with no shape of their own on the
+        map's layer (bodies that are not councils; counties, on the district layer):
+        the district and unitary areas they cover (the map draws their union)."""
         reference = matching_reference()
         bodies = [self.ranking.origin, *(s.body for s in self.ranking.suggestions)]
+        district_layer = self.map_layer == "ltla"
         return {
             b.gss_code: sorted(reference.footprints.get(b.gss_code, {}))
             for b in bodies
-            if not b.is_council and b.gss_code in reference.footprints
+            if b.gss_code in reference.footprints
+            and (not b.is_council or (district_layer and b.tier == matching.UPPER))
         }
 
     def excluded_by_kind(self) -> dict[str, list[matching.Exclusion]]:

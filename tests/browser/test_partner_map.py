@@ -59,3 +59,23 @@ def test_without_javascript_the_list_is_the_content(browser: Browser, base_url: 
     )
     expect(page.get_by_role("link", name=re.compile("Download all"))).to_be_visible()
     context.close()
+
+
+def test_a_fire_authority_is_drawn_as_the_union_of_the_council_areas_it_covers(
+    page: Page,
+) -> None:
+    page.goto("/listings/partners/?council=E31000022&service=emergency-services-control-rooms")
+    map_region = page.locator("#partner-map")
+    expect(map_region).to_be_visible()
+    # Kent fire covers Kent's 12 districts and Medway: each outlined as its area.
+    assert map_region.locator("svg path.app-map__origin").count() == 13
+    # Neighbouring fire authorities and the police force area are drawn through
+    # the districts they cover, linked to their place in the list.
+    hrefs = set(
+        map_region.locator("svg a.app-map__link").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))"
+        )
+    )
+    assert "#partner-E23000032" in hrefs  # Kent Police, over Kent's districts
+    assert "#partner-E31000014" in hrefs  # East Sussex fire, next door
+    assert_no_axe_violations(page)

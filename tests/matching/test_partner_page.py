@@ -131,3 +131,14 @@ def test_a_fire_authority_sees_the_councils_it_covers_and_its_combined_authority
     leeds = by_code["E08000035"]
     assert "Its area lies within West Yorkshire" in " ".join(leeds.reasons)
     assert "E31000045" not in by_code
+
+
+def test_a_county_map_draws_its_districts_and_outlines_its_own_area(client: Client) -> None:
+    response = client.get(
+        URL, {"council": WEST_SUSSEX, "service": "ict-infrastructure-and-support"}
+    )
+    data = response.context["map_data"]
+    assert data["layer"] == "ltla"
+    assert set(data["areas"][WEST_SUSSEX]) == WEST_SUSSEX_DISTRICTS
+    ranked = {row[0] for row in data["ranked"]}
+    assert WEST_SUSSEX_DISTRICTS <= ranked
