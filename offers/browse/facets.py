@@ -23,6 +23,8 @@ FACET_COLUMNS: dict[str, str] = {
     "nation": "authority__nation",
     "region": "authority__region",
     "authority_type": "authority__authority_type",
+    # Not a checkbox group: the map of results (offers.browse.views) shades each council.
+    "council": "authority__gss_code",
 }
 
 

@@ -26,7 +26,7 @@ from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import QueryDict
 
 from core.geo import EARTH_RADIUS_KM, bounding_box, haversine_km
-from councils.models import Authority
+from councils.models import Authority, BodyArea
 from offers.browse.facets import FacetCounts
 from offers.browse.search import listing_text_search
 from offers.models import Listing, Service
@@ -483,15 +483,18 @@ class BrowseReference:
     near: tuple[Option, ...]
     checkboxes: dict[str, tuple[Checkbox, ...]]
     service_groups: tuple[ServiceGroup, ...]
+    # Organisation -> the district and unitary areas the results map draws for it
+    # (a county's districts, a fire or police body's council areas).
+    areas: dict[str, list[str]]
 
 
-REFERENCE_CACHE_KEY = "offers:browse-reference:v3"
+REFERENCE_CACHE_KEY = "offers:browse-reference:v4"
 # Councils and services change a few times a year (imports, staff edits to the
 # taxonomy); a new name shows on the browse page within five minutes.
 REFERENCE_CACHE_SECONDS = 300
 
 
-REFERENCE_STAMP_KEY = "offers:browse-reference-stamp:v3"
+REFERENCE_STAMP_KEY = "offers:browse-reference-stamp:v4"
 # Each process keeps the copy it last read and checks only a small stamp in the
 # shared cache: unpickling ~100 KB on every request cost more than the filters.
 _local: tuple[int, BrowseReference] | None = None
@@ -544,8 +547,18 @@ def _browse_reference_build(*, stamp: int) -> BrowseReference:
         "region": [(r, r) for r in regions],
         "authority_type": Authority.Type.choices,
     }
+    areas: dict[str, list[str]] = {}
+    for county, district in (
+        Authority.objects.current()
+        .filter(parent_county__isnull=False)
+        .values_list("parent_county__gss_code", "gss_code")
+    ):
+        areas.setdefault(county, []).append(district)
+    for body, council in BodyArea.objects.values_list("body__gss_code", "council__gss_code"):
+        areas.setdefault(body, []).append(council)
     reference = BrowseReference(
         stamp=stamp,
+        areas={gss: sorted(codes) for gss, codes in areas.items()},
         places=places,
         council_names={gss: name for gss, name, *_rest in councils},
         regions=regions,

@@ -99,3 +99,30 @@ def listing_browse_page(*, filterset: ListingFilter, number: int) -> Page[Listin
 def listing_browse_facets(*, filterset: ListingFilter) -> FacetCounts:
     """How many of a valid filterset's results have each filter value: one grouped query."""
     return listing_facet_counts(filterset.qs)
+
+
+MAP_LAYER = "ltla"  # districts and unitaries: a county or another body is drawn as their union
+
+
+def listing_results_map(*, filterset: ListingFilter) -> dict[str, Any] | None:
+    """What static/js/partner-map.js draws for a search: each organisation with results,
+    shaded by how many, from the counts already made (no query). None: nothing to map."""
+    counts = filterset.facets.counts.get("council", {}) if filterset.facets else {}
+    if not counts:
+        return None
+    reference = filterset.reference
+    names = {gss: place.short_name for gss, place in reference.places.items()}
+
+    def name(gss: str) -> str:
+        return names.get(gss) or reference.council_names.get(gss, gss)
+
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], name(item[0])))
+    return {
+        "mode": "results",
+        "origin": "",
+        "layer": MAP_LAYER,
+        "year": 2025,
+        "topScore": ordered[0][1],
+        "ranked": [[gss, name(gss), n, rank] for rank, (gss, n) in enumerate(ordered, start=1)],
+        "areas": {gss: reference.areas[gss] for gss in counts if gss in reference.areas},
+    }

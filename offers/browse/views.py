@@ -34,6 +34,7 @@ from offers.browse.selectors import (
     listing_browse,
     listing_browse_facets,
     listing_browse_page,
+    listing_results_map,
 )
 from offers.models import Listing
 
@@ -95,6 +96,7 @@ def _browse_build(
         "page_obj": page,
         "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),
         "page_missing": missing,
+        "map_data": listing_results_map(filterset=filterset) if valid else None,
     }
     title = TITLE
     if page.number > 1:

@@ -7,6 +7,10 @@
  * Keyboard: the map is one tab stop. Arrow keys move through councils in rank
  * order (Home/End: first/last); Enter follows the link to that council in the list.
  * Needs window.topojson (static/build/topojson-client.min.js).
+ *
+ * The same component maps search results on /listings/ (data.mode "results"):
+ * shaded by how many results each organisation has, with no origin, each
+ * area linking to the results narrowed to that organisation.
  */
 (function () {
   "use strict";
@@ -15,6 +19,7 @@
   var dataNode = document.getElementById("partner-map-data");
   if (!root || !dataNode || !window.topojson || !window.fetch) return;
   var data = JSON.parse(dataNode.textContent);
+  var results = data.mode === "results";
 
   // Codes in the ONS file that differ from the register we hold (data/reference/SOURCES.md).
   var ALIASES = {
@@ -81,7 +86,23 @@
     return d.join("");
   }
 
+  function plural(n) {
+    return n + (n === 1 ? " listing" : " listings");
+  }
+
+  // The link's name (sep ", ") and the tip under the map (sep ": ").
+  function describe(entry, sep) {
+    if (results) return entry.name + sep + plural(entry.score);
+    return entry.rank + ". " + entry.name + sep + "score " + entry.score;
+  }
+
   function listHref(gss) {
+    if (results) {
+      var query = new URLSearchParams(window.location.search);
+      query.delete("page");
+      query.set("council", gss);
+      return "?" + query.toString() + "#results";
+    }
     if (document.getElementById("partner-" + gss)) return "#partner-" + gss;
     var params = new URLSearchParams(window.location.search);
     params.set("all", "1");
@@ -144,7 +165,7 @@
         a.setAttribute("href", listHref(entry.gss));
         a.setAttribute("class", "app-map__link");
         a.setAttribute("tabindex", "-1");
-        a.setAttribute("aria-label", entry.rank + ". " + entry.name + ", score " + entry.score);
+        a.setAttribute("aria-label", describe(entry, ", "));
         a.setAttribute("data-gss", entry.gss);
         a.appendChild(path);
         linked.appendChild(a);
@@ -163,7 +184,7 @@
 
     function show(a) {
       var entry = ranked[a.getAttribute("data-gss")];
-      tip.textContent = entry.rank + ". " + entry.name + ": score " + entry.score;
+      tip.textContent = describe(entry, ": ");
     }
     function focusAt(i) {
       i = Math.max(0, Math.min(order.length - 1, i));
@@ -202,11 +223,12 @@
     });
 
     var legend = root.querySelector(".app-map__legend");
-    var labels = ["80% of the top score or more", "60% to 80%", "40% to 60%", "20% to 40%", "under 20%"];
+    var best = results ? "80% of the most listings or more" : "80% of the top score or more";
+    var labels = [best, "60% to 80%", "40% to 60%", "20% to 40%", "under 20%"];
     SHADES.forEach(function (colour, i) {
       legend.appendChild(item(colour, labels[i]));
     });
-    legend.appendChild(item("#e5e5e5", "not suggested"));
+    legend.appendChild(item("#e5e5e5", results ? "no listings" : "not suggested"));
     root.querySelector(".app-map__canvas").appendChild(svg);
     root.hidden = false;
   }

@@ -301,4 +301,7 @@ def test_d_a_search_for_it_finds_an_ict_listing_with_counts(new_page: NewPage) -
     # Counts beside the options: one offer in the results, no needs.
     expect(page.locator('label[for="id_kind"]')).to_contain_text("Offer (1 listing)")
     expect(page.locator('label[for="id_kind-1"]')).to_contain_text("Need (0 listings)")
+    # The map of results (the Find a partner component) draws after the list.
+    expect(page.get_by_role("heading", name="Map of the results")).to_be_visible()
+    expect(page.locator("#partner-map svg")).to_be_visible()
     check(page)

@@ -10,7 +10,7 @@ from councils.models import Authority
 from offers.browse.facets import listing_facet_counts
 from offers.models import Listing, Service
 
-from .factories import HARTLEPOOL, make_listing
+from .factories import ADUR, HARTLEPOOL, make_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,22 @@ def test_a_page_with_errors_runs_no_count(client, django_assert_max_num_queries)
     with django_assert_max_num_queries(1):
         response = client.get("/listings/?within=abc")
     assert "app-facet-count" not in response.content.decode()
+
+
+def test_the_results_map_comes_from_the_same_counts(client, listings, django_assert_num_queries):
+    client.get("/listings/?q=warm")
+    response = client.get(reverse("offers:browse"))
+    data = response.context["map_data"]
+    assert data["mode"] == "results" and data["layer"] == "ltla"
+    assert [row[0] for row in data["ranked"]] == [ADUR, HARTLEPOOL]  # most results first
+    assert [row[2] for row in data["ranked"]] == [2, 1]
+    html = response.content.decode()
+    assert 'id="partner-map-data"' in html and "partner-map.js" in html
+    # The list comes first; the map is after it and hidden until it is drawn.
+    assert html.index('class="app-result-list"') < html.index('id="partner-map"')
+
+
+def test_no_results_no_map(client):
+    response = client.get(reverse("offers:browse"), {"q": "nothing matches this"})
+    assert response.context["map_data"] is None
+    assert 'id="partner-map-data"' not in response.content.decode()
