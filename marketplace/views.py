@@ -23,6 +23,7 @@ from councils.selectors import (
     authority_page,
     directory_summary,
     membership_current,
+    user_can_act_for,
     user_is_authority_admin,
 )
 from matching.selectors import (
@@ -165,9 +166,12 @@ def organisation_profile(request: HttpRequest, gss_code: str) -> HttpResponse:
         if authority.is_current
         else ([], 0)
     )
+    can_edit = user_is_authority_admin(user=user, authority=authority)
     context = {
         "page": page,
-        "can_edit": user_is_authority_admin(user=user, authority=authority),
+        "can_edit": can_edit,
+        # Officers record their services' costs; an admin is one already (no query).
+        "can_act": can_edit or user_can_act_for(user=user, authority=authority),
         "listings": listings,
         "listings_total": total,
         "suggested_groups": suggested_groups_for_council(authority=authority),

@@ -1,4 +1,4 @@
-"""Staff edit the savings assumption and the recorded arrangements here (audited)."""
+"""Staff edit the savings rates, their evidence and the recorded arrangements here (audited)."""
 
 from typing import Any
 
@@ -6,20 +6,40 @@ from django.contrib import admin
 
 from core.admin import AuditedAdminMixin
 
-from .models import SavingsAssumption, SharedArrangement
+from .models import SavingsAssumption, SavingsEvidence, ServiceCost, SharedArrangement
 
 
 @admin.register(SavingsAssumption)
 class SavingsAssumptionAdmin(AuditedAdminMixin, admin.ModelAdmin[SavingsAssumption]):
-    """One row: the rate range behind every savings estimate (a policy assumption)."""
+    """A rate range per service family, and the whole-organisation rate (policy
+    assumptions, seeded from the evidence; staff change them as evidence grows)."""
 
-    list_display = ["low_percent", "high_percent", "source", "updated_at"]
-
-    def has_add_permission(self, request: Any) -> bool:
-        return not SavingsAssumption.objects.exists()
+    list_display = ["__str__", "scope", "family_evidence", "source", "updated_at"]
+    list_filter = ["scope", "family_evidence"]
+    filter_horizontal = ["evidence"]
+    list_select_related = ["family"]
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+        return False  # every family keeps a rate; change it instead
+
+
+@admin.register(SavingsEvidence)
+class SavingsEvidenceAdmin(AuditedAdminMixin, admin.ModelAdmin[SavingsEvidence]):
+    """Reported savings of real shared services, each with its source."""
+
+    list_display = ["partnership", "service", "family", "annual_saving_gbp", "year", "status"]
+    list_filter = ["family", "status", "used_for_rate"]
+    search_fields = ["partnership", "members", "service"]
+
+
+@admin.register(ServiceCost)
+class ServiceCostAdmin(AuditedAdminMixin, admin.ModelAdmin[ServiceCost]):
+    """What organisations recorded a service costs them (their officers enter it)."""
+
+    list_display = ["authority", "service", "annual_cost_gbp", "financial_year", "updated_at"]
+    list_select_related = ["authority", "service"]
+    search_fields = ["authority__name", "service__name"]
+    raw_id_fields = ["authority", "recorded_by"]
 
 
 @admin.register(SharedArrangement)

@@ -28,7 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from core.geo import EARTH_RADIUS_KM
+from councils.spend import comparison_year
 from matching.likeness import Likeness, Neighbour, groups_phrase
+from matching.savings import SavingsEstimate as SavingsEstimate
+from matching.savings import SavingsRate as SavingsRate
+from matching.savings import (
+    cost_base,
+    estimate_service_savings,
+    estimate_whole_organisation,
+)
+from matching.savings import format_gbp as format_gbp
 
 # Authority.Tier values (kept as plain strings: this module imports no models).
 UPPER, LOWER, UNITARY, NI_DISTRICT = "upper", "lower", "unitary", "ni_district"
@@ -236,13 +245,6 @@ def load_weights(version: str = WEIGHTS_VERSION) -> Weights:
 
 
 @dataclass(frozen=True, slots=True)
-class SavingsRate:
-    low_percent: float = 1.8
-    high_percent: float = 3.6
-    source: str = "New Local Government Network, Shared Necessities"
-
-
-@dataclass(frozen=True, slots=True)
 class Context:
     """What varies per request: live listings, recorded arrangements, limits."""
 
@@ -263,7 +265,11 @@ class Context:
     # (empty: every kind). Others are not listed as excluded: they were not asked for.
     only_kinds: frozenset[str] = frozenset()
     weights: Weights = field(default_factory=load_weights)
-    rate: SavingsRate = SavingsRate()
+    rate: SavingsRate = field(default_factory=SavingsRate)  # the service family's range
+    # GSS code -> (pounds a year, where from) for the service's own cost, when the
+    # organisation recorded it or a live listing states it (matching.selectors).
+    service_costs: Mapping[str, tuple[float, str]] = field(default_factory=dict)
+    whole_rate: SavingsRate = field(default_factory=SavingsRate)  # whole organisation
 
 
 # --- Results ----------------------------------------------------------------------------
@@ -297,38 +303,20 @@ class SpendComparison:
         return self.origin_thousands + self.candidate_thousands
 
 
-@dataclass(frozen=True, slots=True)
-class SavingsEstimate:
-    """Combined spend x rate range; `low_gbp` is None when there is not enough data."""
-
-    low_gbp: float | None
-    high_gbp: float | None
-    combined_thousands: float | None
-    year: str
-    line_name: str
-    rate: SavingsRate
-    sentence: str
-
-    @property
-    def enough_data(self) -> bool:
-        return self.low_gbp is not None
-
-    @property
-    def display(self) -> str:
-        if self.low_gbp is None or self.high_gbp is None:
-            return "Not enough data"
-        return f"{format_gbp(self.low_gbp)} to {format_gbp(self.high_gbp)} a year"
-
-
 class _Shared:
     """What every suggestion of one ranking shares (kept once, not per candidate)."""
 
-    __slots__ = ("origin", "rate", "reference", "service")
+    __slots__ = ("costs", "origin", "rate", "reference", "service", "whole_rate")
 
     def __init__(
-        self, reference: Reference, origin: Body, service: ServiceInfo, rate: SavingsRate
+        self, reference: Reference, origin: Body, service: ServiceInfo, context: Context
     ) -> None:
-        self.reference, self.origin, self.service, self.rate = reference, origin, service, rate
+        self.reference, self.origin, self.service = reference, origin, service
+        self.rate, self.whole_rate, self.costs = (
+            context.rate,
+            context.whole_rate,
+            context.service_costs,
+        )
 
     def spend_pair(self, body: Body) -> tuple[str, float | None, float | None]:
         """For "not enough data" sentences: the year and whatever figures exist."""
@@ -451,9 +439,58 @@ class Suggestion:
     def savings(self) -> SavingsEstimate:
         cache = self._cached()
         if "savings" not in cache:
-            cache["savings"] = estimate_savings(self.spend, self._shared.rate)
+            cache["savings"] = self._service_savings()
         savings: SavingsEstimate = cache["savings"]
         return savings
+
+    def _service_savings(self) -> SavingsEstimate:
+        """The service's own cost on each side where known, else its spend line."""
+        spend, shared = self.spend, self._shared
+        line = _lower(spend.line_name or "this service's spending line")
+
+        def base(body: Body, thousands: float | None) -> Any:
+            return cost_base(
+                name=body.short_name,
+                own=shared.costs.get(body.gss_code),
+                line_thousands=thousands,
+                line_name=spend.line_name,
+                year=spend.year,
+            )
+
+        return estimate_service_savings(
+            origin=base(shared.origin, spend.origin_thousands),
+            candidate=base(self.body, spend.candidate_thousands),
+            rate=shared.rate,
+            year=spend.year,
+            line_name=spend.line_name,
+            missing=(
+                "Not enough data to estimate savings: each organisation needs its own cost "
+                f"of the service or a positive spend figure on {line} for the same year."
+            ),
+        )
+
+    @property
+    def whole_organisation(self) -> SavingsEstimate:
+        """Sharing the whole back office: NLGN's rates of combined line 699."""
+        cache = self._cached()
+        if "whole" not in cache:
+            shared = self._shared
+            ref = shared.reference
+            choice = comparison_year(
+                ref.spend_of(shared.origin.gss_code, "699") or {},
+                ref.spend_of(self.body.gss_code, "699") or {},
+                ref.newest_year,
+            )
+            cache["whole"] = estimate_whole_organisation(
+                origin_name=shared.origin.short_name,
+                candidate_name=self.body.short_name,
+                origin_total_thousands=choice.origin,
+                candidate_total_thousands=choice.candidate,
+                year=choice.year or "",
+                rate=shared.whole_rate,
+            )
+        whole: SavingsEstimate = cache["whole"]
+        return whole
 
     @property
     def scoring_contributions(self) -> list[Contribution]:
@@ -549,18 +586,6 @@ def format_km(km: float) -> str:
     if km < 1:
         return "under 1 km"
     return f"{round(km):,} km"
-
-
-def format_gbp(pounds: float) -> str:
-    """£ to two significant figures for estimates: £41,000, £1.2m."""
-    if pounds < 0:
-        return "−" + format_gbp(-pounds)
-    if pounds >= 1_000_000:
-        return f"£{pounds / 1_000_000:.1f}m"
-    if pounds >= 1_000:
-        rounded = round(pounds, -3) if pounds >= 10_000 else round(pounds, -2)
-        return f"£{rounded:,.0f}"
-    return f"£{pounds:,.0f}"
 
 
 def format_thousands(thousands: float) -> str:
@@ -750,39 +775,6 @@ def spend_sentence(
         f"{part(candidate, b, spend.candidate_note)}; "
         f"{round(spend.similarity * 100)}% alike in scale."
     )
-
-
-def estimate_savings(spend: SpendComparison, rate: SavingsRate) -> SavingsEstimate:
-    """Combined spend x the rate range, or "not enough data" when either figure is
-    missing or not positive."""
-    combined = spend.combined_thousands
-    line = _lower(spend.line_name or "this service's spending line")
-    if (
-        combined is None
-        or spend.origin_thousands is None
-        or spend.candidate_thousands is None
-        or spend.origin_thousands <= 0
-        or spend.candidate_thousands <= 0
-    ):
-        return SavingsEstimate(
-            None,
-            None,
-            combined,
-            spend.year,
-            spend.line_name,
-            rate,
-            "Not enough data to estimate savings: both councils need a positive spend "
-            f"figure on {line} for the same year.",
-        )
-    pounds = combined * 1000
-    low = pounds * rate.low_percent / 100
-    high = pounds * rate.high_percent / 100
-    sentence = (
-        f"Estimate: {format_gbp(low)} to {format_gbp(high)} a year, {rate.low_percent:g}% to "
-        f"{rate.high_percent:g}% of their combined {format_thousands(combined)} spend on "
-        f"{line} ({spend.year}). Source of the rates: {rate.source}."
-    )
-    return SavingsEstimate(low, high, combined, spend.year, spend.line_name, rate, sentence)
 
 
 def limit_reason(candidate: Body, km: float | None, limits: Limits) -> str | None:
@@ -1081,7 +1073,7 @@ class _Scorer:
         self, reference: Reference, origin: Body, service: ServiceInfo, context: Context
     ) -> None:
         self.weights = context.weights
-        self.shared = _Shared(reference, origin, service, context.rate)
+        self.shared = _Shared(reference, origin, service, context)
         self.origin = origin
         self.service = service
         self.reference = reference

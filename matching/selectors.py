@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from councils import spend as spend_rules
@@ -32,7 +32,7 @@ from councils.models import (
 )
 from matching import likeness as likeness_model
 from matching import scoring as matching
-from matching.models import SavingsAssumption, SharedArrangement
+from matching.models import SavingsAssumption, SavingsEvidence, ServiceCost, SharedArrangement
 from offers.models import Listing, Service
 
 # Lines whose published names shout or title-case; shown in sentence case.
@@ -299,7 +299,8 @@ class _Snapshot:
     version: int
     reference: matching.Reference
     arrangements: list["Arrangement"]
-    rate: matching.SavingsRate
+    rate: matching.SavingsRate  # whole organisation
+    family_rates: dict[int, matching.SavingsRate]
     line_names: dict[str, str]
 
 
@@ -317,6 +318,7 @@ def _load_snapshot(version: int) -> _Snapshot:
         reference=build_reference(version=str(version)),
         arrangements=_arrangements_all(),
         rate=_savings_rate_from_db(),
+        family_rates=_family_rates_from_db(),
         line_names=line_names,
     )
 
@@ -356,7 +358,8 @@ def matching_weights() -> matching.Weights:
 
 
 def _savings_rate_from_db() -> matching.SavingsRate:
-    row = SavingsAssumption.objects.filter(pk=1).first()
+    """The whole-organisation rate (NLGN's 1.8%-3.6% unless staff changed it)."""
+    row = SavingsAssumption.objects.filter(scope=SavingsAssumption.Scope.WHOLE).first()
     if row is None:
         return matching.SavingsRate()
     return matching.SavingsRate(
@@ -366,9 +369,63 @@ def _savings_rate_from_db() -> matching.SavingsRate:
     )
 
 
-def savings_rate() -> matching.SavingsRate:
-    """The admin-edited assumption (cached with the reference), or the documented default."""
+def _family_rates_from_db() -> dict[int, matching.SavingsRate]:
+    """One rate range per service family, with how much evidence it rests on (one query)."""
+    rows = (
+        SavingsAssumption.objects.filter(scope=SavingsAssumption.Scope.FAMILY)
+        .select_related("family")
+        .annotate(n_evidence=Count("evidence"))
+    )
+    return {
+        row.family_id: matching.SavingsRate(
+            low_percent=float(row.low_percent),
+            high_percent=float(row.high_percent),
+            source=row.source,
+            family=row.family.name if row.family else "",
+            family_evidence=row.family_evidence,
+            evidence_count=row.n_evidence,
+        )
+        for row in rows
+        if row.family_id is not None
+    }
+
+
+def savings_rate(*, family_pk: int | None = None) -> matching.SavingsRate:
+    """A family's rate range (cached with the reference); the whole-organisation
+    rate when `family_pk` is None or the family has no row."""
+    snapshot = _current_snapshot()
+    if family_pk is not None and family_pk in snapshot.family_rates:
+        return snapshot.family_rates[family_pk]
+    return snapshot.rate
+
+
+def whole_organisation_rate() -> matching.SavingsRate:
     return _current_snapshot().rate
+
+
+def service_costs(
+    *, service_pks: Iterable[int], include_signed_in: bool
+) -> dict[int, dict[str, tuple[float, str]]]:
+    """Service id -> GSS code -> (pounds a year, where from): what an organisation
+    recorded on its profile, else the stated annual value of its live listing for
+    the service (the oldest one). Two queries."""
+    pks = list(service_pks)
+    out: dict[int, dict[str, tuple[float, str]]] = {pk: {} for pk in pks}
+    listings = Listing.objects.published().filter(
+        service_id__in=pks, is_synthetic=False, annual_value_gbp__gt=0
+    )
+    if not include_signed_in:
+        listings = listings.filter(visibility=Listing.Visibility.PUBLIC)
+    for service_pk, gss, value, title in listings.order_by("-pk").values_list(
+        "service_id", "authority__gss_code", "annual_value_gbp", "title"
+    ):
+        if value:  # filtered above; the column is nullable
+            out[service_pk][gss] = (float(value), f"listing “{title}” (stated annual value)")
+    for service_pk, gss, value, year in ServiceCost.objects.filter(service_id__in=pks).values_list(
+        "service_id", "authority__gss_code", "annual_cost_gbp", "financial_year"
+    ):
+        out[service_pk][gss] = (float(value), f"own figure for the service ({year})")
+    return out
 
 
 def service_info(*, service: Service) -> matching.ServiceInfo:
@@ -543,7 +600,11 @@ def partner_ranking(
         limits=_limits(listing, named, origin.region),
         only_kinds=only_kinds,
         weights=matching_weights(),
-        rate=savings_rate(),
+        rate=savings_rate(family_pk=service.family_id),
+        whole_rate=whole_organisation_rate(),
+        service_costs=service_costs(service_pks=[service.pk], include_signed_in=include_signed_in)[
+            service.pk
+        ],
     )
     return matching.rank_partners(reference, origin, info, context)
 
@@ -571,9 +632,10 @@ class ListingScorer:
     """
 
     def __init__(self, listings: Sequence[Listing]) -> None:
-        self.reference = matching_reference()
+        snapshot = _current_snapshot()  # once: every rate below comes from it
+        self.reference = snapshot.reference
         self.weights = matching_weights()
-        self.rate = savings_rate()
+        self.rate = snapshot.rate
         self.named: dict[int, set[str]] = {}
         if listings:
             through = Listing.named_partners.through
@@ -584,6 +646,12 @@ class ListingScorer:
         services = {x.service_id: x.service for x in listings}
         self.arrangements = arrangements_all()
         self.infos = {pk: service_info(service=s) for pk, s in services.items()}
+        self.rates = {
+            pk: snapshot.family_rates.get(s.family_id, snapshot.rate) for pk, s in services.items()
+        }
+        self.costs = (
+            service_costs(service_pks=list(services), include_signed_in=False) if services else {}
+        )
         self._scores: dict[tuple[str, int], ScoredListing | None] = {}
 
     def km(self, origin_gss: str, listing: Listing) -> float | None:
@@ -629,7 +697,9 @@ class ListingScorer:
             hub=hub,
             shares_with_asker=shares,
             weights=self.weights,
-            rate=self.rate,
+            rate=self.rates[listing.service_id],
+            whole_rate=self.rate,
+            service_costs=self.costs.get(listing.service_id, {}),
         )
         suggestion = matching.score_candidate(reference, origin, body, info, context, km)
         return ScoredListing(listing, suggestion.score, km, suggestion.reasons, suggestion)
@@ -768,6 +838,32 @@ m2m_changed.connect(
     dispatch_uid="matching-arrangement-members",
 )
 post_migrate.connect(matching_reference_clear, dispatch_uid="matching-post-migrate")  # and flush
+
+
+def recorded_service_costs(*, authority: Authority) -> list[ServiceCost]:
+    """The costs an organisation has recorded, by service name (one query)."""
+    return list(
+        ServiceCost.objects.filter(authority=authority)
+        .select_related("service", "recorded_by")
+        .order_by("service__name")
+    )
+
+
+# --- The savings evidence page -----------------------------------------------------------
+
+
+def savings_evidence_page() -> dict[str, Any]:
+    """Every rate (whole organisation first, then by family) with its evidence, and
+    every reported saving. Three queries, whatever the number of rows."""
+    assumptions = list(
+        SavingsAssumption.objects.select_related("family")
+        .prefetch_related("evidence")
+        .order_by("-scope", "family__name")
+    )
+    evidence = list(
+        SavingsEvidence.objects.select_related("family").order_by("family__name", "key")
+    )
+    return {"assumptions": assumptions, "evidence": evidence}
 
 
 # --- The Find a partner page ------------------------------------------------------------

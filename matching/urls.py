@@ -9,4 +9,6 @@ urlpatterns = [
     path("partners/", views.find_partner, name="find_partner"),
     path("partners/export.csv", views.find_partner_csv, name="find_partner_csv"),
     path("partners/boundaries.json", views.partner_boundaries, name="partner_boundaries"),
+    path("partners/savings-evidence/", views.savings_evidence, name="savings_evidence"),
+    path("partners/costs/<gss:gss_code>/", views.service_costs_edit, name="service_costs"),
 ]

@@ -7,17 +7,27 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from councils.auth import acting_user
 from councils.models import Authority
-from councils.selectors import membership_current
+from councils.selectors import membership_current, user_can_act_for
 from matching import scoring as matching
-from matching.forms import PartnerSearchForm
-from matching.selectors import PartnerSearch, partner_search
+from matching.forms import PartnerSearchForm, ServiceCostForm
+from matching.selectors import (
+    PartnerSearch,
+    partner_search,
+    recorded_service_costs,
+    savings_evidence_page,
+)
+from matching.services import service_cost_record
+from offers.models import Service
 from offers.selectors import user_is_public_sector
 
 SHOWN_FIRST = 25  # the rest behind "Show all"; the map and the CSV always cover all
@@ -90,6 +100,41 @@ def find_partner(request: HttpRequest) -> HttpResponse:
     return render(request, "offers/matching/find_partner.html", context)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_costs_edit(request: HttpRequest, gss_code: str) -> HttpResponse:
+    """An organisation records what a service costs it: the base of its savings
+    estimates, in place of the broad spending line. Its officers and site staff only."""
+    authority = get_object_or_404(Authority.objects.current(), gss_code=gss_code)
+    user = acting_user(request)
+    if not user_can_act_for(user=user, authority=authority):
+        raise PermissionDenied("Only this organisation's officers can record its costs.")
+    form = ServiceCostForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        service = get_object_or_404(Service, slug=form.cleaned_data["service"])
+        service_cost_record(
+            authority=authority,
+            service=service,
+            annual_cost_gbp=form.cleaned_data["annual_cost_gbp"],
+            financial_year=form.cleaned_data["financial_year"],
+            by=user,
+        )
+        messages.success(request, f"{service.name} cost recorded for {authority.short_name}")
+        return redirect("offers:service_costs", gss_code=authority.gss_code)
+    context = {
+        "authority": authority,
+        "form": form,
+        "costs": recorded_service_costs(authority=authority),
+    }
+    return render(request, "offers/matching/service_costs.html", context)
+
+
+@require_GET
+def savings_evidence(request: HttpRequest) -> HttpResponse:
+    """The rates behind every savings estimate and the reported savings they rest on."""
+    return render(request, "offers/matching/savings_evidence.html", savings_evidence_page())
+
+
 CSV_COLUMNS = [
     "rank",
     "gss_code",
@@ -108,6 +153,9 @@ CSV_COLUMNS = [
     "savings_estimate_high_gbp",
     "savings_rate",
     "savings_source",
+    "savings_base",
+    "whole_organisation_low_gbp",
+    "whole_organisation_high_gbp",
     "live_listings",
 ]
 
@@ -148,7 +196,7 @@ def find_partner_csv(request: HttpRequest) -> HttpResponse:
     for rank, s in enumerate(ranking.suggestions, start=1):
         points = dict(s.points)
         spend = s.spend
-        savings = s.savings
+        savings, whole = s.savings, s.whole_organisation
         writer.writerow(
             _csv_safe(v)
             for v in [
@@ -171,6 +219,10 @@ def find_partner_csv(request: HttpRequest) -> HttpResponse:
                 "" if savings.high_gbp is None else round(savings.high_gbp),
                 f"{rate.low_percent:g}%-{rate.high_percent:g}% (estimate)",
                 rate.source,
+                "; ".join(b.label for b in savings.bases)
+                + (" (upper bound)" if savings.upper_bound else ""),
+                "" if whole.low_gbp is None else round(whole.low_gbp),
+                "" if whole.high_gbp is None else round(whole.high_gbp),
                 " | ".join(f"{x.title} ({x.kind})" for x in s.listings),
             ]
         )

@@ -82,8 +82,11 @@ def test_csv_export_has_every_eligible_council_with_matching_numbers(client: Cli
     assert top["gss_code"] == WORTHING and top["shares_boundary"] == "yes"
     points = sum(float(top[f"points_{f}"]) for f in FACTORS)
     assert points == pytest.approx(float(top["score"]), abs=0.05)
-    low = 0.018 * (int(top["spend_your_council_gbp"]) + int(top["spend_partner_gbp"]))
+    combined = int(top["spend_your_council_gbp"]) + int(top["spend_partner_gbp"])
+    low = ranking.rate.low_percent / 100 * combined  # the family's rate of the spend line
     assert int(top["savings_estimate_low_gbp"]) == pytest.approx(low, abs=2)
+    assert top["savings_base"].endswith("(upper bound)")
+    assert int(top["whole_organisation_low_gbp"]) > 0
     scottish = next(r for r in rows if r["gss_code"].startswith("S"))
     assert scottish["savings_estimate_low_gbp"] == ""
 
@@ -181,7 +184,9 @@ def test_adur_asking_for_adult_social_care_names_west_sussex_and_ranks_nothing(
 
 
 def test_admin_edited_savings_rate_is_used() -> None:
-    SavingsAssumption.objects.update_or_create(pk=1, defaults={"low_percent": 1, "high_percent": 2})
+    SavingsAssumption.objects.filter(family__name="Planning and building control").update(
+        low_percent=1, high_percent=2
+    )
     ranking = partner_ranking(
         authority=Authority.objects.get(gss_code=ADUR),
         service=Service.objects.select_related("family").get(slug="building-control"),

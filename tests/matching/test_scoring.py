@@ -197,7 +197,8 @@ def test_spend_sentence_and_savings_arithmetic() -> None:
     assert s.spend.combined_thousands == pytest.approx(2934.0)
     assert s.savings.low_gbp == pytest.approx(2_934_000 * 0.018)
     assert s.savings.high_gbp == pytest.approx(2_934_000 * 0.036)
-    assert s.savings.display == "£53,000 to £106,000 a year"
+    assert s.savings.display == "up to £53,000 to £106,000 a year"  # a whole spend line
+    assert s.savings.upper_bound
     similarity = ((1234 / 1700) + (1234 / 100_000) / (1700 / 110_000)) / 2
     assert dict(s.points)["spend"] == pytest.approx(8 * similarity)
     assert s.spend_sentence == (
