@@ -7,6 +7,8 @@ re-import can never overwrite an organisation's own words. Every organisation
 told apart by `kind` (ADR 11). The GSS code is the stable key; names change.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -249,6 +251,10 @@ class BodyArea(models.Model):
     @property
     def is_whole(self) -> bool:
         return self.share >= 1
+
+    @property
+    def share_percent(self) -> Decimal:
+        return self.share * 100
 
 
 class AuthorityProfile(models.Model):

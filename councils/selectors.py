@@ -22,6 +22,7 @@ from .models import (
     Adjacency,
     Authority,
     AuthorityProfile,
+    BodyArea,
     EmailPreference,
     Invitation,
     Membership,
@@ -61,15 +62,22 @@ def membership_open(*, user: User) -> Membership | None:
     )
 
 
-def directory_summary() -> dict[str, int]:
-    """Counts for the home page: councils by nation and registered officers."""
-    counts = Authority.objects.current().aggregate(
-        total=Count("pk"),
-        england=Count("pk", filter=Q(nation=Authority.Nation.ENGLAND)),
-        scotland=Count("pk", filter=Q(nation=Authority.Nation.SCOTLAND)),
-        wales=Count("pk", filter=Q(nation=Authority.Nation.WALES)),
-        northern_ireland=Count("pk", filter=Q(nation=Authority.Nation.NORTHERN_IRELAND)),
+def directory_summary() -> dict[str, Any]:
+    """Counts for the home page: councils by nation, other bodies by kind, officers."""
+    council = Q(kind=Authority.Kind.PRINCIPAL_COUNCIL)
+    counts: dict[str, Any] = Authority.objects.current().aggregate(
+        total=Count("pk", filter=council),
+        england=Count("pk", filter=council & Q(nation=Authority.Nation.ENGLAND)),
+        scotland=Count("pk", filter=council & Q(nation=Authority.Nation.SCOTLAND)),
+        wales=Count("pk", filter=council & Q(nation=Authority.Nation.WALES)),
+        northern_ireland=Count("pk", filter=council & Q(nation=Authority.Nation.NORTHERN_IRELAND)),
+        **{f"kind_{kind}": Count("pk", filter=Q(kind=kind)) for kind in Authority.Kind.values[1:]},
     )
+    counts["bodies"] = [
+        (KIND_PLURAL[kind], counts.pop(f"kind_{kind}"))
+        for kind in Authority.Kind.values[1:]
+        if counts[f"kind_{kind}"]
+    ]
     counts["officers"] = Membership.objects.approved().not_demo().count()
     return counts
 
@@ -258,6 +266,15 @@ class AuthorityPage:
     successors: list[Authority] = field(default_factory=list)
     predecessors: list[Authority] = field(default_factory=list)
     spend: "SpendSection | None" = None
+    # A body's council areas (with shares for split ICBs); a council's covering bodies.
+    areas: list[BodyArea] = field(default_factory=list)
+    covered_by: list[BodyArea] = field(default_factory=list)
+    members: list[Authority] = field(default_factory=list)  # of a combined authority or GLA
+    runs_for: list[Authority] = field(default_factory=list)  # fire areas it runs
+
+    @property
+    def has_split_areas(self) -> bool:
+        return any(not area.is_whole for area in self.areas)
 
 
 def format_gbp_thousands(value: Decimal | None, year: str) -> str:
@@ -329,7 +346,7 @@ def authority_page(*, gss_code: str) -> AuthorityPage | None:
     # AuthorityQuerySet is not generic, so mypy forgets the annotation on first().
     authority = cast(
         "WithAnnotations[Authority, _WithOfficerCount] | None",
-        Authority.objects.select_related("parent_county", "combined_authority", "profile")
+        Authority.objects.select_related("parent_county", "combined_authority", "run_by", "profile")
         .annotate(officer_count=_officer_count())
         .filter(gss_code=gss_code)
         .first(),
@@ -370,8 +387,42 @@ def authority_page(*, gss_code: str) -> AuthorityPage | None:
     page.successors.sort(key=lambda a: a.short_name)
     page.predecessors.sort(key=lambda a: a.short_name)
 
+    _coverage(page)
     page.spend = spend_section(authority=authority, predecessors=page.predecessors)
     return page
+
+
+def _coverage(page: AuthorityPage) -> None:
+    """Which council areas a body covers, or which bodies cover a council (a
+    county through its districts), the members of a combined authority, and the
+    fire areas an organisation runs. One query each, whatever the numbers."""
+    authority = page.authority
+    if authority.is_council:
+        councils = [authority.pk, *(d.pk for d in page.districts)]
+        seen: set[int] = set()
+        for area in (
+            BodyArea.objects.filter(council_id__in=councils, body__status=Authority.Status.CURRENT)
+            .select_related("body")
+            .order_by("body__kind", "body__name")
+        ):
+            if area.body_id not in seen:  # a county: each body once, not once per district
+                seen.add(area.body_id)
+                page.covered_by.append(area)
+    else:
+        page.areas = list(
+            BodyArea.objects.filter(body=authority)
+            .select_related("council")
+            .order_by("council__short_name")
+        )
+        if authority.kind in (Authority.Kind.COMBINED, Authority.Kind.GLA):
+            page.members = list(authority.members.order_by("short_name"))
+    # Only a county, a single-tier council, a combined authority or the GLA can run
+    # another area's fire and rescue service; nobody else pays the query.
+    if authority.tier in (Authority.Tier.UPPER, Authority.Tier.UNITARY) or authority.kind in (
+        Authority.Kind.COMBINED,
+        Authority.Kind.GLA,
+    ):
+        page.runs_for = list(authority.runs_services_for.order_by("name"))
 
 
 # --- Spend over time (the profile's spend section) ---------------------------------------

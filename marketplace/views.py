@@ -27,6 +27,7 @@ from councils.selectors import (
     user_is_authority_admin,
 )
 from matching.selectors import (
+    arrangements_of,
     most_similar,
     suggested_groups_for_council,
     suggested_groups_for_listing,
@@ -40,6 +41,7 @@ from offers.selectors import (
     dashboard_panel,
     live_listings_count,
     next_actions,
+    predecessor_listings,
 )
 from offers.services import listings_hand_over
 
@@ -158,7 +160,7 @@ def listings_hand_over_view(
 def organisation_profile(request: HttpRequest, gss_code: str) -> HttpResponse:
     page = authority_page(gss_code=gss_code)
     if page is None:
-        raise Http404("No council has that GSS code")
+        raise Http404("No organisation has that code")
     user = acting_user(request)
     authority = page.authority
     listings, total = (
@@ -176,6 +178,15 @@ def organisation_profile(request: HttpRequest, gss_code: str) -> HttpResponse:
         "listings_total": total,
         "suggested_groups": suggested_groups_for_council(authority=authority),
         "most_similar": most_similar(authority=authority),
+        # A successor shows what its predecessors published and shared, saying whose.
+        "predecessor_listings": predecessor_listings(
+            predecessors=page.predecessors, user=user, limit=PROFILE_LISTINGS
+        )
+        if authority.is_current
+        else [],
+        "predecessor_arrangements": arrangements_of(authorities=page.predecessors)
+        if authority.is_current
+        else [],
     }
     return render(request, "councils/detail.html", context)
 

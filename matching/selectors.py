@@ -789,6 +789,20 @@ def services_for_choice() -> list[Service]:
     return list(Service.objects.select_related("family"))
 
 
+def arrangements_of(*, authorities: Sequence[Authority]) -> list[SharedArrangement]:
+    """Recorded active arrangements any of these organisations is a member of (two
+    queries): a successor's profile shows its predecessors' arrangements this way."""
+    if not authorities:
+        return []
+    return list(
+        SharedArrangement.objects.filter(members__in=authorities, is_active=True)
+        .distinct()
+        .select_related("service")
+        .prefetch_related("members")
+        .order_by("name")
+    )
+
+
 def current_authorities_for_choice() -> list[tuple[str, str]]:
     return list(Authority.objects.current().order_by("name").values_list("gss_code", "name"))
 

@@ -1,5 +1,6 @@
 """Reads about listings and the taxonomy. Views call these; they never write."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -139,6 +140,21 @@ def listings_browsable(*, public_sector: bool) -> QuerySet[Listing]:
     return listings.filter(expires_at__gt=timezone.now()).select_related(
         "authority", "service__family"
     )
+
+
+def predecessor_listings(
+    *, predecessors: Sequence[Authority], user: User | AnonymousUser, limit: int
+) -> list[Listing]:
+    """Browsable listings of the organisations a successor replaced, newest first.
+
+    They stay in the predecessor's name (nothing is moved on a reorganisation);
+    the successor's profile shows them, saying whose they are.
+    """
+    if not predecessors:
+        return []
+    public_sector = user_is_public_sector(user=user)
+    listings = listings_browsable(public_sector=public_sector).filter(authority__in=predecessors)
+    return list(listings.order_by("-published_at", "-pk")[:limit])
 
 
 def authority_listings(

@@ -72,7 +72,7 @@ def test_page_renders_with_its_heading_title_and_attribution(client, url, h1, ti
 
 
 def test_home_counts_come_from_the_directory(client):
-    current = Authority.objects.current()
+    current = Authority.objects.current().councils()
     text = _text(client.get("/"))
 
     assert f"{current.count()} councils" in text
@@ -83,6 +83,18 @@ def test_home_counts_come_from_the_directory(client):
         (Authority.Nation.NORTHERN_IRELAND, "Northern Ireland"),
     ]:
         assert f"{label} {current.filter(nation=nation).count()} councils" in text
+    for label, count in [
+        ("Fire and rescue authorities", 47),
+        ("Police force areas", 43),
+        ("Integrated care boards", 42),
+        ("Combined authorities", 13),
+        ("Greater London Authority", 1),
+        ("National park authorities", 10),
+        ("Waste disposal authorities", 5),
+        ("Regional park authorities", 1),
+    ]:
+        assert f"{label} {count}" in text
+    assert "And 8 other kinds of public body" in text
 
 
 def test_home_counts_organisations_with_an_officer_not_officers(client):
