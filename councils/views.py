@@ -41,7 +41,9 @@ def directory(request: HttpRequest) -> HttpResponse:
 def profile_edit(request: HttpRequest, gss_code: str) -> HttpResponse:
     authority = get_object_or_404(Authority, gss_code=gss_code)
     if not user_is_authority_admin(user=acting_user(request), authority=authority):
-        raise PermissionDenied("Only this organisation's admins or site staff can edit its profile.")
+        raise PermissionDenied(
+            "Only this organisation's admins or site staff can edit its profile."
+        )
     profile = AuthorityProfile.objects.filter(authority=authority).first()
     instance = profile or AuthorityProfile(authority=authority)
     data = request.POST if request.method == "POST" else None

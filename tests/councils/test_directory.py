@@ -250,3 +250,13 @@ def test_directory_queries_for_a_signed_in_officer(client, django_assert_max_num
     with django_assert_max_num_queries(9):
         response = client.get(URL, {"nation": "England", "page": "3"})
     assert response.status_code == 200
+
+
+def test_directory_filtered_by_kind_costs_the_same_queries_for_any_kind(client):
+    fire = _count_queries(client, {"kind": "fire"})
+    assert fire == _count_queries(client, {"kind": "council"})  # 382 rows against 47
+    assert fire == _count_queries(client, {"kind": "regional_park"})
+    assert fire <= 6
+    response = client.get(URL, {"kind": "police"})
+    assert "<dt>Type:</dt><dd>Police force area</dd>" in response.content.decode()
+    assert result_count(response) == 43
