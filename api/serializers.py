@@ -35,6 +35,11 @@ class OrganisationSerializer(serializers.ModelSerializer[Authority]):
     )
     tier = serializers.ChoiceField(choices=Authority.Tier.choices, allow_blank=True, read_only=True)
     profile_url = serializers.SerializerMethodField()
+    # Councils have a type and a tier; every other kind of body has neither (blank).
+    authority_type = serializers.ChoiceField(
+        choices=Authority.Type.choices, allow_blank=True, read_only=True
+    )
+    tier = serializers.ChoiceField(choices=Authority.Tier.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Authority

@@ -99,10 +99,10 @@ def membership_request(
     admins can see who is asking.
     """
     if not authority.is_current:
-        raise ValidationError("You can only join a current council.")
+        raise ValidationError("You can only join a current organisation.")
     User.objects.select_for_update().filter(pk=user.pk).first()
     if membership_open(user=user) is not None:
-        raise ValidationError("You already belong to a council or have asked to join one.")
+        raise ValidationError("You already belong to an organisation or have asked to join one.")
     profile_fields = {
         name: value.strip()
         for name, value in (("full_name", full_name), ("job_title", job_title))

@@ -58,6 +58,7 @@ _RESULT_FIELDS = (
     "published_at",
     "expires_at",
     "authority__name",
+    "authority__kind",  # the card says "Council" or "Organisation"
     "service__name",
 )
 
