@@ -689,7 +689,7 @@ def _line_trend(
                     (
                         "predecessors",
                         combined.total,
-                        f"{_pounds(combined.total)} (the {noun} it replaced)",
+                        f"{_pounds(combined.total)} (predecessors)",
                     )
                 )
         elif y in own_years or y in before:

@@ -221,7 +221,7 @@ def test_successor_shows_its_own_newest_year_and_its_predecessors_before(client)
     total = sum(r.net_expenditure_thousands for r in records)
     assert f"<strong>{_pounds(total)}</strong>" in table
     # The trend shows the sum as the predecessors' figure, drawn apart from its own.
-    assert f"{_pounds(total)} (the councils it replaced)" in html
+    assert f"{_pounds(total)} (predecessors)" in html
     assert "app-trend__bar--predecessors" in html
 
 
