@@ -37,7 +37,8 @@ class OrganisationFilter(AuthorityFilter):
     region = django_filters.ChoiceFilter(
         choices=_no_choices, error_messages={"invalid_choice": "Select a region from the list"}
     )
-    kind = django_filters.MultipleChoiceFilter(
+    # The directory takes one kind; the API takes several (?kind=fire&kind=police).
+    kind = django_filters.MultipleChoiceFilter(  # type: ignore[assignment]
         label="Kind of organisation",
         choices=Authority.Kind.choices,
         error_messages={"invalid_choice": "Kind of organisation: choose only from the list"},
