@@ -32,11 +32,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchdb import ensure_database
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
-HOST, PORT = "127.0.0.1", 8106
-DB_NAME = "benchf"  # also spelt out in ensure_database's query
+HOST = "127.0.0.1"
+PORT = 8106  # the default; --port for another
+DB_NAME = "benchf"  # the default; --db-name for another
 LISTINGS = 50_000
 TARGETS = [
     ("trivial view (baseline)", "/listings/bench/trivial/"),
@@ -93,25 +96,6 @@ def ensure_wrk() -> str:
         if path:
             return path
     sys.exit("wrk is not installed. Install it (Debian/Ubuntu: sudo apt-get install wrk).")
-
-
-def ensure_database(host: str) -> None:
-    exists = subprocess.run(
-        [
-            "psql",
-            "-h",
-            host,
-            "-U",
-            "postgres",
-            "-tAc",
-            "SELECT 1 FROM pg_database WHERE datname = 'benchf'",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    if exists != "1":
-        subprocess.run(["createdb", "-h", host, "-U", "postgres", DB_NAME], check=True)
 
 
 def prepare(env: dict[str, str], *, skip_load: bool) -> None:
@@ -206,13 +190,13 @@ def miss_paths(env: dict[str, str]) -> Path:
     return out
 
 
-def start_server(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], workers: int, port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [
             GUNICORN,
             "marketplace.wsgi",
             "--bind",
-            f"{HOST}:{PORT}",
+            f"{HOST}:{port}",
             "--workers",
             str(workers),
             "--worker-class",
@@ -227,7 +211,7 @@ def start_server(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
     )
     for _ in range(100):
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{PORT}/healthz", timeout=2) as r:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as r:
                 if r.status == 200:
                     return server
         except OSError:
@@ -244,10 +228,11 @@ def wrk(
     connections: int,
     threads: int,
     rotate: Path | None = None,
+    port: int = PORT,
 ) -> dict[str, float]:
     """One wrk run after a 3 s warm-up. With `rotate`, every request takes the next
     path from that file instead (the warm-up from the far half, so it warms nothing)."""
-    url = f"http://{HOST}:{PORT}{path}"
+    url = f"http://{HOST}:{port}{path}"
     script = str(ROOT / "bench" / ("wrk_rotate.lua" if rotate else "wrk_report.lua"))
     base = [wrk_path, "-t", str(threads), "-c", str(connections), "--latency", "-s", script]
     env = dict(os.environ)
@@ -275,6 +260,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--db-host", default="127.0.0.1")
+    parser.add_argument("--db-name", default=DB_NAME, help="created if missing")
+    parser.add_argument("--port", type=int, default=PORT, help="for gunicorn, on 127.0.0.1")
     parser.add_argument(
         "--redis-url",
         default="redis://127.0.0.1:6379/12",
@@ -284,13 +271,14 @@ def main() -> None:
     args = parser.parse_args()
 
     wrk_path = ensure_wrk()
-    ensure_database(args.db_host)
-    env = bench_env(f"postgres://postgres@{args.db_host}:5432/{DB_NAME}", args.redis_url)
+    database_url = f"postgres://postgres@{args.db_host}:5432/{args.db_name}"
+    ensure_database(database_url)
+    env = bench_env(database_url, args.redis_url)
     prepare(env, skip_load=args.skip_load)
     counts = query_counts(env)
     rotate = miss_paths(env)
 
-    server = start_server(env, args.workers)
+    server = start_server(env, args.workers, args.port)
     results: dict[str, dict[str, float]] = {}
     runs: list[tuple[str, str, Path | None]] = [(label, path, None) for label, path in TARGETS]
     runs.append((MISS_LABEL, TARGETS[2][1], rotate))
@@ -304,6 +292,7 @@ def main() -> None:
                 connections=args.connections,
                 threads=args.threads,
                 rotate=paths_file,
+                port=args.port,
             )
     finally:
         server.terminate()
@@ -318,7 +307,8 @@ def main() -> None:
         f"Machine: {platform.platform()}, {cores} CPU cores shared by gunicorn "
         f"({args.workers} sync workers), PostgreSQL, Redis, wrk ({args.threads} threads) and "
         "whatever else runs (other engineers' test suites): figures are noisy.",
-        f"Data: {LISTINGS:,} synthetic published listings over 382 councils (database {DB_NAME}).",
+        f"Data: {LISTINGS:,} synthetic published listings over 382 councils "
+        f"(database {args.db_name}).",
         f"Load: wrk, {args.connections} connections, {args.duration} s per target "
         "after a 3 s warm-up.",
         f"Cache: rendered-page cache on ({args.redis_url or 'per-process memory'}, 60 s). "

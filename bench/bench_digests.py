@@ -60,26 +60,6 @@ def _setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
-def _ensure_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    exists = subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-tAc",
-            f"SELECT 1 FROM pg_database WHERE datname='{name}'",  # noqa: S608 (our own argument)
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    if not exists:
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-
-
 def _load(users: int, listings: int) -> None:
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
@@ -96,7 +76,8 @@ def _load(users: int, listings: int) -> None:
     DigestRun.objects.filter(period_start=MONDAY).delete()
     rng = random.Random(5)
     end = digest_window_end(period_start=MONDAY)
-    councils = list(Authority.objects.current().order_by("gss_code"))
+    # Councils only: public bodies (police, fire, parks) deliver none of the taxonomy.
+    councils = list(Authority.objects.current().councils().order_by("gss_code"))
     services = list(Service.objects.all())
     by_tier = {
         tier: [s for s in services if tier in s.delivered_by_tiers]
@@ -311,7 +292,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     env = _env(args)
-    _ensure_database(args.database_url)
+    # Imported here: the Celery worker imports this module too (its mail backend)
+    # without bench/ on its path.
+    from benchdb import ensure_database
+
+    ensure_database(args.database_url)
     _setup_django(env)
 
     t = time.perf_counter()

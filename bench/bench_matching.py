@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Benchmark partner matching on PostgreSQL, with a naive baseline in the same run.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/benchg .venv/bin/python bench/bench_matching.py
+    .venv/bin/python bench/bench_matching.py   # database benchg, created if missing
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/other .venv/bin/python bench/bench_matching.py
 
 Creates the database if it is missing, migrates it and imports the reference
 data (every organisation: 382 councils and the public bodies, about 590 rows,
@@ -40,6 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/benchg")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.test")
+
+from benchdb import ensure_database  # noqa: E402
+
+ensure_database(os.environ["DATABASE_URL"])  # `make bench` on a fresh machine: benchg is new
 
 import django  # noqa: E402
 import psycopg2  # noqa: E402

@@ -35,16 +35,9 @@ def _setup(database_url: str) -> None:
         }
     )
     sys.path.insert(0, str(ROOT))
-    import psycopg2
+    from benchdb import ensure_database
 
-    name = database_url.rsplit("/", 1)[1]
-    admin = psycopg2.connect(database_url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+    ensure_database(database_url)
     import django
 
     django.setup()
