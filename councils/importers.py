@@ -9,7 +9,7 @@ Councils come from authorities.csv; every other public body (fire, police,
 integrated care boards, combined authorities, the GLA, parks, waste) from
 public_bodies.csv, and which council areas each body covers from
 public_body_areas.csv. A register file may carry a `replaced_by` column: a row
-with one is recorded as abolished, linked to its successors (ADR 11).
+with one is recorded as abolished, linked to its successors (ADR 14).
 """
 
 import csv
@@ -210,7 +210,7 @@ KIND_BY_BODY_TYPE = {
     "regional_park_authority": Authority.Kind.REGIONAL_PARK,
 }
 # The register names fire and police areas bare ("Kent" is both); where no body
-# name is published the area is named with what it is (ADR 11).
+# name is published the area is named with what it is (ADR 14).
 AREA_NOUN: dict[str, str] = {
     Authority.Kind.FIRE: "fire and rescue area",
     Authority.Kind.POLICE: "police force area",
@@ -397,7 +397,7 @@ class ReferenceImporter:
             if nation not in nations:
                 raise row.refuse(f"nation {nation!r} is not a UK nation")
             # Validated, not stored: membership now comes from public_body_areas.csv,
-            # which is newer (the North East Mayoral CA) and covers every body (ADR 11).
+            # which is newer (the North East Mayoral CA) and covers every body (ADR 14).
             row.gss("combined_authority_gss", required=False)
             parent = row.gss("parent_county_gss", required=False)
             if parent:

@@ -4,7 +4,7 @@ Imported reference data (Authority, BodyArea, Adjacency, SpendRecord) is kept
 apart from what users type (AuthorityProfile, Membership, EmailDomain), so a
 re-import can never overwrite an organisation's own words. Every organisation
 (council, fire, police, ICB, combined authority, park...) is one Authority row,
-told apart by `kind` (ADR 11). The GSS code is the stable key; names change.
+told apart by `kind` (ADR 14). The GSS code is the stable key; names change.
 """
 
 from decimal import Decimal

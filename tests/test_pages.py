@@ -185,6 +185,15 @@ def test_data_sources_page_gives_every_dataset_its_required_attribution(client):
     assert "the licence has not yet been confirmed with ONS" in text
     assert "mysociety/la_distance" in text
     assert "ONSvisual/uk-topojson" in text
+    # The public bodies (issue 13): ONS Open Geography lookups, as the data README asks.
+    assert (
+        "Source: Office for National Statistics licensed under the Open Government Licence "
+        "v.3.0. Contains OS data © Crown copyright and database right 2024." in text
+    )
+    assert "humaniverse/geographr" in text
+    for lookup in ("LAD24_FRA24_EW_LU", "LAD24_CSP24_PFA24_EW_LU", "LSOA21_SICBL24_ICB24"):
+        assert lookup in text
+    assert "162 public bodies" in text
 
 
 def test_data_sources_page_shows_the_spend_year_and_caveats(client):

@@ -1,6 +1,6 @@
 """Every organisation is an Authority: kinds for every public body, the areas
 bodies cover, and a new "member of" column that 0005 fills from the old
-CombinedAuthority table and 0006 renames (ADR 11). Three migrations, because
+CombinedAuthority table and 0006 renames (ADR 14). Three migrations, because
 PostgreSQL will not alter a table while a data migration's writes are pending."""
 
 import django.db.models.deletion

@@ -1,4 +1,4 @@
-"""Fold CombinedAuthority into Authority, keeping every membership (ADR 11).
+"""Fold CombinedAuthority into Authority, keeping every membership (ADR 14).
 
 Each combined authority (and the GLA) becomes an Authority row of kind
 "combined" (or "gla") keyed on the same GSS code, and every council's "member

@@ -1,4 +1,4 @@
-"""Who delivers what, by kind of body (issue 13, ADR 11).
+"""Who delivers what, by kind of body (issue 13, ADR 14).
 
 Councils deliver services by tier (0002); every other kind of body delivers its
 own services plus the back office. Back-office services that every council
