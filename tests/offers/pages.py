@@ -35,9 +35,16 @@ class _FilterPanel(HTMLParser):
         self._legend = ""
         self._details: list[dict[str, str | bool]] = []
         self._capture: tuple[str, list[str]] | None = None  # (what, text)
+        # The count beside an option ("(3 listings)") is read apart from its label.
+        self.counts: dict[str, int] = {}
+        self._count_depth = 0
+        self._count_parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = dict(attrs)
+        if tag == "span" and (self._count_depth or "app-facet-count" in (names.get("class") or "")):
+            self._count_depth += 1
+            return
         if tag == "details":
             self._details.append({"summary": "", "open": "open" in names})
         elif tag == "summary":
@@ -62,6 +69,9 @@ class _FilterPanel(HTMLParser):
             )
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self._count_depth:
+            self._count_depth -= 1
+            return
         if tag == "details" and self._details:
             self._details.pop()
         if self._capture and tag in {"summary", "legend", "label"}:
@@ -73,18 +83,29 @@ class _FilterPanel(HTMLParser):
                 self._legend = text
             elif what.startswith("label:"):
                 self.labels[what[6:]] = text
+                digits = "".join(ch for ch in "".join(self._count_parts) if ch.isdigit())
+                if digits:
+                    self.counts[what[6:]] = int(digits)
+            self._count_parts = []
             self._capture = None
 
     def handle_data(self, data: str) -> None:
+        if self._count_depth:
+            self._count_parts.append(data)
+            return
         if self._capture:
             self._capture[1].append(data)
 
 
 def filter_checkboxes(response) -> list[dict[str, str | bool | None]]:
-    """Every checkbox on the page, in order, with `label` (its label's text), `legend`
-    (its fieldset's), `group` (the summary of the details it is in) and `group_open`."""
+    """Every checkbox on the page, in order, with `label` (its label's text), `count`
+    (the number beside it, None if none), `legend` (its fieldset's), `group` (the
+    summary of the details it is in, without its count) and `group_open`."""
     assert response.status_code == 200
     page = _FilterPanel()
     page.feed(response.content.decode())
     page.close()
-    return [{**box, "label": page.labels.get(str(box["id"]))} for box in page.boxes]
+    return [
+        {**box, "label": page.labels.get(str(box["id"])), "count": page.counts.get(str(box["id"]))}
+        for box in page.boxes
+    ]

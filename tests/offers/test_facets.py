@@ -50,6 +50,8 @@ def test_the_page_shows_counts_beside_the_options_and_they_follow_the_search(cli
     html = client.get(reverse("offers:browse")).content.decode()
     assert count_beside(html, "id_kind") == 2  # Offer
     assert count_beside(html, "id_kind-1") == 1  # Need
+    # A service family's summary shows its count before it is opened.
+    assert re.search(r'ICT and digital <span class="app-facet-count">\(1<', html)
     html = client.get(reverse("offers:browse"), {"q": "IT"}).content.decode()
     assert count_beside(html, "id_kind") == 1
     assert count_beside(html, "id_kind-1") == 0
