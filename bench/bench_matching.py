@@ -158,6 +158,7 @@ def _as_body(a: Authority) -> matching.Body:
         kind=a.kind,
         authority_type=a.authority_type,
         area_km2=float(a.area_km2) if a.area_km2 is not None else None,
+        run_by_name=a.run_by.name if a.run_by_id else "",  # type: ignore[union-attr]
     )
 
 
@@ -175,7 +176,7 @@ def naive_rank(authority: Authority, service: Service) -> matching.Ranking:
     deprivation: dict[str, tuple[str, float | None]] = {}
     ruc: dict[str, str] = {}
     listings: dict[str, list[matching.ListingRef]] = {}
-    for a in Authority.objects.select_related("parent_county", "combined_authority"):
+    for a in Authority.objects.select_related("parent_county", "combined_authority", "run_by"):
         bodies.append(_as_body(a))
         for line, year, value in SpendRecord.objects.filter(authority=a).values_list(
             "line__code", "year", "net_expenditure_thousands"

@@ -123,6 +123,8 @@ class Body:
     kind: str = COUNCIL  # Authority.Kind value
     authority_type: str = ""  # council type code (CTY, NMD, UA, ...), blank for bodies
     area_km2: float | None = None
+    # A fire and rescue area with no authority of its own: who runs its service.
+    run_by_name: str = ""
 
     @property
     def is_council(self) -> bool:

@@ -69,6 +69,7 @@ def build_reference(*, version: str = "") -> matching.Reference:
         "kind",
         "authority_type",
         "area_km2",
+        "run_by__name",
     )
     bodies = [
         matching.Body(
@@ -90,6 +91,7 @@ def build_reference(*, version: str = "") -> matching.Reference:
             kind=kind,
             authority_type=authority_type or "",
             area_km2=float(area) if area is not None else None,
+            run_by_name=run_by or "",
         )
         for (
             pk,
@@ -110,6 +112,7 @@ def build_reference(*, version: str = "") -> matching.Reference:
             kind,
             authority_type,
             area,
+            run_by,
         ) in rows
     ]
     spend: dict[tuple[str, str], dict[str, float | None]] = {}

@@ -203,7 +203,7 @@ def find_partner_csv(request: HttpRequest) -> HttpResponse:
                 rank,
                 s.body.gss_code,
                 s.body.name,
-                s.body.tier,
+                s.body.tier or s.body.kind,
                 f"{s.score:.2f}",
                 "" if s.distance_km is None else f"{s.distance_km:.1f}",
                 "yes" if "boundary" in points else "no",

@@ -142,3 +142,20 @@ def test_a_county_map_draws_its_districts_and_outlines_its_own_area(client: Clie
     assert set(data["areas"][WEST_SUSSEX]) == WEST_SUSSEX_DISTRICTS
     ranked = {row[0] for row in data["ranked"]}
     assert ranked >= WEST_SUSSEX_DISTRICTS
+
+
+def test_an_organisation_with_no_location_says_distance_is_unknown(client: Client) -> None:
+    park = Authority.objects.filter(kind="park", latitude__isnull=True).order_by("gss_code").first()
+    assert park is not None
+    html = client.get(
+        URL, {"council": park.gss_code, "service": "ict-infrastructure-and-support"}
+    ).content.decode()
+    assert "Distance is unknown" in html
+    assert "Distance unknown (no location recorded)" in html
+
+
+def test_a_fire_area_run_by_a_council_says_who_runs_it(client: Client) -> None:
+    html = client.get(
+        URL, {"council": ADUR, "service": "ict-infrastructure-and-support", "kind": "fire"}
+    ).content.decode()
+    assert "Its service is run by West Sussex County Council." in html
