@@ -79,6 +79,9 @@ def test_find_a_partner_shows_both_ranges_with_the_evidence_linked(client: Clien
     response = client.get("/listings/partners/", {"council": ADUR, "service": "payroll"})
     html = response.content.decode()
     assert 'href="/listings/partners/savings-evidence/"' in html
+    family = Service.objects.get(slug="payroll").family_id
+    assert f'href="/listings/partners/savings-evidence/#rate-{family}"' in html
+    assert 'href="/listings/partners/savings-evidence/#rate-whole"' in html
     assert "up to £" in html
     assert "shared their whole back office (shared management, one workforce)" in html
     assert "1.8% to 3.6% of their combined total service expenditure" in html
@@ -95,6 +98,9 @@ def test_evidence_page_lists_every_rate_and_saving_in_few_queries(
         assert f'id="evidence-{evidence.key}"' in html
         assert evidence.source_url.replace("&", "&amp;") in html
     assert "Whole organisation (shared management, one workforce)" in html
+    assert 'id="rate-whole"' in html
+    for family in ServiceFamily.objects.all():
+        assert f'id="rate-{family.pk}"' in html
 
 
 def test_an_officer_records_a_service_cost(client: Client):
