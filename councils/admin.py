@@ -26,10 +26,12 @@ from .models import (
     Authority,
     AuthorityProfile,
     BodyArea,
+    Deprivation,
     EmailDomain,
     EmailPreference,
     Invitation,
     Membership,
+    RuralUrban,
     SharedEmailDomain,
     SpendLine,
     SpendRecord,
@@ -203,6 +205,22 @@ class SpendRecordAdmin(ReadOnlyAdmin[SpendRecord]):
     list_filter = ["year", "line"]
     search_fields = ["authority__name", "authority__gss_code"]
     list_select_related = ["authority", "line"]
+
+
+@admin.register(Deprivation)
+class DeprivationAdmin(ReadOnlyAdmin[Deprivation]):
+    list_display = ["authority", "index", "rank_avg_score", "avg_score"]
+    list_filter = ["index", "preferred"]
+    search_fields = ["authority__name", "authority__gss_code"]
+    list_select_related = ["authority"]
+
+
+@admin.register(RuralUrban)
+class RuralUrbanAdmin(ReadOnlyAdmin[RuralUrban]):
+    list_display = ["authority", "ruc21_code", "ruc21_name", "urban_rural"]
+    list_filter = ["urban_rural", "ruc21_code"]
+    search_fields = ["authority__name", "authority__gss_code"]
+    list_select_related = ["authority"]
 
 
 @admin.register(SharedEmailDomain)

@@ -236,17 +236,19 @@ def _listing_records_scrub(*, user: User, emails: set[str]) -> None:
         if changed or reason != event.reason:
             event.reason = reason
             event.save(update_fields=["changes", "reason"])
-    in_snapshot = email_matches(field="published_snapshot__contact_email", emails=emails)
-    if full_name:
-        in_snapshot |= Q(published_snapshot__contact_name__iexact=full_name)
-    snapshots = Listing.objects.select_for_update(of=("self",)).filter(in_snapshot)
-    for listing in snapshots:
-        snapshot = dict(listing.published_snapshot or {})
-        for name in CONTACT_FIELDS:
-            if _is_theirs(snapshot.get(name), full_name=full_name, emails=emails):
-                snapshot[name] = redacted[name]
-        listing.published_snapshot = snapshot
-        listing.save(update_fields=["published_snapshot"])
+    # Two copies of a listing's fields are kept beside it: the published snapshot and
+    # the last approved values (a live edit can be reverted to them). Both are scrubbed.
+    for stored in ("published_snapshot", "approved_values"):
+        in_copy = email_matches(field=f"{stored}__contact_email", emails=emails)
+        if full_name:
+            in_copy |= Q(**{f"{stored}__contact_name__iexact": full_name})
+        for listing in Listing.objects.select_for_update(of=("self",)).filter(in_copy):
+            copy = dict(getattr(listing, stored) or {})
+            for name in CONTACT_FIELDS:
+                if _is_theirs(copy.get(name), full_name=full_name, emails=emails):
+                    copy[name] = redacted[name]
+            setattr(listing, stored, copy)
+            listing.save(update_fields=[stored])
 
 
 def person_messages_anonymise(*, user: User, emails: Iterable[str]) -> None:

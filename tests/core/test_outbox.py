@@ -141,12 +141,14 @@ def test_the_relay_has_an_off_switch(settings):
 def test_membership_decisions_are_outbox_messages_once_each(mailoutbox):
     adur = Authority.objects.get(gss_code=ADUR)
     admin = officer_of(ADUR, role=Membership.Role.ADMIN)
-    asking = membership_request(user=cast(User, UserFactory()), authority=adur, message="Hi")
+    with committing():
+        asking = membership_request(user=cast(User, UserFactory()), authority=adur, message="Hi")
     with committing():
         membership_decide(membership=asking, by=admin, approve=True)
-    rows = list(OutboxMessage.objects.values_list("kind", "status"))
-    assert rows == [("membership.decision", S.SENT)]
-    assert len(mailoutbox) == 1
+    rows = sorted(OutboxMessage.objects.values_list("kind", "status"))
+    # The request tells the organisation's admin; the decision tells the person who asked.
+    assert rows == [("membership.decision", S.SENT), ("membership.request", S.SENT)]
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([admin.email, asking.user.email])
 
 
 def test_listing_decisions_interest_and_reminders_are_outbox_messages(mailoutbox):
