@@ -416,7 +416,9 @@ class Suggestion:
     def spend(self) -> SpendComparison:
         cache = self._cached()
         if "spend" not in cache:
-            d: SpendDetail = self._details["spend"]
+            # Kept as a plain tuple while ranking (a dataclass per candidate costs more
+            # than the rest of the factor); made a SpendDetail only when shown.
+            d = SpendDetail(*self._details["spend"])
             year, a, b, similarity = d.year, d.origin, d.candidate, d.similarity
             shared = self._shared
             common = year
@@ -1102,7 +1104,9 @@ class _Scorer:
         # Factors that can apply to this asker at all: the others would say None for
         # every candidate (no county, no listings...), so the loop skips them.
         self.weighted = tuple(
-            (f, self.weights.weight(f.name)) for f in self.factors if f.applies(self)
+            (f.feature, f.name, self.weights.weight(f.name))
+            for f in self.factors
+            if f.applies(self)
         )
 
     def features(
@@ -1115,11 +1119,11 @@ class _Scorer:
         points: list[tuple[str, float]] = []
         details: dict[str, Any] = {}
         total = 0.0
-        for factor, weight in self.weighted:
-            feature = factor.feature(self, candidate, km, details)
+        for feature_of, name, weight in self.weighted:
+            feature = feature_of(self, candidate, km, details)
             if feature is not None:
                 got = weight * feature
-                points.append((factor.name, got))
+                points.append((name, got))
                 total += got
         own = self.listings.get(candidate.gss_code)
         return Suggestion(
@@ -1545,7 +1549,7 @@ class SpendFactor(Factor):
         if a is not None and b is not None and a > 0 and b > 0:
             similarity = spend_similarity(a, b, s.origin.population, candidate.population)
         newest = s.newest_year
-        details["spend"] = SpendDetail(
+        details["spend"] = (  # SpendDetail's fields, in order
             year,
             a,
             b,
