@@ -215,8 +215,8 @@ def _is_theirs(value: Any, *, full_name: str, emails: set[str]) -> bool:
 
 
 def _listing_records_scrub(*, user: User, emails: set[str]) -> None:
-    """Take the person's name and address out of the history and published snapshots
-    kept with listings, and out of reasons they wrote."""
+    """Take the person's name and address out of the history and the copies of the
+    fields kept with listings (published, approved, held), and out of reasons they wrote."""
     full_name = user.full_name
     redacted = {"contact_name": REDACTED_NAME, "contact_email": REDACTED_EMAIL}
     history = ListingEvent.objects.select_for_update(of=("self",)).filter(
@@ -236,19 +236,19 @@ def _listing_records_scrub(*, user: User, emails: set[str]) -> None:
         if changed or reason != event.reason:
             event.reason = reason
             event.save(update_fields=["changes", "reason"])
-    # Two copies of a listing's fields are kept beside it: the published snapshot and
-    # the last approved values (a live edit can be reverted to them). Both are scrubbed.
-    for stored in ("published_snapshot", "approved_values"):
-        in_copy = email_matches(field=f"{stored}__contact_email", emails=emails)
+    # Every copy of the listing's fields kept beside it: as last published (for the
+    # diff), as a moderator approved them (for a revert) and an edit held for review.
+    for copy_field in ("published_snapshot", "approved_values", "held_values"):
+        in_copy = email_matches(field=f"{copy_field}__contact_email", emails=emails)
         if full_name:
-            in_copy |= Q(**{f"{stored}__contact_name__iexact": full_name})
+            in_copy |= Q(**{f"{copy_field}__contact_name__iexact": full_name})
         for listing in Listing.objects.select_for_update(of=("self",)).filter(in_copy):
-            copy = dict(getattr(listing, stored) or {})
+            values = dict(getattr(listing, copy_field) or {})
             for name in CONTACT_FIELDS:
-                if _is_theirs(copy.get(name), full_name=full_name, emails=emails):
-                    copy[name] = redacted[name]
-            setattr(listing, stored, copy)
-            listing.save(update_fields=[stored])
+                if _is_theirs(values.get(name), full_name=full_name, emails=emails):
+                    values[name] = redacted[name]
+            setattr(listing, copy_field, values)
+            listing.save(update_fields=[copy_field])
 
 
 def person_messages_anonymise(*, user: User, emails: Iterable[str]) -> None:
