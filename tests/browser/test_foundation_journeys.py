@@ -17,12 +17,12 @@ def test_visitor_goes_from_home_to_a_council_and_to_sign_in(page: Page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a shared service partner")
     assert_no_axe_violations(page)
 
-    page.get_by_role("link", name="browse all councils").click()
+    page.get_by_role("link", name="browse all organisations").click()
     expect(page).to_have_url(re.compile(r"/councils/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Find a council")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Find an organisation")
     assert_no_axe_violations(page)
 
-    page.get_by_label("Council name").fill("Adur")
+    page.get_by_label("Name", exact=True).fill("Adur")
     page.get_by_role("button", name="Apply filters").click()
     page.get_by_role("link", name="Adur District Council").click()
     expect(page).to_have_url(re.compile(r"/councils/E07000223/$"))
