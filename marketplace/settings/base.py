@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "councils",
     "offers",
     "matching",
+    "groups",
     "digests",
     "rest_framework",
     "drf_spectacular",

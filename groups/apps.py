@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class GroupsConfig(AppConfig):
+    """Beyond pairs: consortium and swap (reciprocal) suggestions, the shortlist and
+    the business-case pack. Above matching (it reuses eligibility and the savings
+    estimate), below digests (a digest may show a reader's suggestions)."""
+
+    name = "groups"
+    verbose_name = "Consortia, swaps and shortlists"
