@@ -43,6 +43,7 @@ serve:
 	$(BIN)/python manage.py import_authorities
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_demo_listings
+	$(BIN)/python manage.py seed_arrangements
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite, in TEST_WORKERS pytest-xdist processes (one per core of CI's

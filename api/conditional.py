@@ -14,6 +14,7 @@ includes the current `API_CACHE_SECONDS` window as well.
 
 import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -27,7 +28,24 @@ from rest_framework.renderers import JSONRenderer
 from core.generations import generation_marks
 
 # Moves on when the API's output format changes, so no client keeps an old shape.
-API_FORMAT = "v1.1"
+API_FORMAT = "v1.2"
+# This process's most recently served bodies. The key is a hash of everything the
+# body depends on, so an entry can never be stale, only unused; the shared cache
+# behind it is what other processes read.
+_BODIES_KEPT = 128
+_bodies: OrderedDict[str, bytes] = OrderedDict()
+
+
+def forget_local_bodies() -> None:
+    """Drop this process's copies (tests, whose rolled-back transactions reuse generations)."""
+    _bodies.clear()
+
+
+def _remember(key: str, body: bytes) -> None:
+    _bodies[key] = body
+    _bodies.move_to_end(key)
+    while len(_bodies) > _BODIES_KEPT:
+        _bodies.popitem(last=False)
 
 
 class Validator:
@@ -72,9 +90,13 @@ def cached_json(
     not_modified = validator.not_modified(request)
     if not_modified is not None:
         return not_modified
-    body = cache.get(validator.cache_key) if settings.API_CACHE_SECONDS else None
+    body = _bodies.get(validator.cache_key) if settings.API_CACHE_SECONDS else None
+    if body is None and settings.API_CACHE_SECONDS:
+        body = cache.get(validator.cache_key)
     if body is None:
         body = JSONRenderer().render(build())
         if settings.API_CACHE_SECONDS:
             cache.set(validator.cache_key, body, settings.API_CACHE_SECONDS)
+    if settings.API_CACHE_SECONDS:
+        _remember(validator.cache_key, body)
     return validator.apply(HttpResponse(body, content_type="application/json"))

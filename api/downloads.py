@@ -27,6 +27,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from arrangements.changes import ARRANGEMENTS_GENERATION
 from councils.changes import REFERENCE_DATA_GENERATION
 from offers.changes import LISTINGS_GENERATION
 
@@ -34,6 +35,7 @@ from . import selectors
 from .conditional import Validator
 from .licence import ATTRIBUTION, LICENCE_NAME, LICENCE_URL, LINK_HEADER, licence_notice
 from .serializers import (
+    ArrangementSerializer,
     ListingSerializer,
     OrganisationSerializer,
     ServiceSerializer,
@@ -92,6 +94,16 @@ DATASETS: dict[str, Dataset] = {
             (LISTINGS_GENERATION, REFERENCE_DATA_GENERATION, TAXONOMY_GENERATION),
             "/api/v1/listings/",
             clocked=True,
+        ),
+        Dataset(
+            "arrangements",
+            "Shared arrangements",
+            "The public register: partners (and whether each has confirmed), services, "
+            "how it is shared, years, reported savings and sources. No contact details.",
+            selectors.api_arrangements,
+            ArrangementSerializer,
+            (ARRANGEMENTS_GENERATION, REFERENCE_DATA_GENERATION, TAXONOMY_GENERATION),
+            "/api/v1/arrangements/",
         ),
         Dataset(
             "spend",

@@ -11,6 +11,7 @@ against the real values.
 import django_filters
 from django.db.models import QuerySet
 
+from arrangements.selectors import ArrangementFilter
 from councils.filters import AuthorityFilter
 from councils.models import Authority, SpendRecord
 from offers.browse.filters import ListingFilter
@@ -32,7 +33,7 @@ def _multiple(label: str, field_name: str) -> django_filters.MultipleChoiceFilte
 
 
 class OrganisationFilter(AuthorityFilter):
-    """The council directory's filters, plus the kind of organisation."""
+    """The organisation directory's filters (kind, nation, region, type, tier, ...)."""
 
     region = django_filters.ChoiceFilter(
         choices=_no_choices, error_messages={"invalid_choice": "Select a region from the list"}
@@ -58,6 +59,24 @@ class ApiListingFilter(ListingFilter):
     class Meta(ListingFilter.Meta):
         model = Listing
         fields: list[str] = []
+
+
+class ApiArrangementFilter(ArrangementFilter):
+    """The register's filters (family, kind, model, region, running or ended)."""
+
+    family = django_filters.ChoiceFilter(
+        choices=_no_choices,
+        method="filter_family",
+        error_messages={"invalid_choice": "Select a service family from the list"},
+    )
+    region = django_filters.ChoiceFilter(
+        choices=_no_choices,
+        method="filter_region",
+        error_messages={"invalid_choice": "Select a region from the list"},
+    )
+
+    class Meta(ArrangementFilter.Meta):
+        pass
 
 
 class ServiceFilter(django_filters.FilterSet):

@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from arrangements.models import ArrangementPartner, SharedArrangement
 from councils.models import Authority, SpendRecord
 from offers.models import Listing, Service
 
@@ -18,6 +19,15 @@ class OrganisationRefSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(read_only=True)
 
 
+class AreaSerializer(serializers.Serializer[Any]):
+    """A council area a body covers; `share` is below 1 where a district is split."""
+
+    council = serializers.CharField(source="council.gss_code", read_only=True)
+    share = serializers.DecimalField(
+        max_digits=5, decimal_places=4, read_only=True, coerce_to_string=False
+    )
+
+
 class OrganisationSerializer(serializers.ModelSerializer[Authority]):
     """An organisation and the areas it belongs to (nation, region, county, combined authority)."""
 
@@ -25,6 +35,8 @@ class OrganisationSerializer(serializers.ModelSerializer[Authority]):
         slug_field="gss_code", read_only=True, allow_null=True
     )
     combined_authority = OrganisationRefSerializer(read_only=True, allow_null=True)
+    run_by = OrganisationRefSerializer(read_only=True, allow_null=True)
+    areas = AreaSerializer(many=True, read_only=True)
     successors: serializers.SlugRelatedField[Authority] = serializers.SlugRelatedField(
         slug_field="gss_code", many=True, read_only=True
     )
@@ -47,6 +59,7 @@ class OrganisationSerializer(serializers.ModelSerializer[Authority]):
             "gss_code",
             "name",
             "short_name",
+            "area_name",
             "kind",
             "authority_type",
             "tier",
@@ -56,12 +69,16 @@ class OrganisationSerializer(serializers.ModelSerializer[Authority]):
             "parent_county",
             "combined_authority",
             "successors",
+            "run_by",
+            "areas",
             "latitude",
             "longitude",
             "area_km2",
             "population",
             "population_year",
             "start_date",
+            "mhclg_ecode",
+            "ods_code",
             "profile_url",
         ]
         read_only_fields = fields
@@ -136,6 +153,53 @@ class ListingSerializer(serializers.ModelSerializer[Listing]):
         read_only_fields = fields
 
     def get_url(self, obj: Listing) -> str:
+        return obj.get_absolute_url()
+
+
+class PartnerSerializer(serializers.Serializer[Any]):
+    gss_code = serializers.CharField(source="authority.gss_code", read_only=True)
+    name = serializers.CharField(source="authority.name", read_only=True)
+    confirmed = serializers.SerializerMethodField()
+
+    def get_confirmed(self, obj: ArrangementPartner) -> bool:
+        return obj.state == ArrangementPartner.State.CONFIRMED
+
+
+class ArrangementSerializer(serializers.ModelSerializer[SharedArrangement]):
+    """A published arrangement. The contact is never here: it is for signed-in users."""
+
+    services: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
+    partners = PartnerSerializer(many=True, read_only=True)
+    lead: serializers.SlugRelatedField[Authority] = serializers.SlugRelatedField(
+        slug_field="gss_code", read_only=True, allow_null=True
+    )
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SharedArrangement
+        fields = [
+            "id",
+            "name",
+            "services",
+            "partners",
+            "lead",
+            "delivery_model",
+            "started_year",
+            "ended_year",
+            "is_active",
+            "annual_savings_gbp",
+            "savings_source_url",
+            "description",
+            "source_url",
+            "other_sources",
+            "origin",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj: SharedArrangement) -> str:
         return obj.get_absolute_url()
 
 

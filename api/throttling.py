@@ -4,14 +4,23 @@ DRF's own `get_ident` believes the whole X-Forwarded-For header unless
 NUM_PROXIES is set, so any client could pick a new address per request. Here the
 address comes from allauth's adapter, which reads DJANGO_TRUSTED_PROXY_COUNT
 (ALLAUTH_TRUSTED_PROXY_COUNT): the same address sign-in limits key on.
+
+A fixed window counted with one atomic `incr` in the shared cache, not DRF's
+list of timestamps per client: that list is read, trimmed and written back on
+every request, so its cost grows with the rate allowed.
 """
 
+import time
 from typing import Any
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
 def client_address(request: Request) -> str:
@@ -24,15 +33,35 @@ def client_address(request: Request) -> str:
         return str(request.META.get("REMOTE_ADDR", ""))
 
 
-class ClientAddressThrottle(SimpleRateThrottle):
-    """`API_THROTTLE_RATE` requests per client address (settings, e.g. "120/min")."""
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "120/min" -> (120, 60): requests allowed and the window in seconds."""
+    count, _, period = rate.partition("/")
+    return int(count), _PERIODS[period.strip().lower()]
 
-    scope = "api"
 
-    def get_rate(self) -> str | None:
-        from django.conf import settings
+class ClientAddressThrottle(BaseThrottle):
+    """`API_THROTTLE_RATE` requests per client address per window (e.g. "120/min")."""
 
-        return str(settings.API_THROTTLE_RATE)
+    def __init__(self) -> None:
+        self.retry_after: float | None = None
 
-    def get_cache_key(self, request: Request, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
+    def allow_request(self, request: Request, view: Any) -> bool:
+        allowed, window = parse_rate(settings.API_THROTTLE_RATE)
+        now = time.time()
+        start = int(now // window) * window
+        key = f"api:throttle:{client_address(request)}:{start}"
+        if cache.add(key, 1, timeout=window + 1):
+            count = 1  # this request opens the window
+        else:
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=window + 1)
+                count = 1
+        if count <= allowed:
+            return True
+        self.retry_after = start + window - now
+        return False
+
+    def wait(self) -> float | None:
+        return self.retry_after

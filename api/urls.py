@@ -9,6 +9,7 @@ router = SimpleRouter(trailing_slash=True)
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("services", views.ServiceViewSet, basename="service")
 router.register("listings", views.ListingViewSet, basename="listing")
+router.register("arrangements", views.ArrangementViewSet, basename="arrangement")
 router.register("spend", views.SpendViewSet, basename="spend")
 
 app_name = "api"

@@ -28,15 +28,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from arrangements.changes import ARRANGEMENTS_GENERATION
 from councils.changes import REFERENCE_DATA_GENERATION
 from offers.changes import LISTINGS_GENERATION
 
 from . import selectors
 from .conditional import cached_json
-from .filters import ApiListingFilter, OrganisationFilter, ServiceFilter, SpendFilter
+from .filters import (
+    ApiArrangementFilter,
+    ApiListingFilter,
+    OrganisationFilter,
+    ServiceFilter,
+    SpendFilter,
+)
 from .licence import LINK_HEADER, licence_notice
 from .pagination import LICENCE_SCHEMA
 from .serializers import (
+    ArrangementSerializer,
     ListingSerializer,
     OrganisationSerializer,
     ServiceSerializer,
@@ -148,6 +156,7 @@ def _detail_serializer(base: type[serializers.ModelSerializer[Any]]) -> Any:
 OrganisationDetailSerializer = _detail_serializer(OrganisationSerializer)
 ServiceDetailSerializer = _detail_serializer(ServiceSerializer)
 ListingDetailSerializer = _detail_serializer(ListingSerializer)
+ArrangementDetailSerializer = _detail_serializer(ArrangementSerializer)
 
 
 # The browse filters that apply together in ListingFilter.filter_queryset (a method
@@ -230,6 +239,19 @@ class ListingViewSet(PublicReadOnlyViewSet):
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset if self.action == "retrieve" else super().filter_queryset(queryset)
+
+
+@documented(ArrangementSerializer, ArrangementDetailSerializer, "Arrangements")
+class ArrangementViewSet(PublicReadOnlyViewSet):
+    """The register of shared arrangements: published ones only (from public sources,
+    or recorded, confirmed by every partner and moderated). No contact details."""
+
+    serializer_class = ArrangementSerializer
+    filterset_class = ApiArrangementFilter
+    generation_keys = (ARRANGEMENTS_GENERATION, REFERENCE_DATA_GENERATION, TAXONOMY_GENERATION)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.api_arrangements()
 
 
 @extend_schema_view(

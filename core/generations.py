@@ -15,6 +15,7 @@ any other sharing the cache the new value is read on the next request. A read
 racing the commit can put the old value back for at most the TTL.
 """
 
+import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,13 @@ def _marks_cache_key(key: str) -> str:
     return f"core:generation-mark:{key}"
 
 
+# This process's copy of the marks it read, with when it read them: a hot API page
+# then asks the shared cache nothing for GENERATION_CACHE_SECONDS. A bump in this
+# process clears it on commit; another process's bump is seen within that second,
+# the same bound a racing read already gives the shared copy.
+_local_marks: dict[str, tuple[float, tuple[int, datetime | None]]] = {}
+
+
 class _Bumped:
     """The on-commit callback of a bump: deletes the cache's copy of the generation.
 
@@ -50,6 +58,7 @@ class _Bumped:
 
     def __call__(self) -> None:
         self.done = True
+        _local_marks.pop(self.key, None)
         cache.delete_many([generation_cache_key(self.key), _marks_cache_key(self.key)])
 
 
@@ -81,6 +90,11 @@ def generation_with(key: str, others: Iterable[str]) -> tuple[int, dict[str, Any
     return (int(value) if value is not None else _read(key)), values
 
 
+def forget_local_marks() -> None:
+    """Drop this process's copies (tests, whose rolled-back transactions reuse numbers)."""
+    _local_marks.clear()
+
+
 def generation_marks(keys: Sequence[str]) -> list[tuple[int, datetime | None]]:
     """(value, when it last moved on) for each of `keys`, in order: what an HTTP
     validator (ETag and Last-Modified) is made of.
@@ -88,6 +102,11 @@ def generation_marks(keys: Sequence[str]) -> list[tuple[int, datetime | None]]:
     Read through the cache like `generation`, so a conditional GET answered 304
     costs no SQL; one query for all the keys missing from the cache.
     """
+    now = time.monotonic()
+    local = {k: _local_marks[k] for k in keys if k in _local_marks}
+    fresh = {k: mark for k, (at, mark) in local.items() if now - at < GENERATION_CACHE_SECONDS}
+    if len(fresh) == len(keys) and not any(_uncommitted(k) for k in keys):
+        return [fresh[k] for k in keys]
     cached = cache.get_many([_marks_cache_key(k) for k in keys])
     missing = [k for k in keys if _marks_cache_key(k) not in cached]
     if missing:
@@ -102,7 +121,11 @@ def generation_marks(keys: Sequence[str]) -> list[tuple[int, datetime | None]]:
             cached[_marks_cache_key(key)] = mark
             if not _uncommitted(key):
                 cache.set(_marks_cache_key(key), mark, GENERATION_CACHE_SECONDS)
-    return [tuple(cached[_marks_cache_key(k)]) for k in keys]
+    marks: list[tuple[int, datetime | None]] = [tuple(cached[_marks_cache_key(k)]) for k in keys]
+    for key, mark in zip(keys, marks, strict=True):
+        if not _uncommitted(key):
+            _local_marks[key] = (now, mark)
+    return marks
 
 
 def generation_bump(key: str) -> None:

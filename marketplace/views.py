@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from arrangements.selectors import authority_arrangements
 from councils import selectors as councils_selectors
 from councils.auth import acting_user
 from councils.models import Authority, Membership, User
@@ -187,6 +188,7 @@ def organisation_profile(request: HttpRequest, gss_code: str) -> HttpResponse:
         "predecessor_arrangements": arrangements_of(authorities=page.predecessors)
         if authority.is_current
         else [],
+        "arrangements": authority_arrangements(authority=authority),
     }
     return render(request, "councils/detail.html", context)
 

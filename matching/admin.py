@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from core.admin import AuditedAdminMixin
 
-from .models import SavingsAssumption, SavingsEvidence, ServiceCost, SharedArrangement
+from .models import SavingsAssumption, SavingsEvidence, ServiceCost
 
 
 @admin.register(SavingsAssumption)
@@ -40,14 +40,3 @@ class ServiceCostAdmin(AuditedAdminMixin, admin.ModelAdmin[ServiceCost]):
     list_select_related = ["authority", "service"]
     search_fields = ["authority__name", "service__name"]
     raw_id_fields = ["authority", "recorded_by"]
-
-
-@admin.register(SharedArrangement)
-class SharedArrangementAdmin(AuditedAdminMixin, admin.ModelAdmin[SharedArrangement]):
-    """Recorded arrangements feed the "experienced partner" signal in matching."""
-
-    list_display = ["name", "service", "delivery_model", "is_active", "started_year"]
-    list_filter = ["is_active", "service__family"]
-    search_fields = ["name", "members__name"]
-    autocomplete_fields = ["members"]
-    list_select_related = ["service"]

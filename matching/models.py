@@ -10,8 +10,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from arrangements.models import SharedArrangement as SharedArrangement  # re-export (ADR 17)
 from councils.models import Authority
-from offers.models import Listing, Service, ServiceFamily
+from offers.models import Service, ServiceFamily
 
 
 class SavingsEvidence(models.Model):
@@ -146,31 +147,3 @@ class ServiceCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority_id} {self.service_id}: £{self.annual_cost_gbp:,}"
-
-
-class SharedArrangement(models.Model):
-    """A recorded, publicly documented arrangement in which councils share a service.
-
-    Feeds the "experienced partner" signal. The evaluation set in
-    data/evaluation/ is kept out of this table on purpose (see docs/matching.md).
-    """
-
-    name = models.CharField(max_length=200)
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="arrangements")
-    members = models.ManyToManyField(Authority, related_name="shared_arrangements")
-    delivery_model = models.CharField(
-        max_length=20, choices=Listing.DeliveryModel.choices, default=Listing.DeliveryModel.OPEN
-    )
-    source_url = models.URLField("source", help_text="A public page that documents it.")
-    started_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
-    notes = models.TextField(blank=True, max_length=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        db_table = "offers_sharedarrangement"
-        ordering = ["name"]
-        indexes = [models.Index(fields=["service", "is_active"], name="arrangement_service")]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.service})"

@@ -485,7 +485,10 @@ def _arrangements_all() -> list[Arrangement]:
     """Active recorded arrangements with their member GSS codes. One query."""
     through = SharedArrangement.members.through
     rows = (
-        through.objects.filter(sharedarrangement__is_active=True)
+        through.objects.filter(
+            sharedarrangement__is_active=True,
+            sharedarrangement__status=SharedArrangement.Status.PUBLISHED,  # the public register
+        )
         .order_by("sharedarrangement_id")
         .values_list(
             "sharedarrangement_id",
@@ -793,12 +796,13 @@ def services_for_choice() -> list[Service]:
 
 
 def arrangements_of(*, authorities: Sequence[Authority]) -> list[SharedArrangement]:
-    """Recorded active arrangements any of these organisations is a member of (two
+    """Published active arrangements any of these organisations is a member of (two
     queries): a successor's profile shows its predecessors' arrangements this way."""
     if not authorities:
         return []
     return list(
-        SharedArrangement.objects.filter(members__in=authorities, is_active=True)
+        SharedArrangement.objects.published()
+        .filter(members__in=authorities, is_active=True)
         .distinct()
         .select_related("service")
         .prefetch_related("members")

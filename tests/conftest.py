@@ -69,10 +69,16 @@ def _reference_data_for_transactional_tests(request: pytest.FixtureRequest) -> N
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    """Rate-limit counters live in the cache; each test starts from zero."""
-    cache.clear()
+    """Rate-limit counters live in the cache; each test starts from zero. So do the
+    per-process copies keyed on generations, which rolled-back tests reuse."""
+    from api.conditional import forget_local_bodies
+    from core.generations import forget_local_marks
+
+    for forget in (cache.clear, forget_local_marks, forget_local_bodies):
+        forget()
     yield
-    cache.clear()
+    for forget in (cache.clear, forget_local_marks, forget_local_bodies):
+        forget()
 
 
 @pytest.fixture

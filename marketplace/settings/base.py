@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "core",
     "councils",
     "offers",
+    "arrangements",
     "matching",
     "groups",
     "digests",

@@ -40,6 +40,25 @@ def test_organisation_has_its_areas(client):
     assert body["kind"] == "council"
 
 
+def test_a_body_lists_the_council_areas_it_covers(client):
+    body = client.get("/api/v1/organisations/E31000014/").json()  # East Sussex fire
+    assert body["kind"] == "fire"
+    areas = {a["council"] for a in body["areas"]}
+    assert "E07000223" not in areas  # Adur is in West Sussex
+    assert areas == set(
+        Authority.objects.get(gss_code="E31000014").areas.values_list(
+            "council__gss_code", flat=True
+        )
+    )
+    assert len(areas) == 6
+
+
+def test_organisations_filter_by_kind_like_the_directory(client):
+    body = client.get("/api/v1/organisations/?kind=police&page_size=200").json()
+    assert body["count"] == Authority.objects.current().filter(kind="police").count() > 0
+    assert {row["kind"] for row in body["results"]} == {"police"}
+
+
 def test_unknown_filter_value_is_a_400_saying_why(client):
     response = client.get("/api/v1/organisations/?tier=galactic")
     assert response.status_code == 400
@@ -90,8 +109,8 @@ def test_listings_page_queries_do_not_grow_with_rows(client, django_assert_max_n
 
 @pytest.mark.parametrize("page_size", [5, 200])
 def test_organisations_page_queries_are_constant(client, django_assert_num_queries, page_size):
-    # Generations, the directory's regions, the count, the page, successors: 5 at any size.
-    with django_assert_num_queries(5):
+    # Generations, the directory's regions, the count, the page, successors, areas: 6 at any size.
+    with django_assert_num_queries(6):
         response = client.get(
             f"/api/v1/organisations/?page_size={page_size}&include_abolished=true"
         )
@@ -108,6 +127,6 @@ def test_repeated_page_is_served_from_cache_without_sql(
     with django_capture_on_commit_callbacks(execute=True):
         reference_data_changed()
     # The bump makes the cached page a miss: it is built again (queries run).
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         again = client.get("/api/v1/organisations/?page=2")
     assert again.headers["ETag"] != first.headers["ETag"]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from councils.models import AuthorityProfile
 from offers.models import Listing
+from tests.arrangements.factories import WORTHING, recorded, seeded
 from tests.factories import officer_of
 from tests.offers.factories import ADUR, ListingFactory
 
@@ -133,3 +134,15 @@ def test_every_response_carries_the_licence_link_header(client, listings):
     for path in ("/api/v1/listings/", "/api/v1/listings/0/", "/api/v1/schema/", "/data/spend.csv"):
         response = client.get(path)
         assert 'rel="license"' in response.headers["Link"], path
+
+
+def test_only_published_arrangements_are_served(client):
+    public = seeded()
+    private = recorded(by=officer_of(ADUR), partners=(WORTHING,), name="Private payroll deal")
+    names = {r["name"] for r in client.get("/api/v1/arrangements/").json()["results"]}
+    assert names == {public.name}
+    assert client.get(f"/api/v1/arrangements/{private.pk}/").status_code == 404
+    body = client.get(f"/api/v1/arrangements/{public.pk}/").json()
+    assert body["origin"] == "public_sources"
+    assert {p["gss_code"] for p in body["partners"]} == {ADUR, WORTHING}
+    assert not any(p["confirmed"] for p in body["partners"])

@@ -183,6 +183,20 @@ def test_adur_asking_for_adult_social_care_names_west_sussex_and_ranks_nothing(
     assert "West Sussex delivers it for Adur's area" in rows[0]["reasons"]
 
 
+def test_an_arrangement_not_yet_confirmed_by_its_partners_gives_no_experience() -> None:
+    service = Service.objects.select_related("family").get(slug="building-control")
+    arrangement = SharedArrangement.objects.create(
+        name="Private Building Control Partnership",
+        service=service,
+        status=SharedArrangement.Status.AWAITING_PARTNERS,
+    )
+    arrangement.members.set(Authority.objects.filter(gss_code__in=[ARUN, "E07000225"]))
+    ranking = partner_ranking(authority=Authority.objects.get(gss_code=ADUR), service=service)
+    arun = next(s for s in ranking.suggestions if s.body.gss_code == ARUN)
+    assert not dict(arun.points).get("hub")
+    assert not any("Private Building Control Partnership" in r for r in arun.reasons)
+
+
 def test_admin_edited_savings_rate_is_used() -> None:
     rate = SavingsAssumption.objects.get(family__name="Planning and building control")
     rate.low_percent, rate.high_percent = 1, 2
