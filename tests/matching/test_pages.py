@@ -1,14 +1,11 @@
-"""Find a partner page, CSV export, suggested partners, the selector's cache and
-the evaluation command, against the real imported councils."""
+"""Find a partner page, CSV export, suggested partners and the selector's cache,
+against the real imported councils (the evaluation: test_evaluation.py)."""
 
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
 from django.test import Client
 
 from councils.models import Authority
@@ -251,24 +248,6 @@ def test_rank_listings_for_authority_orders_by_partner_fit(
     assert got.index(near_listing.pk) < got.index(far_listing.pk)
     assert county_listing.pk in got  # payroll: every tier delivers it
     assert all(s.reasons for s in scored)
-
-
-def test_evaluate_matching_beats_distance_only_on_the_shipped_file() -> None:
-    path = Path(settings.BASE_DIR) / "data" / "evaluation" / "shared_service_arrangements.csv"
-    out = io.StringIO()
-    call_command("evaluate_matching", str(path), "--shuffles", "20", "--quiet", stdout=out)
-    text = out.getvalue()
-    metrics = {
-        name: tuple(map(float, m.groups()))
-        for name, m in (
-            (line[:22].strip(), re.search(r"([\d.]+)\s+([\d.]+)\s+([\d.]+)", line[22:]))
-            for line in text.splitlines()
-            if line[:22].strip() in ("matching", "distance only", "random order")
-        )
-        if m
-    }
-    assert metrics["matching"][2] > metrics["distance only"][2] > metrics["random order"][2]
-    assert metrics["matching"][1] >= metrics["distance only"][1]
 
 
 def test_headings_keep_the_acronym_in_a_service_name(client: Client) -> None:
