@@ -9,8 +9,7 @@ arrangement and service, members as GSS codes separated by ";". Every ordered pa
 of members (A, B) is one test: rank B among A's candidates for that service, with
 the arrangement's other members removed first ("filtered rank"), so a three-council
 arrangement is not penalised for ranking the third member first. A pair whose
-member the reference does not hold yet (police and fire bodies, until the matcher
-ranks them) is counted and skipped.
+member the reference does not hold is counted and skipped (the command says so).
 
 Cross-validation is grouped by arrangement: folds are sets of arrangement names,
 and every row of an arrangement (all its services) sits in one fold. For the fold
@@ -142,7 +141,7 @@ def build_corpus(arrangements: list[Arrangement], *, base: matching.Weights) -> 
                 if a == b:
                     continue
                 if a not in reference.by_gss or b not in reference.by_gss:
-                    reason = "a member is not in the reference (bodies are not ranked yet)"
+                    reason = "a member is not in the reference"
                     skipped[reason] = skipped.get(reason, 0) + 1
                     continue
                 pairs.append(Pair(i, a, b))
