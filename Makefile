@@ -54,6 +54,7 @@ serve:
 TEST_WORKERS ?= 2
 test: setup
 	scripts/ensure_chromium.sh
+	scripts/ensure_office_tools.sh
 	$(WITH_DB) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: setup
@@ -72,6 +73,7 @@ bench: setup
 	$(BIN)/python bench/bench_matching.py
 	$(BIN)/python bench/bench_browse.py
 	$(BIN)/python bench/bench_digests.py
+	$(BIN)/python bench/bench_groups_pack.py
 
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py

@@ -8,3 +8,8 @@ class GroupsConfig(AppConfig):
 
     name = "groups"
     verbose_name = "Consortia, swaps and shortlists"
+
+    def ready(self) -> None:
+        # Register groups' tasks in every process, not only in workers that
+        # autodiscover them: the shortlist services queue the pack build by name.
+        from . import tasks  # noqa: F401

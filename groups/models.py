@@ -86,3 +86,8 @@ class SuggestionNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listing_id} told of {self.suggestion_key}"
+
+
+# The shortlist and its packs live in their own module; imported here so Django
+# registers them with this app.
+from groups.models_shortlist import BusinessCasePack, ShortlistEntry  # noqa: E402, F401

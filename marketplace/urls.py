@@ -55,6 +55,7 @@ urlpatterns = [
     # One URL namespace for everything under /listings/, composed here so that
     # offers (a lower room) never imports matching or digests (upper ones).
     path("listings/", include((listings_urlpatterns, "offers"))),
+    path("shortlist/", include(("groups.shortlist_urls", "shortlist"))),
     path("staff/", include("core.urls")),
     path("arrangements/", include("arrangements.urls")),
     path("", include("api.urls")),

@@ -1,0 +1,225 @@
+"""Reads for the shortlist and the business-case pack.
+
+`pack_content` is where the database meets the pure document code: it fetches
+the ranking, spend rows and savings evidence once and hands groups.document a
+frozen `PackContent`, so the renderers never touch the ORM.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from councils.models import Authority, SpendRecord
+from councils.selectors import membership_current
+from groups import document
+from groups.models_shortlist import BusinessCasePack, ShortlistEntry
+from matching import savings as matching_savings
+from matching.models import SavingsAssumption, SavingsEvidence
+from matching.selectors import partner_ranking
+from offers.models import Listing, Service
+
+
+def officer_authority(*, user: object) -> Authority | None:
+    """The organisation whose shortlist this user may see: the one they are an
+    approved officer of. Site staff get no shortlist of their own: a shortlist is
+    an organisation's working list, not something moderation needs."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    membership = membership_current(user=user)  # type: ignore[arg-type]
+    if membership is None or not membership.authority.is_current:
+        return None
+    return membership.authority
+
+
+def _latest_packs() -> Prefetch:
+    # The files stay in the database until downloaded: a list never loads them.
+    return Prefetch(
+        "packs",
+        queryset=BusinessCasePack.objects.defer("odt", "pdf").order_by("-created_at", "-pk"),
+    )
+
+
+def shortlist_entries(*, authority: Authority) -> QuerySet[ShortlistEntry]:
+    """The organisation's whole shortlist, with each entry's packs (two queries)."""
+    return (
+        ShortlistEntry.objects.filter(authority=authority)
+        .select_related("service", "candidate", "added_by")
+        .prefetch_related(_latest_packs())
+        .order_by("service__name", "candidate__short_name")
+    )
+
+
+def shortlist_entry(*, authority: Authority, pk: int) -> ShortlistEntry | None:
+    """One entry, only if it belongs to `authority` (anyone else's is "not found")."""
+    return (
+        ShortlistEntry.objects.filter(authority=authority, pk=pk)
+        .select_related("service__family", "candidate", "authority", "added_by")
+        .first()
+    )
+
+
+def shortlisted_candidates(*, authority: Authority, service: Service) -> set[str]:
+    """GSS codes already on the shortlist for a service (Find a partner marks them)."""
+    return set(
+        ShortlistEntry.objects.filter(authority=authority, service=service).values_list(
+            "candidate__gss_code", flat=True
+        )
+    )
+
+
+def pack_for(*, authority: Authority, pk: int) -> BusinessCasePack | None:
+    """A pack, without its files, only if its entry belongs to `authority`."""
+    return (
+        BusinessCasePack.objects.defer("odt", "pdf")
+        .select_related("entry__candidate", "entry__service", "entry__authority")
+        .filter(entry__authority=authority, pk=pk)
+        .first()
+    )
+
+
+def pack_file(*, authority: Authority, pk: int, fmt: str) -> tuple[BusinessCasePack, bytes] | None:
+    """A ready pack's ODT or PDF bytes, only for `authority`'s officers."""
+    pack = (
+        BusinessCasePack.objects.select_related("entry__candidate", "entry__service")
+        .filter(entry__authority=authority, pk=pk, status=BusinessCasePack.Status.READY)
+        .only("pk", "title", fmt, "entry__candidate__short_name", "entry__service__slug")
+        .first()
+    )
+    if pack is None:
+        return None
+    data = getattr(pack, fmt)
+    return (pack, bytes(data)) if data is not None else None
+
+
+# --- What the pack says ---------------------------------------------------------------
+
+
+def _facts(authority: Authority) -> document.OrganisationFacts:
+    source = ""
+    if authority.population_source:
+        year = str(authority.population_year or "")
+        known = year and year in authority.population_source
+        source = f"{authority.short_name}: {authority.population_source}"
+        source += f" ({year})" if year and not known else ""
+    return document.OrganisationFacts(
+        name=authority.name,
+        kind=authority.kind_label,
+        region=authority.region,
+        population=authority.population,
+        gss_code=authority.gss_code,
+        population_source=source,
+    )
+
+
+def _evidence_saving(e: SavingsEvidence) -> str:
+    parts = []
+    if e.annual_saving_gbp:
+        period = f" ({e.saving_period})" if e.saving_period else ""
+        parts.append(f"{matching_savings.format_gbp(e.annual_saving_gbp)} a year{period}")
+    if e.saving_percent_low is not None:
+        high = e.saving_percent_high or e.saving_percent_low
+        rng = f"{e.saving_percent_low:g}%"
+        if high != e.saving_percent_low:
+            rng += f" to {high:g}%"
+        parts.append(rng + (f" of {e.basis}" if e.basis else ""))
+    year = f" [{e.year}]" if e.year else ""
+    return ("; ".join(parts) or "Not stated") + year
+
+
+def pack_content(*, entry: ShortlistEntry, by_demo: bool = False) -> document.PackContent:
+    """Everything the pack says about one shortlisted partner, as a pure record.
+
+    Queries: the ranking's (listings, arrangements, costs), the spend rows of both
+    organisations on the service's line, the savings assumption and its evidence."""
+    origin, candidate, service = entry.authority, entry.candidate, entry.service
+    ranking = partner_ranking(authority=origin, service=service, include_signed_in=True)
+    suggestion = next(
+        (s for s in ranking.suggestions if s.body.gss_code == candidate.gss_code), None
+    )
+    if suggestion is not None:
+        explanation = tuple(suggestion.reasons)
+        score = suggestion.score
+        savings = suggestion.savings
+        savings_display, savings_sentence = savings.display, savings.sentence
+        bases = tuple(b.label for b in savings.bases)
+        listings = tuple(f"{x.title} ({x.kind.lower()})" for x in suggestion.listings)
+    else:  # excluded since it was shortlisted (a listing's limits, a tier change)
+        reasons = [x.reason for x in ranking.excluded if x.body.gss_code == candidate.gss_code]
+        explanation = tuple(reasons) or ("Not ranked for this service at the moment.",)
+        score, savings_display, bases, listings = 0.0, "Not enough data", (), ()
+        savings_sentence = "No savings estimate: the partner is not ranked for this service."
+
+    spend_rows = (
+        SpendRecord.objects.filter(authority__in=[origin, candidate], line__code=service.ro_line)
+        .select_related("authority", "line")
+        .order_by("year", "authority__short_name")
+        if service.ro_line
+        else SpendRecord.objects.none()
+    )
+    spend_line = service.ro_line
+    spend: list[document.SpendFigure] = []
+    for row in spend_rows:
+        spend_line = f"{row.line.code} {row.line.name}"
+        spend.append(
+            document.SpendFigure(
+                organisation=row.authority.short_name,
+                year=row.year,
+                thousands=None
+                if row.net_expenditure_thousands is None
+                else float(row.net_expenditure_thousands),
+                source=row.source,
+                edition=row.edition.isoformat() if row.edition else "",
+            )
+        )
+
+    assumption = (
+        SavingsAssumption.objects.filter(family_id=service.family_id)
+        .prefetch_related("evidence")
+        .first()
+        or SavingsAssumption.objects.filter(scope=SavingsAssumption.Scope.WHOLE)
+        .prefetch_related("evidence")
+        .first()
+    )
+    rate = ranking.rate
+    evidence = tuple(
+        document.EvidenceItem(
+            partnership=e.partnership,
+            service=e.service,
+            saving=_evidence_saving(e),
+            status=e.get_status_display(),
+            source_url=e.source_url,
+        )
+        for e in (assumption.evidence.all() if assumption else [])
+    )
+    demo = (
+        by_demo
+        or Listing.objects.filter(
+            authority__in=[origin, candidate], service=service, is_demo=True
+        ).exists()
+    )
+    return document.PackContent(
+        title=f"Sharing {service.name.lower()}: {origin.short_name} and {candidate.short_name}",
+        service=service.name,
+        service_family=service.family.name,
+        prepared_for=origin.name,
+        prepared_on=timezone.localdate().isoformat(),
+        organisations=(_facts(origin), _facts(candidate)),
+        spend_line=spend_line or "no spending line",
+        spend=tuple(spend),
+        savings_display=savings_display,
+        savings_sentence=savings_sentence,
+        savings_bases=bases,
+        rate_low_percent=rate.low_percent,
+        rate_high_percent=rate.high_percent,
+        rate_source=rate.source,
+        rate_source_url=assumption.source_url if assumption else "",
+        rate_note=assumption.note if assumption else "",
+        rate_family_evidence=rate.family_evidence,
+        evidence=evidence,
+        explanation=explanation,
+        score=score,
+        notes=entry.notes,
+        demo=demo,
+        listings=listings,
+    )
