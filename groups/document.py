@@ -78,6 +78,7 @@ class PackContent:
 class Heading:
     text: str
     level: int = 1
+    new_page: bool = False  # the PDF starts a page here (the ODT is edited, so it flows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,7 @@ def _mou(content: PackContent) -> list[Block]:
     names = [o.name for o in content.organisations]
     parties = "; ".join(f"({i}) {n}" for i, n in enumerate(names, start=1))
     return [
-        Heading("Draft memorandum of understanding (to edit)", 1),
+        Heading("Draft memorandum of understanding (to edit)", 1, new_page=True),
         Para(
             "Draft for discussion. Square brackets mark what the parties must complete. "
             "This memorandum records an intention and is not legally binding.",
@@ -281,7 +282,8 @@ def pack_sections(content: PackContent) -> list[Block]:
     ]
     assumptions = [
         f"Rate: {content.rate_low_percent:g}% (realistic) to {content.rate_high_percent:g}% "
-        f"(best case) of the combined cost, from {content.rate_source}"
+        f"(best case) of the two organisations' combined cost. Source of the rate: "
+        f"{content.rate_source}"
         + (f" ({content.rate_source_url})" if content.rate_source_url else "")
         + ".",
         *(f"Cost base: {b}." for b in content.savings_bases),
@@ -439,13 +441,19 @@ _LATIN1 = str.maketrans(
 
 
 def latin1(text: str) -> str:
+    """What fpdf2's built-in fonts can draw: Latin-1 kept as it is (£, ô, é), other
+    characters folded one by one (Ŵ -> W) or replaced by "?"."""
     text = text.translate(_LATIN1)
-    try:
-        text.encode("latin-1")
+    if all(ord(c) < 256 for c in text):
         return text
-    except UnicodeEncodeError:
-        folded = unicodedata.normalize("NFKD", text)
-        return "".join(c if ord(c) < 256 else "?" for c in folded if not unicodedata.combining(c))
+    out = []
+    for c in text:
+        if ord(c) < 256:
+            out.append(c)
+            continue
+        base = "".join(d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d))
+        out.append(base if base and all(ord(d) < 256 for d in base) else "?")
+    return "".join(out)
 
 
 GOVUK_BLACK = (11, 12, 12)
@@ -496,7 +504,7 @@ def render_pdf(content: PackContent) -> bytes:
         pdf.set_text_color(*GOVUK_BLACK)
         if isinstance(block, Heading):
             size = 14 if block.level == 1 else 11.5
-            if pdf.get_y() > pdf.h - 45:  # keep a heading with what follows
+            if block.new_page or pdf.get_y() > pdf.h - 45:  # keep a heading with what follows
                 pdf.add_page()
             pdf.ln(3 if block.level == 1 else 1.5)
             pdf.set_font("Helvetica", "B", size)

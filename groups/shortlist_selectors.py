@@ -118,10 +118,9 @@ def _evidence_saving(e: SavingsEvidence) -> str:
         period = f" ({e.saving_period})" if e.saving_period else ""
         parts.append(f"{matching_savings.format_gbp(e.annual_saving_gbp)} a year{period}")
     if e.saving_percent_low is not None:
-        high = e.saving_percent_high or e.saving_percent_low
-        rng = f"{e.saving_percent_low:g}%"
-        if high != e.saving_percent_low:
-            rng += f" to {high:g}%"
+        low = float(e.saving_percent_low)
+        high = float(e.saving_percent_high or e.saving_percent_low)
+        rng = f"{low:g}%" + (f" to {high:g}%" if high != low else "")
         parts.append(rng + (f" of {e.basis}" if e.basis else ""))
     year = f" [{e.year}]" if e.year else ""
     return ("; ".join(parts) or "Not stated") + year
