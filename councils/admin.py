@@ -245,6 +245,6 @@ class InvitationAdmin(ReadOnlyAdmin[Invitation]):
 
 @admin.register(EmailPreference)
 class EmailPreferenceAdmin(AuditedAdminMixin, admin.ModelAdmin[EmailPreference]):
-    list_display = ["user", "join_requests", "interest_updates", "updated_at"]
+    list_display = ["user", "join_requests", "interest_updates", "group_suggestions", "updated_at"]
     search_fields = ["user__email"]
     autocomplete_fields = ["user"]

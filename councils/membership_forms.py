@@ -271,6 +271,10 @@ class EmailNotificationsForm(PlainTextFormMixin, forms.Form):
                 "(authority admins and site staff)",
             ),
             ("interest_updates", "Updates when a council marks interest you expressed"),
+            (
+                "group_suggestions",
+                "When a listing you created first becomes part of a suggested consortium or swap",
+            ),
         ],
         help_text="Untick an email to stop it. Emails about your own account and listings "
         "always come.",

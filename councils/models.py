@@ -616,6 +616,12 @@ class EmailPreference(models.Model):
         default=True,
         help_text="When a council marks how your expression of interest is going.",
     )
+    group_suggestions = models.BooleanField(
+        "suggested consortia and swaps",
+        default=True,
+        help_text="When a listing you created first becomes part of a suggested consortium "
+        "or swap.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

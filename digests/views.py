@@ -84,7 +84,7 @@ def _notifications_form(user: User) -> EmailNotificationsForm:
 
 
 # The councils.EmailPreference fields the notifications form sets.
-NOTIFICATION_KINDS = ("join_requests", "interest_updates")
+NOTIFICATION_KINDS = ("join_requests", "interest_updates", "group_suggestions")
 
 
 @login_required

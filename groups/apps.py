@@ -13,3 +13,5 @@ class GroupsConfig(AppConfig):
         # Register groups' tasks in every process, not only in workers that
         # autodiscover them: the shortlist services queue the pack build by name.
         from . import tasks  # noqa: F401
+        # Listen for listings going live or not (offers cannot call up into groups).
+        from . import receivers  # noqa: F401

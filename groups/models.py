@@ -70,8 +70,10 @@ class SuggestionMember(models.Model):
 class SuggestionNotice(models.Model):
     """That a listing's owner was told, once, that it joined a suggestion.
 
-    Keyed on the suggestion's key (a string, not a foreign key) so the record
-    outlives a suggestion that dissolves and re-forms with the same members."""
+    `suggestion_key` is the notice's key: "consortium:<service id>" for a consortium
+    (told when the listing first joins one, not again as its members change), the
+    swap's own key for a swap. A string, not a foreign key, so the record outlives
+    a suggestion that dissolves and re-forms."""
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
     suggestion_key = models.CharField(max_length=200)

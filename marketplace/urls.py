@@ -56,6 +56,7 @@ urlpatterns = [
     # offers (a lower room) never imports matching or digests (upper ones).
     path("listings/", include((listings_urlpatterns, "offers"))),
     path("shortlist/", include(("groups.shortlist_urls", "shortlist"))),
+    path("groups/", include("groups.urls")),
     path("staff/", include("core.urls")),
     path("arrangements/", include("arrangements.urls")),
     path("", include("api.urls")),

@@ -27,6 +27,7 @@ from councils.selectors import (
     user_can_act_for,
     user_is_authority_admin,
 )
+from groups.selectors import suggestions_for_authority, suggestions_for_listing
 from matching.selectors import (
     arrangements_of,
     most_similar,
@@ -68,6 +69,7 @@ def _organisation_panel(*, user: User, membership: Membership) -> dict[str, Any]
         "actions_by_status": {g.status: next_actions(status=g.status) for g in groups},
         "interests": list(interests_received(authority=authority)[:PANEL_INTERESTS]),
         "suggested_groups": suggested_groups_for_council(authority=authority),
+        "group_suggestions": suggestions_for_authority(authority=authority),
         "join_requests": list(councils_selectors.authority_join_requests(authority=authority))
         if is_admin
         else [],
@@ -203,6 +205,10 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         suggested_groups_for_listing(listing=listing)
         if listing.status == Listing.Status.PUBLISHED
         else []
+    )
+    # Consortia and swaps name the other members' listings: shown to the owners only.
+    context["group_suggestions"] = (
+        suggestions_for_listing(listing=listing) if context.get("is_owner") else []
     )
     return render(request, "offers/listing_detail.html", context)
 

@@ -255,8 +255,9 @@ def test_preferences_page_turns_each_notification_email_on_and_off(client):
     page = client.get("/listings/digests/").content.decode()
     assert "Requests to join your organisation" in page
     assert "Updates when a council marks interest you expressed" in page
-    assert page.count('name="notifications-kinds"') == 2
-    assert page.count("checked") >= 2  # both on by default
+    assert "part of a suggested consortium or swap" in page
+    assert page.count('name="notifications-kinds"') == 3
+    assert page.count("checked") >= 3  # all on by default
 
     response = client.post(
         "/listings/digests/notifications/", {"notifications-kinds": ["interest_updates"]}
@@ -265,6 +266,8 @@ def test_preferences_page_turns_each_notification_email_on_and_off(client):
     assert response.status_code == 302
     preference = EmailPreference.objects.get(user=user)
     assert (preference.join_requests, preference.interest_updates) == (False, True)
-    client.post("/listings/digests/notifications/", {})
+    assert preference.group_suggestions is False
+    client.post("/listings/digests/notifications/", {"notifications-kinds": ["group_suggestions"]})
     preference.refresh_from_db()
     assert (preference.join_requests, preference.interest_updates) == (False, False)
+    assert preference.group_suggestions is True

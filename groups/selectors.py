@@ -1,0 +1,166 @@
+"""Reads for groups: live listings as detection's plain records, and the stored
+suggestions an organisation or a listing is part of."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch
+
+from councils.models import Authority
+from groups import detection
+from groups.models import Suggestion, SuggestionMember
+from matching import scoring as matching
+from matching.selectors import matching_reference, savings_rate, service_info
+from offers.models import Listing, Service
+
+_LIMIT_SCOPES = {"radius", "region", "named"}
+
+
+def live_entries(
+    *,
+    service_pks: Iterable[int] | None = None,
+    authority_pks: Iterable[int] | None = None,
+    synthetic: bool = False,
+) -> list[detection.Entry]:
+    """Published listings as detection.Entry records (two queries, the reference cached).
+
+    Synthetic rows (the benchmark's) are read only when asked for, and never
+    mixed with real ones. An organisation not in the reference (no location, not
+    imported) cannot be measured from, so its listings are left out."""
+    listings = Listing.objects.published().filter(is_synthetic=synthetic)
+    if service_pks is not None:
+        listings = listings.filter(service_id__in=list(service_pks))
+    if authority_pks is not None:
+        listings = listings.filter(authority_id__in=list(authority_pks))
+    rows = list(
+        listings.order_by("pk").values_list(
+            "pk",
+            "kind",
+            "service_id",
+            "authority__gss_code",
+            "partner_scope",
+            "partner_radius_km",
+            "title",
+            "annual_value_gbp",
+        )
+    )
+    named_pks = [r[0] for r in rows if r[4] == Listing.PartnerScope.NAMED]
+    named: dict[int, set[str]] = defaultdict(set)
+    if named_pks:
+        through = Listing.named_partners.through
+        for listing_pk, gss in through.objects.filter(listing_id__in=named_pks).values_list(
+            "listing_id", "authority__gss_code"
+        ):
+            named[listing_pk].add(gss)
+    reference = matching_reference()
+    out = []
+    for pk, kind, service_pk, gss, scope, radius, title, value in rows:
+        i = reference.index.get(gss)
+        if i is None:
+            continue
+        body = reference.bodies[i]
+        if scope == Listing.PartnerScope.RADIUS:
+            limits = matching.Limits(scope="radius", radius_km=float(radius or 0))
+        elif scope == Listing.PartnerScope.REGION:
+            limits = matching.Limits(scope="region", region=body.region)
+        elif scope == Listing.PartnerScope.NAMED:
+            limits = matching.Limits(scope="named", named=frozenset(named[pk]))
+        else:
+            limits = matching.Limits()
+        out.append(
+            detection.Entry(
+                pk, kind, service_pk, body, limits, title, float(value) if value else None
+            )
+        )
+    return out
+
+
+def services_info(*, service_pks: Iterable[int]) -> dict[int, matching.ServiceInfo]:
+    return {
+        s.pk: service_info(service=s)
+        for s in Service.objects.select_related("family").filter(pk__in=list(service_pks))
+    }
+
+
+def family_rates(*, services: Iterable[matching.ServiceInfo]) -> dict[int, matching.SavingsRate]:
+    """The savings rate range of each service family (matching's, cached with its snapshot)."""
+    return {s.family_pk: savings_rate(family_pk=s.family_pk) for s in services}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A stored suggestion as a page shows it, from one organisation's side."""
+
+    suggestion: Suggestion
+    members: list[SuggestionMember]
+    own: list[Listing]  # the viewer organisation's listings in it
+    others: list[Authority]  # the other organisations, in member order
+
+    @property
+    def is_demo(self) -> bool:
+        return any(m.listing.is_demo for m in self.members)
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return self.suggestion.details
+
+
+def _shown(suggestions: Sequence[Suggestion], authority_pk: int) -> list[Shown]:
+    out = []
+    for s in suggestions:
+        members = list(s.members.all())
+        own = [m.listing for m in members if m.listing.authority_id == authority_pk]
+        others: list[Authority] = []
+        for m in members:
+            a = m.listing.authority
+            if a.pk != authority_pk and a not in others:
+                others.append(a)
+        out.append(Shown(s, members, own, others))
+    return out
+
+
+def _with_members(queryset: Any) -> Any:
+    return queryset.select_related("service", "other_service").prefetch_related(
+        Prefetch(
+            "members",
+            queryset=SuggestionMember.objects.select_related("listing__authority").order_by(
+                "position"
+            ),
+        )
+    )
+
+
+def suggestions_for_authority(*, authority: Authority, limit: int = 5) -> list[Shown]:
+    """Suggestions with at least one of the organisation's live listings (three queries)."""
+    pks = (
+        SuggestionMember.objects.filter(
+            listing__authority=authority, listing__status=Listing.Status.PUBLISHED
+        )
+        .values("suggestion_id")
+        .distinct()
+    )
+    suggestions = list(_with_members(Suggestion.objects.filter(pk__in=pks))[:limit])
+    return _shown(suggestions, authority.pk)
+
+
+def suggestions_for_listing(*, listing: Listing) -> list[Shown]:
+    """Suggestions the listing is part of (three queries)."""
+    if listing.status != Listing.Status.PUBLISHED:
+        return []
+    suggestions = list(_with_members(Suggestion.objects.filter(members__listing=listing)))
+    return _shown(suggestions, listing.authority_id)
+
+
+def suggestion_for_viewer(*, key: str, authority: Authority) -> Shown | None:
+    """The suggestion by key if the organisation has a live listing in it, else None."""
+    s = _with_members(Suggestion.objects.filter(key=key)).first()
+    if s is None:
+        return None
+    shown = _shown([s], authority.pk)[0]
+    if not any(li.status == Listing.Status.PUBLISHED for li in shown.own):
+        return None
+    return shown
