@@ -12,6 +12,6 @@ class GroupsConfig(AppConfig):
     def ready(self) -> None:
         # Register groups' tasks in every process, not only in workers that
         # autodiscover them: the shortlist services queue the pack build by name.
-        from . import tasks  # noqa: F401
-        # Listen for listings going live or not (offers cannot call up into groups).
-        from . import receivers  # noqa: F401
+        # The receivers recompute suggestions when a listing goes live or stops
+        # being live (offers cannot call up into groups).
+        from . import receivers, tasks  # noqa: F401
