@@ -7,6 +7,7 @@ pack's status so a retried or duplicated message builds it once.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from celery import current_app
@@ -20,6 +21,7 @@ from groups.shortlist_selectors import pack_content
 from offers.models import Service
 
 PACK_TASK = "groups.tasks.pack_build_task"
+logger = logging.getLogger(__name__)
 
 
 def shortlist_add(
@@ -97,13 +99,16 @@ def pack_build(*, pack_id: int) -> str:
     try:
         content = pack_content(entry=entry, by_demo=bool(getattr(requester, "is_demo", False)))
         odt, pdf = document.render_both(content)
-    except Exception as exc:  # recorded for the status page; the officer can try again
+    except Exception as exc:
+        # Recorded for the status page (the officer can build again) and logged for us;
+        # not re-raised, so an eager build under `make run` shows the page, not a 500.
+        logger.exception("Business-case pack %s failed", pack_id)
         BusinessCasePack.objects.filter(pk=pack_id).update(
             status=BusinessCasePack.Status.FAILED,
             error=f"{type(exc).__name__}: {exc}"[:2000],
             finished_at=timezone.now(),
         )
-        raise
+        return BusinessCasePack.Status.FAILED
     BusinessCasePack.objects.filter(pk=pack_id).update(
         status=BusinessCasePack.Status.READY,
         title=content.title,

@@ -195,3 +195,27 @@ def test_a_ready_pack_is_built_once_even_if_the_task_runs_again(
     assert pack_build(pack_id=pack.pk) == BusinessCasePack.Status.READY
     pack.refresh_from_db()
     assert pack.finished_at == finished
+
+
+def test_a_failed_build_is_recorded_and_the_page_says_so(
+    officer_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fpdf
+
+    from groups.shortlist_services import pack_build
+
+    def out_of_memory(self: object, *args: object, **kwargs: object) -> bytes:
+        raise MemoryError("the PDF library ran out of memory")
+
+    monkeypatch.setattr(fpdf.FPDF, "output", out_of_memory)  # the edge: a third-party library
+
+    officer_client.post("/shortlist/add/", {"service": "payroll", "candidate": CHICHESTER})
+    entry = ShortlistEntry.objects.get()
+    pack = BusinessCasePack.objects.create(entry=entry)
+    assert pack_build(pack_id=pack.pk) == BusinessCasePack.Status.FAILED
+    pack.refresh_from_db()
+    assert pack.status == BusinessCasePack.Status.FAILED
+    assert pack.error == "MemoryError: the PDF library ran out of memory"
+    html = officer_client.get(f"/shortlist/packs/{pack.pk}/").content.decode()
+    assert "The pack could not be built" in html
+    assert "pack-status.js" not in html
