@@ -74,6 +74,7 @@ bench: setup
 	$(BIN)/python bench/bench_browse.py
 	$(BIN)/python bench/bench_digests.py
 	$(BIN)/python bench/bench_groups_pack.py
+	$(BIN)/python bench/bench_api.py
 
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py

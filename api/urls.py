@@ -3,7 +3,7 @@
 from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from . import docs, downloads, views
+from . import docs, downloads, market_views, views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
@@ -16,8 +16,11 @@ app_name = "api"
 urlpatterns = [
     path("api/", docs.api_docs, name="docs"),
     path("api/v1/schema/", views.SchemaView.as_view(), name="schema"),
+    path("api/v1/market/", views.MarketView.as_view(), name="market_api"),
     path("api/v1/", include(router.urls)),
     re_path(r"^api/v1/", views.not_found),
     path("data/", downloads.data_page, name="data"),
+    path("market/", market_views.market, name="market"),
+    path("market/<slug:slug>.csv", market_views.market_csv, name="market_csv"),
     path("data/<slug:dataset>.<slug:fmt>", downloads.download, name="download"),
 ]

@@ -24,6 +24,7 @@ from drf_spectacular.utils import (
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import api_view
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -42,6 +43,8 @@ from .filters import (
     SpendFilter,
 )
 from .licence import LINK_HEADER, licence_notice
+from .market import KEYS as MARKET_KEYS
+from .market import market_figures
 from .pagination import LICENCE_SCHEMA
 from .serializers import (
     ArrangementSerializer,
@@ -300,3 +303,60 @@ class SchemaView(SpectacularAPIView):
 def not_found(request: Request) -> Response:
     """Any other address under /api/v1/: a JSON 404 with the licence, not the site's HTML page."""
     raise exceptions.NotFound("There is no such API address. The operations are listed at /api/.")
+
+
+MARKET_TABLE = inline_serializer(
+    name="MarketTable",
+    fields={
+        "slug": serializers.CharField(),
+        "caption": serializers.CharField(),
+        "columns": serializers.ListField(child=serializers.CharField()),
+        "rows": serializers.ListField(child=serializers.ListField(child=serializers.JSONField())),
+        "note": serializers.CharField(),
+    },
+)
+MARKET = inline_serializer(
+    name="Market",
+    fields={
+        "licence": LicenceField(),
+        "computed_at": serializers.DateTimeField(),
+        "tables": MARKET_TABLE.__class__(many=True),
+    },
+)
+
+
+class MarketView(GenericAPIView):  # type: ignore[type-arg]
+    """The market overview's public figures (the tables of /market/), with when they
+    were computed. Never the staff-only figures."""
+
+    pagination_class = None
+    filter_backends: list[Any] = []
+
+    @extend_schema(tags=["Market"], responses={200: MARKET, 429: ERRORS[429]})
+    def get(self, request: Request) -> HttpResponseBase:
+        return cached_json(request, MARKET_KEYS, _market_body)
+
+    def finalize_response(  # type: ignore[override]
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
+        response.headers["Link"] = LINK_HEADER
+        return response
+
+
+def _market_body() -> dict[str, Any]:
+    figures = market_figures(staff=False)
+    return {
+        "licence": licence_notice(),
+        "computed_at": figures.computed_at.isoformat(),
+        "tables": [
+            {
+                "slug": t.slug,
+                "caption": t.caption,
+                "columns": t.columns,
+                "rows": t.rows,
+                "note": t.note,
+            }
+            for t in figures.tables
+        ],
+    }

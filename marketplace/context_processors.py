@@ -30,6 +30,8 @@ _LAYOUT_URL_NAMES = {
     "data_sources": "data_sources",
     "data": "api:data",
     "api_docs": "api:docs",
+    "market": "api:market",
+    "arrangements": "arrangements:register",
 }
 
 

@@ -1,0 +1,311 @@
+"""The market overview (/market/): what is offered and needed where, what is not met,
+who is registered, what interest became, and what the register says it saves.
+
+`unmet_needs` and `Table` are pure; `market_figures` reads the rows (a fixed number
+of grouped queries, whatever the number of listings) and caches the result keyed
+on the generations it depends on, with the time it was computed.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Min, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from arrangements.changes import ARRANGEMENTS_GENERATION
+from arrangements.models import SharedArrangement
+from core.generations import generation_marks
+from core.geo import haversine_km
+from councils.changes import REFERENCE_DATA_GENERATION
+from councils.models import Authority
+from offers.changes import LISTINGS_GENERATION
+from offers.models import Interest, Listing, ServiceFamily
+
+from .signals import TAXONOMY_GENERATION
+
+UNMET_KM = 50.0
+MARKET_CACHE_SECONDS = 600
+KEYS = (
+    LISTINGS_GENERATION,
+    REFERENCE_DATA_GENERATION,
+    ARRANGEMENTS_GENERATION,
+    TAXONOMY_GENERATION,
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One figure: a caption, column headings and rows (also its CSV)."""
+
+    slug: str
+    caption: str
+    columns: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MarketFigures:
+    tables: list[Table]
+    computed_at: datetime
+    staff: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def table(self, slug: str) -> Table | None:
+        return next((t for t in self.tables if t.slug == slug), None)
+
+
+def unmet_needs(
+    *,
+    needs: Iterable[tuple[int, int, int]],
+    offers: Iterable[tuple[int, int]],
+    places: Mapping[int, tuple[float, float]],
+    km: float = UNMET_KM,
+) -> dict[int, int]:
+    """Needs per service with no live offer of that service within `km`.
+
+    `needs`: (service id, authority id, number of needs); `offers`: (service id,
+    authority id) with at least one live offer; `places`: authority id -> (lat, lon).
+    Distances are between organisations' centres; an organisation without a centre
+    is never "near" anything, so its needs count as unmet. Pure.
+    """
+    offered: dict[int, set[int]] = {}
+    for service, authority in offers:
+        offered.setdefault(service, set()).add(authority)
+    # Which organisations are within `km` of each other: once per call, at most
+    # (organisations with needs) x (organisations with offers) distances, however
+    # many listings there are.
+    offering = {a for authorities in offered.values() for a in authorities if a in places}
+    near: dict[int, set[int]] = {}
+    out: dict[int, int] = {}
+    for service, authority, count in needs:
+        if authority not in near:
+            here = places.get(authority)
+            near[authority] = (
+                {
+                    other
+                    for other in offering
+                    if haversine_km(here[0], here[1], *places[other]) <= km
+                }
+                if here is not None
+                else set()
+            )
+        if near[authority].isdisjoint(offered.get(service, ())):
+            out[service] = out.get(service, 0) + count
+    return out
+
+
+def _compute(*, staff: bool) -> MarketFigures:
+    live = Listing.objects.published().filter(expires_at__gt=timezone.now())
+    if not staff:
+        live = live.filter(visibility=Listing.Visibility.PUBLIC)
+    families = {f.pk: f.name for f in ServiceFamily.objects.order_by("position", "name")}
+
+    by_family: dict[int, dict[str, int]] = {pk: {"offer": 0, "need": 0} for pk in families}
+    for family, kind, n in live.values_list("service__family_id", "kind").annotate(n=Count("pk")):
+        by_family[family][kind] = n
+    tables = [
+        Table(
+            "offers-needs-by-family",
+            "Live offers and needs by service family",
+            ["Service family", "Offers", "Needs"],
+            [[families[pk], v["offer"], v["need"]] for pk, v in by_family.items()],
+        )
+    ]
+
+    by_region: dict[str, dict[str, int]] = {}
+    for region, nation, kind, n in live.values_list(
+        "authority__region", "authority__nation", "kind"
+    ).annotate(n=Count("pk")):
+        by_region.setdefault(region or nation, {"offer": 0, "need": 0})[kind] += n
+    tables.append(
+        Table(
+            "offers-needs-by-region",
+            "Live offers and needs by region or nation",
+            ["Region or nation", "Offers", "Needs"],
+            [[r, v["offer"], v["need"]] for r, v in sorted(by_region.items())],
+        )
+    )
+
+    places = {
+        pk: (lat, lon)
+        for pk, lat, lon in Authority.objects.values_list("pk", "latitude", "longitude")
+        if lat is not None and lon is not None
+    }
+    needs = list(
+        live.filter(kind=Listing.Kind.NEED)
+        .values_list("service_id", "authority_id")
+        .annotate(n=Count("pk"))
+    )
+    offers = list(
+        live.filter(kind=Listing.Kind.OFFER).values_list("service_id", "authority_id").distinct()
+    )
+    unmet = unmet_needs(needs=needs, offers=offers, places=places)
+    service_names = dict(live.values_list("service_id", "service__name").distinct())
+    need_totals: dict[int, int] = {}
+    for service, _authority, n in needs:
+        need_totals[service] = need_totals.get(service, 0) + n
+    tables.append(
+        Table(
+            "unmet-needs",
+            f"Needs with no live offer of the same service within {UNMET_KM:.0f} km",
+            ["Service", "Needs", "Unmet needs"],
+            sorted(
+                ([service_names[s], need_totals[s], unmet.get(s, 0)] for s in need_totals),
+                key=lambda row: (-row[2], row[0]),
+            ),
+            note="Distances are between the centres of the organisations.",
+        )
+    )
+
+    kinds = dict(Authority.Kind.choices)
+    org_rows = [
+        [kinds.get(kind, kind), region or nation, n]
+        for kind, region, nation, n in Authority.objects.current()
+        .values_list("kind", "region", "nation")
+        .annotate(n=Count("pk"))
+        .order_by("kind", "region", "nation")
+    ]
+    registered = dict(
+        Authority.objects.current()
+        .filter(memberships__status="approved")
+        .exclude(memberships__user__is_demo=True)
+        .values_list("kind")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    tables.append(
+        Table(
+            "organisations-by-kind-region",
+            "Organisations by kind and region or nation",
+            ["Kind", "Region or nation", "Organisations"],
+            org_rows,
+        )
+    )
+    tables.append(
+        Table(
+            "registered-by-kind",
+            "Organisations with at least one registered officer, by kind",
+            ["Kind", "Organisations with officers"],
+            [[kinds.get(k, k), n] for k, n in sorted(registered.items())],
+        )
+    )
+
+    interest = Interest.objects.aggregate(
+        total=Count("pk"), partnered=Count("pk", filter=Q(status=Interest.Status.PARTNERED))
+    )
+    recorded = SharedArrangement.objects.published().filter(
+        origin=SharedArrangement.Origin.RECORDED
+    )
+    tables.append(
+        Table(
+            "interest",
+            "Expressions of interest and what they became",
+            ["Measure", "Number"],
+            [
+                ["Expressions of interest sent", interest["total"]],
+                ["Marked Partnered by the listing's owner", interest["partnered"]],
+                ["Arrangements recorded by partners and published", recorded.count()],
+            ],
+        )
+    )
+
+    months: dict[str, dict[str, int]] = {}
+    for month, kind, n in (
+        Listing.objects.exclude(first_published_at=None)
+        .annotate(month=TruncMonth("first_published_at"))
+        .values_list("month", "kind")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    ):
+        months.setdefault(f"{month:%Y-%m}", {"offer": 0, "need": 0})[kind] = n
+    tables.append(
+        Table(
+            "listings-over-time",
+            "Listings first published, by month",
+            ["Month", "Offers", "Needs"],
+            [[m, v["offer"], v["need"]] for m, v in months.items()],
+        )
+    )
+    public_arrangements = SharedArrangement.objects.published()
+    tables.append(
+        Table(
+            "arrangements-over-time",
+            "Arrangements in the register, by the year they started",
+            ["Year started", "Arrangements"],
+            [
+                [year, n]
+                for year, n in public_arrangements.exclude(started_year=None)
+                .values_list("started_year")
+                .annotate(n=Count("pk"))
+                .order_by("started_year")
+            ],
+            note="Arrangements whose start year is not known are left out.",
+        )
+    )
+    savings = (
+        public_arrangements.exclude(annual_savings_gbp=None)
+        .values_list("service__family_id")
+        .annotate(n=Count("pk"), total=Sum("annual_savings_gbp"))
+    )
+    tables.append(
+        Table(
+            "savings-by-family",
+            "Annual savings reported in the register, by service family",
+            ["Service family", "Arrangements reporting", "Total reported (£ a year)"],
+            [[families.get(f, "?"), n, total] for f, n, total in savings],
+            note="As reported by the partners, each with its source; not our estimate.",
+        )
+    )
+    extra: dict[str, Any] = {}
+    if staff:
+        status_counts = dict(
+            Listing.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
+        )
+        oldest = Listing.objects.filter(status=Listing.Status.SUBMITTED).aggregate(
+            oldest=Min("submitted_at")
+        )["oldest"]
+        waiting = SharedArrangement.objects.filter(
+            status__in=[SharedArrangement.Status.SUBMITTED, SharedArrangement.Status.DISPUTED]
+        ).count()
+        labels = dict(Listing.Status.choices)
+        tables.append(
+            Table(
+                "staff-listings-by-status",
+                "Staff only: listings in every state, drafts included",
+                ["State", "Listings"],
+                [[labels.get(k, k), n] for k, n in status_counts.items()],
+            )
+        )
+        tables.append(
+            Table(
+                "staff-moderation",
+                "Staff only: moderation",
+                ["Measure", "Value"],
+                [
+                    ["Listings waiting for review", status_counts.get("submitted", 0)],
+                    [
+                        "Oldest listing waiting since",
+                        f"{oldest:%d %B %Y}" if oldest else "Nothing waiting",
+                    ],
+                    ["Arrangements waiting for review or disputed", waiting],
+                ],
+            )
+        )
+    return MarketFigures(tables=tables, computed_at=timezone.now(), staff=staff, extra=extra)
+
+
+def market_figures(*, staff: bool) -> MarketFigures:
+    """The overview, from the cache while no listing, organisation, arrangement or
+    service has changed (and for at most MARKET_CACHE_SECONDS: listings expire)."""
+    stamp = "-".join(str(value) for value, _ in generation_marks(KEYS))
+    key = f"api:market:{'staff' if staff else 'public'}:{stamp}"
+    figures = cache.get(key)
+    if isinstance(figures, MarketFigures):
+        return figures
+    figures = _compute(staff=staff)
+    cache.set(key, figures, MARKET_CACHE_SECONDS)
+    return figures

@@ -1,0 +1,146 @@
+"""/market/ figures against small, hand-computed fixtures; caching and queries."""
+
+import csv
+import io
+from typing import cast
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+
+from api.market import _compute, market_figures, unmet_needs
+from arrangements import services as arrangement_services
+from councils.models import Authority, User
+from offers.changes import listings_changed
+from offers.models import Interest, Listing, Service
+from tests.arrangements.factories import WORTHING, recorded
+from tests.factories import UserFactory, officer_of
+from tests.offers.factories import ADUR, ARUN, HARTLEPOOL, InterestFactory, ListingFactory
+
+pytestmark = pytest.mark.django_db
+P = Listing.Status.PUBLISHED
+
+
+def _rows(figures, slug: str) -> dict[str, list]:
+    table = figures.table(slug)
+    assert table is not None, slug
+    return {str(row[0]): row[1:] for row in table.rows}
+
+
+@pytest.fixture
+def market() -> None:
+    """Adur offers building control; Arun (next door) and Hartlepool (300 km off) need
+    it; Adur needs payroll, which nobody offers; Hartlepool's neighbour-free offer of
+    building control is for signed-in users only, so the public does not count it."""
+    org = Authority.objects.get
+    payroll = Service.objects.get(slug="payroll")
+    ListingFactory(status=P, kind=Listing.Kind.OFFER)
+    ListingFactory(status=P, kind=Listing.Kind.NEED, authority=org(gss_code=ARUN))
+    ListingFactory(status=P, kind=Listing.Kind.NEED, authority=org(gss_code=HARTLEPOOL))
+    ListingFactory(status=P, kind=Listing.Kind.NEED, service=payroll)
+    ListingFactory(
+        status=P,
+        kind=Listing.Kind.OFFER,
+        authority=org(gss_code="E06000004"),  # Stockton-on-Tees, next to Hartlepool
+        visibility=Listing.Visibility.SIGNED_IN,
+    )
+    ListingFactory(status=Listing.Status.DRAFT, kind=Listing.Kind.OFFER)
+
+
+def test_unmet_needs_is_pure_and_uses_the_distance():
+    places = {1: (50.83, -0.32), 2: (50.81, -0.54), 3: (54.69, -1.21)}  # Adur, Arun, Hartlepool
+    needs = [(10, 2, 3), (10, 3, 1), (11, 1, 2)]
+    offers = [(10, 1)]
+    assert unmet_needs(needs=needs, offers=offers, places=places) == {10: 1, 11: 2}
+    assert unmet_needs(needs=needs, offers=offers, places=places, km=5) == {10: 4, 11: 2}
+
+
+def test_public_figures_match_the_hand_count(market):
+    figures = _compute(staff=False)
+    family = _rows(figures, "offers-needs-by-family")
+    assert family["Planning and building control"] == [1, 2]
+    assert family["HR and payroll"] == [0, 1]
+    region = _rows(figures, "offers-needs-by-region")
+    assert region["South East"] == [1, 2] and region["North East"] == [0, 1]
+    unmet = _rows(figures, "unmet-needs")
+    assert unmet["Building control"] == [2, 1]  # Arun is met by Adur; Hartlepool is not
+    assert unmet["Payroll"] == [1, 1]
+    assert figures.table("staff-moderation") is None
+
+
+def test_staff_figures_count_signed_in_listings_and_drafts(market):
+    figures = _compute(staff=True)
+    assert _rows(figures, "unmet-needs")["Building control"] == [2, 0]  # Stockton's offer
+    assert _rows(figures, "offers-needs-by-family")["Planning and building control"] == [2, 2]
+    assert _rows(figures, "staff-listings-by-status")["Draft"] == [1]
+
+
+def test_organisations_interest_and_savings(market):
+    interests = [InterestFactory(), InterestFactory(status=Interest.Status.PARTNERED)]
+    arrangement = recorded(by=officer_of(ADUR), partners=(WORTHING,), annual_savings_gbp=120000)
+    worthing = Authority.objects.get(gss_code=WORTHING)
+    arrangement_services.arrangement_answer(
+        arrangement=arrangement, authority=worthing, by=officer_of(WORTHING), state="confirmed"
+    )
+    arrangement_services.arrangement_moderate(
+        arrangement=arrangement, by=cast(User, UserFactory(is_staff=True)), decision="publish"
+    )
+    figures = _compute(staff=False)
+    assert _rows(figures, "interest") == {
+        "Expressions of interest sent": [len(interests)],
+        "Marked Partnered by the listing's owner": [1],
+        "Arrangements recorded by partners and published": [1],
+    }
+    assert _rows(figures, "savings-by-family")["Planning and building control"] == [1, 120000]
+    assert _rows(figures, "arrangements-over-time")["2019"] == [1]
+    table = figures.table("organisations-by-kind-region")
+    assert table is not None
+    kinds = {(row[0], row[1]): row[2] for row in table.rows}
+    police = Authority.objects.current().filter(kind="police", region="South East").count()
+    assert kinds[("Police force area", "South East")] == police > 0
+    registered = _rows(figures, "registered-by-kind")
+    assert registered["Council"] == [2]  # Adur and Worthing have officers (no demo)
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_figures_cost_the_same_queries_at_any_size(market, extra):
+    ListingFactory.create_batch(extra, status=P, kind=Listing.Kind.NEED)
+    from django.db import connection
+
+    with CaptureQueriesContext(connection) as ctx:
+        _compute(staff=True)
+    assert len(ctx.captured_queries) == 17
+
+
+def test_figures_are_cached_until_listings_change(
+    market, client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    first = market_figures(staff=False)
+    with django_assert_num_queries(0):
+        assert market_figures(staff=False).computed_at == first.computed_at
+    with django_capture_on_commit_callbacks(execute=True):
+        ListingFactory(status=P, kind=Listing.Kind.NEED)
+        listings_changed()
+    again = market_figures(staff=False)
+    assert _rows(again, "unmet-needs")["Building control"] == [3, 1]
+
+
+def test_page_says_when_and_offers_each_table_as_csv(market, client):
+    html = client.get("/market/").content.decode()
+    assert "Figures computed at" in html
+    assert "Staff only" not in html
+    response = client.get("/market/unmet-needs.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["Service", "Needs", "Unmet needs"]
+    assert ["Building control", "2", "1"] in rows
+    assert client.get("/market/nothing.csv").status_code == 404
+    client.force_login(UserFactory(is_staff=True))
+    assert "Staff only" in client.get("/market/").content.decode()
+
+
+def test_market_figures_in_the_api_are_the_public_ones(market, client):
+    client.force_login(UserFactory(is_staff=True))  # the API never widens for a session
+    body = client.get("/api/v1/market/").json()
+    assert body["licence"]["name"] == "Open Government Licence v3.0"
+    tables = {t["slug"]: t for t in body["tables"]}
+    assert "staff-moderation" not in tables
+    assert ["Building control", 2, 1] in tables["unmet-needs"]["rows"]
