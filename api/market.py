@@ -260,7 +260,10 @@ def _compute(*, staff: bool) -> MarketFigures:
             note="As reported by the partners, each with its source; not our estimate.",
         )
     )
-    extra: dict[str, Any] = {}
+    # Demo and synthetic (benchmark) listings are counted like the rest, and said so.
+    extra: dict[str, Any] = live.aggregate(
+        demo=Count("pk", filter=Q(is_demo=True)), synthetic=Count("pk", filter=Q(is_synthetic=True))
+    )
     if staff:
         status_counts = dict(
             Listing.objects.values_list("status").annotate(n=Count("pk")).order_by("status")

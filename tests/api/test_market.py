@@ -108,7 +108,7 @@ def test_figures_cost_the_same_queries_at_any_size(market, extra):
 
     with CaptureQueriesContext(connection) as ctx:
         _compute(staff=True)
-    assert len(ctx.captured_queries) == 17
+    assert len(ctx.captured_queries) == 18
 
 
 def test_figures_are_cached_until_listings_change(
@@ -144,3 +144,10 @@ def test_market_figures_in_the_api_are_the_public_ones(market, client):
     tables = {t["slug"]: t for t in body["tables"]}
     assert "staff-moderation" not in tables
     assert ["Building control", 2, 1] in tables["unmet-needs"]["rows"]
+
+
+def test_demo_and_synthetic_listings_are_said_to_be_in_the_figures(market, client):
+    ListingFactory(status=P, is_demo=True)
+    ListingFactory.create_batch(2, status=P, is_synthetic=True)
+    html = client.get("/market/").content.decode()
+    assert "1 demo listing and 2 synthetic test listings, which are not real" in html
