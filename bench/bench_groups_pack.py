@@ -81,7 +81,7 @@ def measure(runs: int, fn: Callable[[], object]) -> tuple[list[float], list[floa
 
 
 def full_build(entry: ShortlistEntry) -> None:
-    pack = BusinessCasePack.objects.create(entry=entry)
+    pack = BusinessCasePack.objects.create(entry=entry, authority_id=entry.authority_id)
     assert pack_build(pack_id=pack.pk) == BusinessCasePack.Status.READY
 
 

@@ -206,6 +206,11 @@ def _mou(content: PackContent) -> list[Block]:
     ]
 
 
+def and_list(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def format_thousands_gbp(thousands: float | None) -> str:
     if thousands is None:
         return "Not received"
@@ -220,7 +225,7 @@ def pack_sections(content: PackContent) -> list[Block]:
     blocks: list[Block] = []
     if content.demo:
         blocks.append(Para(DEMO_NOTICE, bold=True))
-    names = " and ".join(o.name for o in content.organisations)
+    names = and_list([o.name for o in content.organisations])
     blocks += [
         Para(
             f"Prepared for {content.prepared_for} on {content.prepared_on}. "

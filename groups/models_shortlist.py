@@ -44,7 +44,10 @@ class ShortlistEntry(models.Model):
 
 
 class BusinessCasePack(models.Model):
-    """One build of the business-case pack for a shortlist entry.
+    """One build of the business-case pack: for a shortlist entry, or for a
+    suggested consortium (`suggestion_key`, since suggestions are rebuilt whenever
+    their listings change: the pack keeps what it said when it was built).
+    `authority` is the organisation that asked for it; only its officers see it.
 
     The files are kept as bytes in PostgreSQL: a pack is tens of kilobytes, and
     no media storage or volume is then needed for `make run` or a second web node."""
@@ -55,7 +58,13 @@ class BusinessCasePack(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
-    entry = models.ForeignKey(ShortlistEntry, on_delete=models.CASCADE, related_name="packs")
+    entry = models.ForeignKey(
+        ShortlistEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="packs"
+    )
+    authority = models.ForeignKey(
+        Authority, null=True, on_delete=models.CASCADE, related_name="business_case_packs"
+    )
+    suggestion_key = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -72,6 +81,12 @@ class BusinessCasePack(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["entry", "-created_at"], name="groups_pack_latest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(entry__isnull=False) | ~models.Q(suggestion_key=""),
+                name="groups_pack_has_a_subject",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"pack {self.pk} ({self.status})"

@@ -13,10 +13,11 @@ from django.utils import timezone
 from councils.models import Authority, SpendRecord
 from councils.selectors import membership_current
 from groups import document
+from groups.models import Suggestion, SuggestionMember
 from groups.models_shortlist import BusinessCasePack, ShortlistEntry
 from matching import savings as matching_savings
 from matching.models import SavingsAssumption, SavingsEvidence
-from matching.selectors import partner_ranking
+from matching.selectors import partner_ranking, savings_rate
 from offers.models import Listing, Service
 
 
@@ -69,11 +70,11 @@ def shortlisted_candidates(*, authority: Authority, service: Service) -> set[str
 
 
 def pack_for(*, authority: Authority, pk: int) -> BusinessCasePack | None:
-    """A pack, without its files, only if its entry belongs to `authority`."""
+    """A pack, without its files, only if `authority` asked for it."""
     return (
         BusinessCasePack.objects.defer("odt", "pdf")
-        .select_related("entry__candidate", "entry__service", "entry__authority")
-        .filter(entry__authority=authority, pk=pk)
+        .select_related("entry__candidate", "entry__service", "authority")
+        .filter(authority=authority, pk=pk)
         .first()
     )
 
@@ -81,9 +82,10 @@ def pack_for(*, authority: Authority, pk: int) -> BusinessCasePack | None:
 def pack_file(*, authority: Authority, pk: int, fmt: str) -> tuple[BusinessCasePack, bytes] | None:
     """A ready pack's ODT or PDF bytes, only for `authority`'s officers."""
     pack = (
-        BusinessCasePack.objects.select_related("entry__candidate", "entry__service")
-        .filter(entry__authority=authority, pk=pk, status=BusinessCasePack.Status.READY)
-        .only("pk", "title", fmt, "entry__candidate__short_name", "entry__service__slug")
+        BusinessCasePack.objects.filter(
+            authority=authority, pk=pk, status=BusinessCasePack.Status.READY
+        )
+        .only("pk", "title", fmt)
         .first()
     )
     if pack is None:
@@ -126,6 +128,57 @@ def _evidence_saving(e: SavingsEvidence) -> str:
     return ("; ".join(parts) or "Not stated") + year
 
 
+def _assumption_and_evidence(
+    *, family_pk: int
+) -> tuple[SavingsAssumption | None, tuple[document.EvidenceItem, ...]]:
+    """The family's savings assumption (else the whole-organisation one) and the
+    reported savings it rests on (two queries)."""
+    assumption = (
+        SavingsAssumption.objects.filter(family_id=family_pk).prefetch_related("evidence").first()
+        or SavingsAssumption.objects.filter(scope=SavingsAssumption.Scope.WHOLE)
+        .prefetch_related("evidence")
+        .first()
+    )
+    evidence = tuple(
+        document.EvidenceItem(
+            partnership=e.partnership,
+            service=e.service,
+            saving=_evidence_saving(e),
+            status=e.get_status_display(),
+            source_url=e.source_url,
+        )
+        for e in (assumption.evidence.all() if assumption else [])
+    )
+    return assumption, evidence
+
+
+def _spend(
+    *, authorities: list[Authority], service: Service
+) -> tuple[str, list[document.SpendFigure]]:
+    """Every year's figure on the service's spending line for each organisation."""
+    if not service.ro_line:
+        return "no spending line", []
+    rows = (
+        SpendRecord.objects.filter(authority__in=authorities, line__code=service.ro_line)
+        .select_related("authority", "line")
+        .order_by("year", "authority__short_name")
+    )
+    line, out = service.ro_line, []
+    for row in rows:
+        line = f"{row.line.code} {row.line.name}"
+        thousands = row.net_expenditure_thousands
+        out.append(
+            document.SpendFigure(
+                organisation=row.authority.short_name,
+                year=row.year,
+                thousands=None if thousands is None else float(thousands),
+                source=row.source,
+                edition=row.edition.isoformat() if row.edition else "",
+            )
+        )
+    return line, out
+
+
 def pack_content(*, entry: ShortlistEntry, by_demo: bool = False) -> document.PackContent:
     """Everything the pack says about one shortlisted partner, as a pure record.
 
@@ -149,48 +202,9 @@ def pack_content(*, entry: ShortlistEntry, by_demo: bool = False) -> document.Pa
         score, savings_display, bases, listings = 0.0, "Not enough data", (), ()
         savings_sentence = "No savings estimate: the partner is not ranked for this service."
 
-    spend_rows = (
-        SpendRecord.objects.filter(authority__in=[origin, candidate], line__code=service.ro_line)
-        .select_related("authority", "line")
-        .order_by("year", "authority__short_name")
-        if service.ro_line
-        else SpendRecord.objects.none()
-    )
-    spend_line = service.ro_line
-    spend: list[document.SpendFigure] = []
-    for row in spend_rows:
-        spend_line = f"{row.line.code} {row.line.name}"
-        spend.append(
-            document.SpendFigure(
-                organisation=row.authority.short_name,
-                year=row.year,
-                thousands=None
-                if row.net_expenditure_thousands is None
-                else float(row.net_expenditure_thousands),
-                source=row.source,
-                edition=row.edition.isoformat() if row.edition else "",
-            )
-        )
-
-    assumption = (
-        SavingsAssumption.objects.filter(family_id=service.family_id)
-        .prefetch_related("evidence")
-        .first()
-        or SavingsAssumption.objects.filter(scope=SavingsAssumption.Scope.WHOLE)
-        .prefetch_related("evidence")
-        .first()
-    )
+    spend_line, spend = _spend(authorities=[origin, candidate], service=service)
     rate = ranking.rate
-    evidence = tuple(
-        document.EvidenceItem(
-            partnership=e.partnership,
-            service=e.service,
-            saving=_evidence_saving(e),
-            status=e.get_status_display(),
-            source_url=e.source_url,
-        )
-        for e in (assumption.evidence.all() if assumption else [])
-    )
+    assumption, evidence = _assumption_and_evidence(family_pk=service.family_id)
     demo = (
         by_demo
         or Listing.objects.filter(
@@ -204,7 +218,7 @@ def pack_content(*, entry: ShortlistEntry, by_demo: bool = False) -> document.Pa
         prepared_for=origin.name,
         prepared_on=timezone.localdate().isoformat(),
         organisations=(_facts(origin), _facts(candidate)),
-        spend_line=spend_line or "no spending line",
+        spend_line=spend_line,
         spend=tuple(spend),
         savings_display=savings_display,
         savings_sentence=savings_sentence,
@@ -221,4 +235,70 @@ def pack_content(*, entry: ShortlistEntry, by_demo: bool = False) -> document.Pa
         notes=entry.notes,
         demo=demo,
         listings=listings,
+    )
+
+
+def consortium_pack_content(
+    *, suggestion: Suggestion, authority: Authority, by_demo: bool = False
+) -> document.PackContent:
+    """The pack for a suggested consortium, from the asking member's side: every
+    member organisation, their spend by year, the consortium's savings range (the
+    members' stated annual values at the family's rate) and detection's explanation."""
+    service = Service.objects.select_related("family").get(pk=suggestion.service_id)
+    members = list(
+        SuggestionMember.objects.filter(suggestion=suggestion)
+        .select_related("listing__authority")
+        .order_by("position")
+    )
+    authorities: list[Authority] = []
+    for m in members:
+        if m.listing.authority not in authorities:
+            authorities.append(m.listing.authority)
+    authorities.sort(key=lambda a: a.pk != authority.pk)  # the asking member first
+    spend_line, spend = _spend(authorities=authorities, service=service)
+    rate = savings_rate(family_pk=service.family_id)
+    assumption, evidence = _assumption_and_evidence(family_pk=service.family_id)
+    savings = suggestion.details.get("savings", {})
+    low, high = savings.get("low_gbp"), savings.get("high_gbp")
+    display = "Not enough data"
+    if low is not None and high is not None:
+        display = (
+            f"{matching_savings.format_gbp(low)} to {matching_savings.format_gbp(high)} a year"
+        )
+    bases: tuple[str, ...] = ()
+    if savings.get("combined_gbp"):
+        combined = matching_savings.format_gbp(savings["combined_gbp"])
+        bases = (
+            f"the members' stated annual values, {combined} combined "
+            f"({savings.get('known')} of {savings.get('of')} members stated one)",
+        )
+    offers = tuple(o["sentence"] for o in suggestion.details.get("offers", []))
+    names = [a.short_name for a in authorities]
+    return document.PackContent(
+        title=f"A {service.name.lower()} consortium: {document.and_list(names)}",
+        service=service.name,
+        service_family=service.family.name,
+        prepared_for=authority.name,
+        prepared_on=timezone.localdate().isoformat(),
+        organisations=tuple(_facts(a) for a in authorities),
+        spend_line=spend_line,
+        spend=tuple(spend),
+        savings_display=display,
+        savings_sentence=savings.get("sentence", ""),
+        savings_bases=bases,
+        rate_low_percent=rate.low_percent,
+        rate_high_percent=rate.high_percent,
+        rate_source=rate.source,
+        rate_source_url=assumption.source_url if assumption else "",
+        rate_note=assumption.note if assumption else "",
+        rate_family_evidence=rate.family_evidence,
+        evidence=evidence,
+        explanation=(suggestion.explanation, *offers),
+        score=suggestion.score,
+        demo=by_demo or any(m.listing.is_demo for m in members),
+        listings=tuple(
+            f"{m.listing.authority.short_name}: {m.listing.title} "
+            f"({m.listing.get_kind_display().lower()})"
+            for m in members
+        ),
     )

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from councils.models import Authority, User
 from groups import document
+from groups.models import Suggestion
 from groups.models_shortlist import BusinessCasePack, ShortlistEntry
-from groups.shortlist_selectors import pack_content
+from groups.shortlist_selectors import consortium_pack_content, pack_content
 from offers.models import Service
 
 PACK_TASK = "groups.tasks.pack_build_task"
@@ -63,7 +64,34 @@ def pack_request(*, entry: ShortlistEntry, by: User) -> BusinessCasePack:
     )
     if pending is not None:
         return pending
-    pack = BusinessCasePack.objects.create(entry=entry, requested_by=by)
+    pack = BusinessCasePack.objects.create(
+        entry=entry, authority_id=entry.authority_id, requested_by=by
+    )
+    transaction.on_commit(lambda: _enqueue(pack.pk))
+    return pack
+
+
+@transaction.atomic
+def pack_request_for_suggestion(
+    *, suggestion: Suggestion, authority: Authority, by: User
+) -> BusinessCasePack:
+    """Queue a consortium's pack for one member organisation (the caller checks it is
+    a member). One build at a time per organisation and suggestion, as for a pair."""
+    Authority.objects.select_for_update().filter(pk=authority.pk).first()
+    pending = (
+        BusinessCasePack.objects.defer("odt", "pdf")
+        .filter(
+            authority=authority,
+            suggestion_key=suggestion.key,
+            status__in=[BusinessCasePack.Status.QUEUED, BusinessCasePack.Status.BUILDING],
+        )
+        .first()
+    )
+    if pending is not None:
+        return pending
+    pack = BusinessCasePack.objects.create(
+        authority=authority, suggestion_key=suggestion.key, requested_by=by
+    )
     transaction.on_commit(lambda: _enqueue(pack.pk))
     return pack
 
@@ -90,14 +118,23 @@ def pack_build(*, pack_id: int) -> str:
         pack.status = BusinessCasePack.Status.BUILDING
         pack.save(update_fields=["status"])
     started = time.perf_counter()
-    entry = (
-        ShortlistEntry.objects.select_related("authority", "candidate", "service__family")
-        .filter(pk=pack.entry_id)
-        .get()
-    )
-    requester = pack.requested_by
+    by_demo = bool(getattr(pack.requested_by, "is_demo", False))
     try:
-        content = pack_content(entry=entry, by_demo=bool(getattr(requester, "is_demo", False)))
+        if pack.entry_id is not None:
+            entry = (
+                ShortlistEntry.objects.select_related("authority", "candidate", "service__family")
+                .filter(pk=pack.entry_id)
+                .get()
+            )
+            content = pack_content(entry=entry, by_demo=by_demo)
+        else:
+            # Suggestions are rebuilt when their listings change: if this one has
+            # gone since the officer asked, the build fails and the page says so.
+            suggestion = Suggestion.objects.get(key=pack.suggestion_key)
+            authority = Authority.objects.get(pk=pack.authority_id or 0)
+            content = consortium_pack_content(
+                suggestion=suggestion, authority=authority, by_demo=by_demo
+            )
         odt, pdf = document.render_both(content)
     except Exception as exc:
         # Recorded for the status page (the officer can build again) and logged for us;

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/notes/", views.shortlist_notes, name="shortlist_notes"),
     path("<int:pk>/remove/", views.shortlist_remove, name="shortlist_remove"),
     path("<int:pk>/pack/", views.pack_create, name="pack_create"),
+    path("consortium/<str:key>/pack/", views.pack_consortium_create, name="pack_consortium"),
     path("packs/<int:pk>/", views.pack_status, name="pack"),
     path("packs/<int:pk>/download.<str:fmt>", views.pack_download, name="pack_download"),
 ]

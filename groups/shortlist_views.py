@@ -17,6 +17,8 @@ from councils.auth import acting_user
 from councils.models import Authority
 from groups import shortlist_selectors as selectors
 from groups import shortlist_services as services
+from groups.models import Suggestion
+from groups.selectors import suggestion_for_viewer
 from groups.shortlist_forms import ShortlistAddForm, ShortlistNotesForm
 from offers.models import Service
 
@@ -165,6 +167,20 @@ def pack_status(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "groups/pack.html", {"pack": pack, "entry": pack.entry})
 
 
+@login_required
+@require_POST
+def pack_consortium_create(request: HttpRequest, key: str) -> HttpResponse:
+    """A member organisation's officer asks for a suggested consortium's pack."""
+    authority = _own_authority(request)
+    shown = suggestion_for_viewer(key=key, authority=authority)
+    if shown is None or shown.suggestion.kind != Suggestion.Kind.CONSORTIUM:
+        raise Http404("No such consortium suggestion for your organisation")
+    pack = services.pack_request_for_suggestion(
+        suggestion=shown.suggestion, authority=authority, by=acting_user(request)
+    )
+    return redirect("shortlist:pack", pk=pack.pk)
+
+
 FORMATS = {
     "odt": ("application/vnd.oasis.opendocument.text", "odt"),
     "pdf": ("application/pdf", "pdf"),
@@ -183,7 +199,7 @@ def pack_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     pack, data = found
     content_type, ext = FORMATS[fmt]
     response = HttpResponse(data, content_type=content_type)
-    name = slugify(f"business case {pack.entry.service.slug} {pack.entry.candidate.short_name}")
+    name = slugify(f"business case {pack.title}")[:120]
     response["Content-Disposition"] = f'attachment; filename="{name}.{ext}"'
     response["Cache-Control"] = "private, no-store"
     return response

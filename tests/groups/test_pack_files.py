@@ -173,7 +173,9 @@ def test_a_pack_built_from_demo_listings_says_so_on_its_first_page(
 def test_the_pack_page_while_building_works_without_javascript(officer_client: Client) -> None:
     officer_client.post("/shortlist/add/", {"service": "payroll", "candidate": CHICHESTER})
     entry = ShortlistEntry.objects.get()
-    pack = BusinessCasePack.objects.create(entry=entry)  # queued, as before a worker takes it
+    pack = BusinessCasePack.objects.create(
+        entry=entry, authority_id=entry.authority_id
+    )  # queued, as before a worker takes it
     html = officer_client.get(f"/shortlist/packs/{pack.pk}/").content.decode()
     assert "being built" in html
     assert f'href="/shortlist/packs/{pack.pk}/">Refresh</a>' in html
@@ -211,7 +213,7 @@ def test_a_failed_build_is_recorded_and_the_page_says_so(
 
     officer_client.post("/shortlist/add/", {"service": "payroll", "candidate": CHICHESTER})
     entry = ShortlistEntry.objects.get()
-    pack = BusinessCasePack.objects.create(entry=entry)
+    pack = BusinessCasePack.objects.create(entry=entry, authority_id=entry.authority_id)
     assert pack_build(pack_id=pack.pk) == BusinessCasePack.Status.FAILED
     pack.refresh_from_db()
     assert pack.status == BusinessCasePack.Status.FAILED
