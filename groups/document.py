@@ -496,7 +496,7 @@ def render_pdf(content: PackContent) -> bytes:
     pdf.set_fill_color(255, 255, 255)  # fpdf2 keeps the fill: tables must not inherit it
     pdf.set_text_color(*GOVUK_BLACK)
     pdf.set_font("Helvetica", "B", 20)
-    pdf.multi_cell(width, 9, latin1(content.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 9, latin1(content.title), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
     pdf.set_text_color(*GOVUK_GREY)
     pdf.cell(width, 6, "Business case pack", new_x="LMARGIN", new_y="NEXT")
@@ -513,7 +513,9 @@ def render_pdf(content: PackContent) -> bytes:
                 pdf.add_page()
             pdf.ln(3 if block.level == 1 else 1.5)
             pdf.set_font("Helvetica", "B", size)
-            pdf.multi_cell(width, size * 0.5, latin1(block.text), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                width, size * 0.5, latin1(block.text), align="L", new_x="LMARGIN", new_y="NEXT"
+            )
             pdf.ln(1)
         elif isinstance(block, Para):
             if block.bold and block.text == DEMO_NOTICE:
