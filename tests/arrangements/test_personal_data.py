@@ -37,4 +37,5 @@ def test_deleting_the_account_clears_them_as_contact_and_keeps_the_arrangement(c
         "sam.contact"
         not in json.dumps(list(SharedArrangement.objects.values()), cls=DjangoJSONEncoder).lower()
     )
-    assert kept.events.last().reason.startswith("The contact deleted their account")
+    last = kept.events.last()
+    assert last is not None and last.reason.startswith("The contact deleted their account")
