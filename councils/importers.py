@@ -33,6 +33,7 @@ from .models import (
     SpendLine,
     SpendRecord,
 )
+from .services import successor_invitations
 
 GSS_RE = re.compile(r"^[ENSWK]\d{8}$")
 # MHCLG's E-code: the key of a body with no GSS code (Lee Valley is E6803).
@@ -621,6 +622,7 @@ class ReferenceImporter:
         )
         for a, b in existing - wanted:
             links.objects.filter(from_authority_id=a, to_authority_id=b).delete()
+        self._invite_successors_members(wanted)
         if wanted or existing:
             self.report.add(
                 f"successors recorded ({what})",
@@ -794,6 +796,13 @@ class ReferenceImporter:
         )
         for a, b in existing_links - wanted_links:
             links.objects.filter(from_authority_id=a, to_authority_id=b).delete()
+        self._invite_successors_members(wanted_links)
+
+    def _invite_successors_members(self, links: set[tuple[int, int]]) -> None:
+        """Members are not moved: each is invited to join the successor, once."""
+        queued = successor_invitations(links=links)
+        if queued:
+            self.report.add("invitations to join a successor", queued, 0, 0)
 
     # Deprivation and rural-urban class (matching's statistical neighbours) --
 

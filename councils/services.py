@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.models import OutboxMessage
 from core.outbox import outbox_enqueue
 
 from .models import (
@@ -441,6 +443,72 @@ def invitation_create(*, authority: Authority, by: User, email: str) -> Invitati
     return invitation
 
 
+def successor_invitations(*, links: Iterable[tuple[int, int]]) -> int:
+    """Invite every approved member of a replaced organisation to join its successor.
+
+    Members are not moved (ADR 14): the person chooses, since their job may not
+    have gone to the successor (a split predecessor has two). Called by the
+    importer inside its transaction for every recorded (predecessor, successor)
+    link, on every run: the outbox key is per person and successor, so a
+    re-import, or a second predecessor of the same successor, sends nothing
+    more. No EmailPreference field covers this: it is about the person's own
+    account, like a join decision. Returns how many invitations were queued.
+    """
+    links = list(links)
+    successors_of: dict[int, list[int]] = {}
+    for old, new in links:
+        successors_of.setdefault(old, []).append(new)
+    if not successors_of:
+        return 0
+    members = list(
+        Membership.objects.approved()
+        .filter(authority_id__in=successors_of)
+        .select_related("user", "authority")
+        .order_by("pk")
+    )
+    successors = Authority.objects.in_bulk({new for _, new in links})
+    wanted = {
+        f"successor.invitation:{m.user_id}:{new}": (m, successors[new])
+        for m in members
+        for new in successors_of[m.authority_id]
+    }
+    sent = set(OutboxMessage.objects.filter(key__in=wanted).values_list("key", flat=True))
+    queued = 0
+    for key, (membership, successor) in wanted.items():
+        email = membership.user.email.strip().lower()
+        if key in sent or not email:
+            continue
+        invitation = Invitation.objects.filter(
+            authority=successor, email=email, accepted_at__isnull=True, cancelled_at__isnull=True
+        ).first() or Invitation.objects.create(
+            authority=successor,
+            email=email,
+            token=secrets.token_urlsafe(32),
+            invited_by=None,
+            expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_LIFETIME_DAYS),
+        )
+        context = {
+            "membership": membership,
+            "successor": successor,
+            "site_name": settings.SITE_NAME,
+            "accept_url": _site_url(reverse("councils:invitation", args=[invitation.token])),
+            "profile_url": _site_url(successor.get_absolute_url()),
+            "lifetime_days": settings.INVITATION_LIFETIME_DAYS,
+        }
+        queued += (
+            outbox_enqueue(
+                kind="successor.invitation",
+                key=key,
+                to=[email],
+                subject=f"[{settings.SITE_NAME}] {membership.authority.name} has been replaced "
+                f"by {successor.name}: join it",
+                body=render_to_string("councils/email/successor_invitation.txt", context),
+            )
+            is not None
+        )
+    return queued
+
+
 @transaction.atomic
 def invitation_cancel(*, invitation: Invitation, by: User) -> Invitation:
     """Withdraw an open invitation (its link stops working). Safe to call twice."""
@@ -460,7 +528,9 @@ def invitation_accept_for_email(*, user: User, email: str) -> Membership | None:
 
     Called when allauth confirms an address (councils.signals) and from the
     invitation page. None if there is no open invitation, or the person
-    already acts for (or has asked to join) an organisation: one at a time.
+    already acts for (or has asked to join) an organisation: one at a time,
+    except that a member of an organisation the invitation's one replaced
+    leaves it to join (successor_invitations).
     """
     email = email.strip().lower()
     invitation = (
@@ -478,8 +548,19 @@ def invitation_accept_for_email(*, user: User, email: str) -> Membership | None:
     if invitation is None or not invitation.authority.is_current:
         return None
     User.objects.select_for_update().filter(pk=user.pk).first()
-    if membership_open(user=user) is not None:
-        return None
+    current = membership_open(user=user)
+    if current is not None:
+        # A member of a replaced organisation accepting its successor's invitation
+        # leaves the old one: that is the move they were invited to make.
+        replaced = (
+            current.status == Membership.Status.APPROVED
+            and not current.authority.is_current
+            and invitation.authority.predecessors.filter(pk=current.authority_id).exists()
+        )
+        if not replaced:
+            return None
+        current.status = Membership.Status.LEFT
+        current.save(update_fields=["status"])
     membership = Membership.objects.create(
         user=user,
         authority=invitation.authority,
