@@ -6,7 +6,7 @@ placeholder text (the GOV.UK Design System advises against it because it
 vanishes as people type). allauth's own validation is untouched.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from allauth.account import forms as allauth_forms
 from django import forms
@@ -257,6 +257,20 @@ class InvitationForm(PlainTextFormMixin, forms.Form):
     )
 
 
+NOTIFICATION_CHOICES = [
+    (
+        "join_requests",
+        "Requests to join your organisation, and reminders of requests still waiting "
+        "(authority admins and site staff)",
+    ),
+    ("interest_updates", "Updates when a council marks interest you expressed"),
+    (
+        "group_suggestions",
+        "When a listing you created first becomes part of a suggested consortium or swap",
+    ),
+]
+
+
 class EmailNotificationsForm(PlainTextFormMixin, forms.Form):
     """The notification emails on the email preferences page (councils.EmailPreference)."""
 
@@ -264,18 +278,23 @@ class EmailNotificationsForm(PlainTextFormMixin, forms.Form):
         label="Which other emails do you want?",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[
-            (
-                "join_requests",
-                "Requests to join your organisation, and reminders of requests still waiting "
-                "(authority admins and site staff)",
-            ),
-            ("interest_updates", "Updates when a council marks interest you expressed"),
-            (
-                "group_suggestions",
-                "When a listing you created first becomes part of a suggested consortium or swap",
-            ),
-        ],
+        choices=NOTIFICATION_CHOICES,
         help_text="Untick an email to stop it. Emails about your own account and listings "
         "always come.",
     )
+
+    def __init__(self, *args: Any, moderator: bool = False, **kwargs: Any) -> None:
+        """`moderator` adds the moderators' daily summary, so the one page where people
+        turn emails off lists every email they can receive (stored in offers, which
+        the view saves; this form only asks)."""
+        super().__init__(*args, **kwargs)
+        if moderator:
+            field = cast(forms.MultipleChoiceField, self.fields["kinds"])
+            field.choices = [*NOTIFICATION_CHOICES, MODERATION_SUMMARY_CHOICE]
+
+
+MODERATION_SUMMARY_CHOICE = (
+    "moderation_summary",
+    "Moderators’ daily summary of new submissions and reports, at 8am on days when "
+    "something new arrived (site staff with an authenticator app)",
+)

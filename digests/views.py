@@ -5,6 +5,7 @@ Each view parses the request, calls one selector or service and renders.
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -12,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from councils.auth import acting_user
+from councils.auth import acting_user, staff_with_mfa
 from councils.membership_forms import EmailNotificationsForm
 from councils.models import User
 from councils.selectors import email_preference_for, membership_current
@@ -23,6 +24,7 @@ from digests.forms import DigestPreferenceForm, SavedSearchForm
 from digests.models import DigestRun, SavedSearch
 from digests.unsubscribe import unsubscribe_user_id
 from offers.browse.selectors import browse_viewer, listing_browse
+from offers.moderation import summary as moderation_summary
 
 
 def _user(request: HttpRequest) -> User:
@@ -73,6 +75,7 @@ def digest_preferences(request: HttpRequest) -> HttpResponse:
         "is_default": pref.pk is None,
         "alerts": SavedSearch.objects.filter(user=user),
         "notifications_form": _notifications_form(user),
+        "summary_switched_off": staff_with_mfa(user) and not settings.MODERATION_SUMMARY_ENABLED,
     }
     return render(request, "offers/digests/preferences.html", context)
 
@@ -80,7 +83,12 @@ def digest_preferences(request: HttpRequest) -> HttpResponse:
 def _notifications_form(user: User) -> EmailNotificationsForm:
     preference = email_preference_for(user=user)
     chosen = [name for name in NOTIFICATION_KINDS if getattr(preference, name)]
-    return EmailNotificationsForm(initial={"kinds": chosen}, prefix="notifications")
+    moderator = staff_with_mfa(user)
+    if moderator and moderation_summary.moderator_preference(user=user).daily_summary:
+        chosen.append("moderation_summary")
+    return EmailNotificationsForm(
+        initial={"kinds": chosen}, prefix="notifications", moderator=moderator
+    )
 
 
 # The councils.EmailPreference fields the notifications form sets.
@@ -90,10 +98,20 @@ NOTIFICATION_KINDS = ("join_requests", "interest_updates", "group_suggestions")
 @login_required
 @require_POST
 def email_notifications(request: HttpRequest) -> HttpResponse:
-    """Save the non-digest emails a person wants (same page as the digest settings)."""
-    form = EmailNotificationsForm(request.POST, prefix="notifications")
+    """Save the non-digest emails a person wants (same page as the digest settings).
+
+    The moderators' daily summary is kept in offers.ModeratorPreference (what the
+    summary job reads); this is its only switch, so it is saved here too.
+    """
+    user = _user(request)
+    moderator = staff_with_mfa(user)
+    form = EmailNotificationsForm(request.POST, prefix="notifications", moderator=moderator)
     chosen = set(form.cleaned_data["kinds"]) if form.is_valid() else set()
-    email_preference_save(user=_user(request), **{k: k in chosen for k in NOTIFICATION_KINDS})
+    email_preference_save(user=user, **{k: k in chosen for k in NOTIFICATION_KINDS})
+    if moderator:
+        moderation_summary.moderator_preference_set(
+            user=user, daily_summary="moderation_summary" in chosen
+        )
     messages.success(request, "Your email preferences have been saved")
     return redirect("offers:digest_preferences")
 

@@ -522,7 +522,11 @@ class Interest(models.Model):
 
 
 class ModeratorPreference(models.Model):
-    """A moderator's choice about the daily summary email; no row means "send it"."""
+    """A moderator's choice about the daily summary email; no row means "send it".
+
+    Set from the email preferences page (digests.views.email_notifications), the
+    one place anyone turns an email off; kept here because the summary job reads it.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_preference"

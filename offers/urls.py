@@ -33,11 +33,6 @@ urlpatterns = [
         moderation_views.screening_term_change,
         name="screening_term_change",
     ),
-    path(
-        "moderation/summary/",
-        moderation_views.moderation_summary_preference,
-        name="moderation_summary_preference",
-    ),
     path("moderation/synonyms/", synonym_views.synonyms_page, name="synonyms"),
     path(
         "moderation/synonyms/<int:pk>/remove/", synonym_views.synonym_delete, name="synonym_delete"

@@ -123,11 +123,3 @@ class ScreeningTermForm(PlainTextFormMixin, forms.Form):
         required=False,
         error_messages={"max_length": "Note must be 200 characters or fewer"},
     )
-
-
-class ModeratorPreferenceForm(forms.Form):
-    daily_summary = forms.BooleanField(
-        label="Email me a summary of new submissions and reports each morning",
-        required=False,
-        help_text="Sent at 8am on days when something new arrived.",
-    )

@@ -4,7 +4,6 @@ Thin: parse the request, call one selector or service, render. Staff are
 checked here (403) and again in the services.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,12 +15,11 @@ from councils.auth import acting_user, require_staff_with_mfa
 from councils.models import User
 from offers.lifecycle import ListingError
 from offers.models import Listing, ScreeningTerm
-from offers.moderation import screening_terms, summary
+from offers.moderation import screening_terms
 from offers.moderation import selectors as selectors
 from offers.moderation import services as services
 from offers.moderation.forms import (
     DecisionForm,
-    ModeratorPreferenceForm,
     ReportForm,
     ScreeningTermForm,
 )
@@ -222,30 +220,3 @@ def screening_term_change(request: HttpRequest, pk: int) -> HttpResponse:
         state = "switched on" if action == "on" else "switched off"
         messages.success(request, f"“{term.term}” has been {state}.")
     return redirect("offers:screening_terms")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def moderation_summary_preference(request: HttpRequest) -> HttpResponse:
-    user = require_staff_with_mfa(request)
-    preference = summary.moderator_preference(user=user)
-    # An unticked checkbox posts nothing, so an empty POST is still a submission.
-    form = ModeratorPreferenceForm(
-        request.POST if request.method == "POST" else None,
-        initial={"daily_summary": preference.daily_summary},
-    )
-    if request.method == "POST" and form.is_valid():
-        chosen = form.cleaned_data["daily_summary"]
-        summary.moderator_preference_set(user=user, daily_summary=chosen)
-        messages.success(
-            request,
-            "We will email you a summary each morning."
-            if chosen
-            else "We will not email you the daily summary.",
-        )
-        return redirect("offers:moderation_summary_preference")
-    return render(
-        request,
-        "offers/staff/summary_preference.html",
-        {"form": form, "enabled": settings.MODERATION_SUMMARY_ENABLED},
-    )

@@ -2,6 +2,7 @@
 something arrived, with an off switch for the service and for each moderator."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -80,3 +81,44 @@ def test_beat_runs_the_summary_each_morning(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["moderation-summary"]
     assert entry["task"] == "offers.tasks.moderation_summary_task"
     assert entry["schedule"].hour == {8}
+
+
+SUMMARY_TICKED = re.compile(r'value="moderation_summary"[^>]*\bchecked\b')
+
+
+def test_a_moderator_turns_the_summary_off_on_the_email_preferences_page(client):
+    """The one switch is on the email preferences page, shown to moderators only, and
+    unticking it there stops that moderator's summary (and nobody else's)."""
+    moderator = UserFactory(is_staff=True)
+    colleague = UserFactory(is_staff=True)
+    submitted_at(dt.datetime(2026, 11, 29, 20, tzinfo=LONDON), "Evening submission")
+    client.force_login(moderator)
+    page = client.get("/listings/digests/").content.decode()
+    assert "Moderators’ daily summary" in page
+    assert SUMMARY_TICKED.search(page)  # on by default
+    assert page.count('name="notifications-kinds"') == 4
+
+    client.post(
+        "/listings/digests/notifications/",
+        {"notifications-kinds": ["join_requests", "interest_updates", "group_suggestions"]},
+    )
+
+    page = client.get("/listings/digests/").content.decode()
+    assert 'value="moderation_summary"' in page
+    assert not SUMMARY_TICKED.search(page)
+    assert moderation_summary_send(day=DAY) == 1
+    assert OutboxMessage.objects.get(kind="moderation.summary").to == [colleague.email]
+
+    client.post("/listings/digests/notifications/", {"notifications-kinds": ["moderation_summary"]})
+    assert ModeratorPreference.objects.get(user=moderator).daily_summary is True
+
+
+def test_the_summary_switch_is_not_offered_to_people_who_cannot_moderate(client, settings):
+    settings.STAFF_MFA_REQUIRED = False  # let staff without an app reach the page at all
+    for user in (UserFactory(), UserFactory(is_staff=True, totp=False)):
+        client.force_login(user)
+        page = client.get("/listings/digests/").content.decode()
+        assert "Moderators’ daily summary" not in page
+        assert page.count('name="notifications-kinds"') == 3
+        client.post("/listings/digests/notifications/", {"notifications-kinds": []})
+    assert not ModeratorPreference.objects.exists()  # an officer's post cannot set it

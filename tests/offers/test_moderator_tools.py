@@ -17,7 +17,6 @@ STAFF_PAGES = [
     "offers:taxonomy",
     "offers:service_add",
     "offers:synonyms",
-    "offers:moderation_summary_preference",
     "councils:email_domains",
 ]
 
@@ -116,9 +115,8 @@ def test_taxonomy_page_queries_do_not_grow_with_services(
     assert response.content.decode().count("Change<span") == Service.objects.count()
 
 
-def test_moderator_turns_the_daily_summary_off(client, staff):
+def test_moderator_tools_link_to_the_summary_switch_on_the_email_preferences_page(client, staff):
     client.force_login(staff)
-    url = reverse("offers:moderation_summary_preference")
-    assert client.get(url).context["form"].initial == {"daily_summary": True}
-    client.post(url, {})
-    assert client.get(url).context["form"].initial == {"daily_summary": False}
+    page = client.get(reverse("offers:screening_terms")).content.decode()
+    assert f'href="{reverse("offers:digest_preferences")}#other-emails"' in page
+    assert client.get("/listings/moderation/summary/").status_code == 404  # no second switch
