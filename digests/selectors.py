@@ -19,7 +19,7 @@ from councils.models import Authority, Membership, User
 from digests.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
 from matching.selectors import ListingScorer
 from offers.browse.filters import ListingFilter
-from offers.models import Listing, Service
+from offers.models import Listing, Service, authority_delivers
 
 # Union this many alert queries into one SQL statement (SQLite allows 500
 # terms in a compound SELECT by default).
@@ -70,13 +70,20 @@ class Recipient:
     alerts: list[Alert] = field(default_factory=list)
 
 
+def delivery_key(authority: Authority) -> tuple[str, str]:
+    """What decides which services an organisation delivers: its kind, and a
+    council's tier (offers.models.authority_delivers)."""
+    return (authority.kind, authority.tier)
+
+
 @dataclass
 class BatchData:
     recipients: list[Recipient]
     listings: list[Listing]  # published in the widest window, newest first
     alert_hits: dict[int, set[int]]  # alert pk -> listing pks
     council_listings: dict[int, set[tuple[str, int]]]  # authority pk -> {(kind, service pk)}
-    tier_services: dict[str, frozenset[int]]  # tier -> services it delivers
+    # delivery_key(authority) -> the services that organisation delivers
+    delivered_services: dict[tuple[str, str], frozenset[int]]
     matcher: "DigestMatcher"
 
 
@@ -244,20 +251,25 @@ def digest_batch_load(
         .values_list("authority_id", "kind", "service_id")
     ):
         council_listings.setdefault(authority_id, set()).add((kind, service_id))
-    tier_services: dict[str, frozenset[int]] = {}
-    tiers = {r.authority.tier for r in recipients if r.authority is not None}
-    if tiers:
+    delivered_services: dict[tuple[str, str], frozenset[int]] = {}
+    # One organisation per (kind, tier) stands for all: a council delivers by its
+    # tier, a fire authority, police force area or ICB by its kind (the taxonomy's
+    # Service.body_kinds), so a body's officer hears about what bodies like it do.
+    deliverers = {
+        delivery_key(r.authority): r.authority for r in recipients if r.authority is not None
+    }
+    if deliverers:
         services = list(Service.objects.all())
-        tier_services = {
-            tier: frozenset(s.pk for s in services if tier in s.delivered_by_tiers)
-            for tier in tiers
+        delivered_services = {
+            key: frozenset(s.pk for s in services if authority_delivers(s, authority))
+            for key, authority in deliverers.items()
         }
     return BatchData(
         recipients=recipients,
         listings=listings,
         alert_hits=alert_hits,
         council_listings=council_listings,
-        tier_services=tier_services,
+        delivered_services=delivered_services,
         matcher=DigestMatcher(listings),
     )
 

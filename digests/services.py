@@ -47,6 +47,7 @@ from digests.selectors import (
     DigestMatcher,
     PrefSnapshot,
     Recipient,
+    delivery_key,
     digest_batch_load,
     digest_due_filter,
     digest_due_user_ids,
@@ -142,13 +143,14 @@ def digest_criteria(
     *,
     pref: PrefSnapshot,
     council_listings: set[tuple[str, int]],
-    tier_services: frozenset[int] | None,
+    delivered_services: frozenset[int] | None,
 ) -> Criteria:
     """What a person hears about.
 
     Following their council (the default): a council with a NEED for a service
     hears about OFFERS of it, and one with an OFFER hears about NEEDS; a council
-    with no live listings hears about every service its tier delivers.
+    with no live listings hears about every service it delivers: a council's by
+    its tier, any other body's by its kind.
     """
     kinds = _kinds(pref.kinds)
     pairs: dict[tuple[str, int], Why] | None
@@ -162,8 +164,8 @@ def digest_criteria(
                 )
     elif not pref.follow_council and pref.service_ids:
         pairs = {(k, s): Why.CHOSEN for s in pref.service_ids for k in kinds}
-    elif tier_services is not None:
-        pairs = {(k, s): Why.ANY for s in tier_services for k in kinds}
+    elif delivered_services is not None:
+        pairs = {(k, s): Why.ANY for s in delivered_services for k in kinds}
     else:
         pairs = None
     return Criteria(pairs=pairs, kinds=kinds, distance=pref.distance, radius_km=pref.radius_km)
@@ -295,7 +297,9 @@ class Composer:
             council_listings=self.data.council_listings.get(authority.pk, set())
             if authority
             else set(),
-            tier_services=self.data.tier_services.get(authority.tier) if authority else None,
+            delivered_services=(
+                self.data.delivered_services.get(delivery_key(authority)) if authority else None
+            ),
         )
         if criteria.pairs is None:
             pool: Iterable[Listing] = self.data.listings

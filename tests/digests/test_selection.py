@@ -721,14 +721,16 @@ def test_selection_snapshot_defaults() -> None:
     pref = PrefSnapshot()
     assert pref.frequency == DigestFrequency.WEEKLY and pref.follow_council
     criteria = digests.digest_criteria(
-        pref=pref, council_listings={("need", 1), ("offer", 2)}, tier_services=frozenset({1, 2, 3})
+        pref=pref,
+        council_listings={("need", 1), ("offer", 2)},
+        delivered_services=frozenset({1, 2, 3}),
     )
     assert criteria.pairs == {
         ("offer", 1): digests.Why.COUNCIL_NEEDS,
         ("need", 2): digests.Why.COUNCIL_OFFERS,
     }
     no_listings = digests.digest_criteria(
-        pref=pref, council_listings=set(), tier_services=frozenset({3})
+        pref=pref, council_listings=set(), delivered_services=frozenset({3})
     )
     assert no_listings.pairs == {("offer", 3): digests.Why.ANY, ("need", 3): digests.Why.ANY}
 
