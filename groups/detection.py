@@ -21,7 +21,7 @@ listing is in at most one consortium per service. Everything is sorted on
 numbers and ids, so the same input always gives the same output.
 
 Only entries within `MAX_KM` can ever be adjacent, so candidates come from a
-grid of cells `MAX_KM` wide (the cell and its eight neighbours): near-linear
+grid of cells `MAX_KM / GRID_SPLIT` wide (the block of cells around each): near-linear
 instead of every pair (`consortia_naive` compares every pair, for the bench and
 as the oracle in the tests).
 """
@@ -222,13 +222,19 @@ def _all_n(n: int) -> str:
 # --- Consortia -----------------------------------------------------------------------------
 
 
+# Cells are MAX_KM / GRID_SPLIT wide, so a pair within MAX_KM is at most GRID_SPLIT
+# cells apart on each axis: candidates come from the (2 * GRID_SPLIT + 1)^2 block.
+GRID_SPLIT = 2
+
+
 def _cell(body: Body) -> tuple[int, int] | None:
-    """A grid cell about MAX_KM wide (longitude scaled at 54°N, the UK's middle,
-    widened so a cell is never narrower than MAX_KM anywhere in the UK)."""
+    """A grid cell at least MAX_KM / GRID_SPLIT wide anywhere south of 61°N (all of
+    the UK but the north of Shetland: longitude is scaled at 61°N, the narrowest)."""
     if body.latitude is None or body.longitude is None:
         return None
-    lat_step = MAX_KM / 111.0
-    lon_step = MAX_KM / (111.0 * math.cos(math.radians(61.0)))
+    km = MAX_KM / GRID_SPLIT
+    lat_step = km / 111.0
+    lon_step = km / (111.0 * math.cos(math.radians(61.0)))
     return (math.floor(body.latitude / lat_step), math.floor(body.longitude / lon_step))
 
 
@@ -257,8 +263,8 @@ def acceptance_graph(needs: Sequence[Entry], service: ServiceInfo) -> Edges:
     for (cx, cy), here in grid.items():
         near = [
             other
-            for dx in (-1, 0, 1)
-            for dy in (-1, 0, 1)
+            for dx in range(-GRID_SPLIT, GRID_SPLIT + 1)
+            for dy in range(-GRID_SPLIT, GRID_SPLIT + 1)
             for other in grid.get((cx + dx, cy + dy), ())
         ]
         for a in here:
@@ -413,9 +419,10 @@ def _swap_ok(offer: Entry, need: Entry, service: ServiceInfo, km: float) -> bool
 
 
 def _offer_need_pairs(
-    entries: Iterable[Entry], services: Mapping[int, ServiceInfo]
+    entries: Iterable[Entry], services: Mapping[int, ServiceInfo], touching: int | None = None
 ) -> dict[tuple[int, int], list[tuple[Entry, Entry]]]:
-    """(offered service, needed service) -> each organisation's (offer, need), oldest listings."""
+    """(offered service, needed service) -> each organisation's (offer, need), oldest
+    listings; with `touching`, only the pairs with that service on one side."""
     oldest: dict[tuple[str, str, int], Entry] = {}
     for e in entries:
         k = (e.org, e.kind, e.service_pk)
@@ -429,7 +436,9 @@ def _offer_need_pairs(
     for org, offered in offers_by_org.items():
         for o in offered:
             for n in needs_by_org.get(org, ()):
-                if o.service_pk != n.service_pk:
+                if o.service_pk == n.service_pk:
+                    continue
+                if touching is None or touching in (o.service_pk, n.service_pk):
                     pairs[(o.service_pk, n.service_pk)].append((o, n))
     return pairs
 
@@ -447,7 +456,7 @@ def swaps(
     `touching` keeps only swaps with that service on either side (an incremental update).
     Best first (nearest), ties on listing ids."""
     rates = rates or {}
-    pairs = _offer_need_pairs(entries, services)
+    pairs = _offer_need_pairs(entries, services, touching)
     found: dict[str, Swap] = {}
     for (x, y), sides in pairs.items():
         if x > y or (touching is not None and touching not in (x, y)):

@@ -24,6 +24,7 @@ def live_entries(
     *,
     service_pks: Iterable[int] | None = None,
     authority_pks: Iterable[int] | None = None,
+    kind: str | None = None,
     synthetic: bool = False,
 ) -> list[detection.Entry]:
     """Published listings as detection.Entry records (two queries, the reference cached).
@@ -36,6 +37,8 @@ def live_entries(
         listings = listings.filter(service_id__in=list(service_pks))
     if authority_pks is not None:
         listings = listings.filter(authority_id__in=list(authority_pks))
+    if kind is not None:
+        listings = listings.filter(kind=kind)
     rows = list(
         listings.order_by("pk").values_list(
             "pk",

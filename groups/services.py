@@ -83,8 +83,24 @@ def detect_for_service(*, service_pk: int, synthetic: bool = False) -> dict[str,
     it on either side, as rows by key. Reads only that service's listings and, for
     swaps, the listings of the organisations that list it."""
     entries = live_entries(service_pks=[service_pk], synthetic=synthetic)
-    orgs = {e.body.pk for e in entries if e.body.pk is not None}
-    wide = live_entries(authority_pks=orgs, synthetic=synthetic) if orgs else []
+    # A swap touching the service pairs an organisation offering it (and its needs)
+    # with one needing it (and its offers): only those listings are read.
+    offering = {e.body.pk for e in entries if e.kind == detection.OFFER}
+    needing = {e.body.pk for e in entries if e.kind == detection.NEED}
+    wide = [
+        *entries,
+        *(
+            live_entries(authority_pks=offering, kind=detection.NEED, synthetic=synthetic)
+            if offering
+            else []
+        ),
+        *(
+            live_entries(authority_pks=needing, kind=detection.OFFER, synthetic=synthetic)
+            if needing
+            else []
+        ),
+    ]
+    wide = list({e.pk: e for e in wide}.values())
     info = services_info(service_pks={e.service_pk for e in wide} | {service_pk})
     rates = family_rates(services=info.values())
     rows: dict[str, dict[str, Any]] = {}
