@@ -85,8 +85,8 @@ def detect_for_service(*, service_pk: int, synthetic: bool = False) -> dict[str,
     entries = live_entries(service_pks=[service_pk], synthetic=synthetic)
     # A swap touching the service pairs an organisation offering it (and its needs)
     # with one needing it (and its offers): only those listings are read.
-    offering = {e.body.pk for e in entries if e.kind == detection.OFFER}
-    needing = {e.body.pk for e in entries if e.kind == detection.NEED}
+    offering = {e.body.pk for e in entries if e.kind == detection.OFFER and e.body.pk}
+    needing = {e.body.pk for e in entries if e.kind == detection.NEED and e.body.pk}
     wide = [
         *entries,
         *(
