@@ -91,3 +91,40 @@ def test_reauthentication_pages_are_in_sentence_case(client, url):
     assert re.search(r"<h1[^>]*>Confirm it is you</h1>", html)
     assert "Confirm Access" not in html
     assert "Alternative options" not in html
+
+
+PUBLIC = "https://find-a-partner.example"
+LINK = re.compile(r"https?://[^\s\"<]+")
+
+
+def _links(message: Any) -> list[str]:
+    return LINK.findall(message.body) + LINK.findall(_html(message))
+
+
+def test_account_email_links_use_site_url_not_the_requests_host(client, mailoutbox, settings):
+    """The request comes to testserver; every link in the emails is on SITE_URL, and
+    the key links still work when followed."""
+    settings.SITE_URL = PUBLIC + "/"
+    cast(User, UserFactory(email="known@example.org"))
+
+    _sign_up(client, "new@example.org")
+    _sign_up(client, "known@example.org")
+    with committing():
+        client.post("/accounts/password/reset/", {"email": "known@example.org"})
+        client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
+
+    assert len(mailoutbox) == 4
+    for message in mailoutbox:
+        links = _links(message)
+        assert links, message.subject
+        assert all(link == PUBLIC or link.startswith(PUBLIC + "/") for link in links), links
+        assert "testserver" not in message.body + _html(message)
+    confirmation, already, reset, unknown = mailoutbox
+    assert f"{PUBLIC}/accounts/confirm-email/" in confirmation.body
+    assert f"{PUBLIC}/accounts/password/reset/\n" in already.body
+    assert f"{PUBLIC}/accounts/signup/" in unknown.body
+    [key_link] = {link for link in LINK.findall(reset.body) if "/password/reset/key/" in link}
+    page = client.get(key_link.removeprefix(PUBLIC), follow=True)
+    assert "Choose a new password" in page.content.decode()
+    [confirm_link] = {link for link in LINK.findall(confirmation.body) if "confirm-email" in link}
+    assert "Confirm" in client.get(confirm_link.removeprefix(PUBLIC)).content.decode()
