@@ -462,6 +462,7 @@ def successor_invitations(*, links: Iterable[tuple[int, int]]) -> int:
         return 0
     members = list(
         Membership.objects.approved()
+        .not_demo()  # demo accounts' addresses are not people's inboxes
         .filter(authority_id__in=successors_of)
         .select_related("user", "authority")
         .order_by("pk")

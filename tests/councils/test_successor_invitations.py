@@ -7,7 +7,7 @@ import pytest
 
 from core.models import OutboxMessage
 from councils.models import Authority, Invitation, Membership
-from councils.services import invitation_accept_for_email
+from councils.services import invitation_accept_for_email, successor_invitations
 from tests.councils.test_importer import run
 from tests.factories import MembershipFactory, officer_of
 
@@ -20,9 +20,10 @@ ADUR, WORTHING, MERGED = "E07000223", "E07000229", "E06000099"
 def _members() -> list[Membership]:
     adur = [Membership.objects.get(user=officer_of(ADUR)) for _ in range(2)]
     worthing = Membership.objects.get(user=officer_of(WORTHING))
-    # Neither a pending request nor someone who left is a member to invite.
+    # A pending request, someone who left and a demo account are not members to invite.
     MembershipFactory(authority=Authority.objects.get(gss_code=WORTHING), status="pending")
     MembershipFactory(authority=Authority.objects.get(gss_code=ADUR), status="left")
+    MembershipFactory(authority=Authority.objects.get(gss_code=ADUR), user__is_demo=True)
     return [*adur, worthing]
 
 
@@ -71,3 +72,30 @@ def test_an_invitation_from_an_unrelated_organisation_does_not_end_a_membership(
     assert invitation_accept_for_email(user=member.user, email=member.user.email) is None
     member.refresh_from_db()
     assert member.status == Membership.Status.APPROVED
+
+
+def test_a_member_accepts_on_the_invitation_page_and_acts_for_the_successor(client):
+    member = Membership.objects.get(user=officer_of(ADUR))
+    run(FIXTURES / "merger_authorities.csv")
+    token = Invitation.objects.get(email=member.user.email).token
+    client.force_login(member.user)
+    page = client.get(f"/councils/invitations/{token}/")
+    assert "You have been invited" in page.content.decode()
+    response = client.post(f"/councils/invitations/{token}/")
+    assert response.status_code == 302
+    assert Membership.objects.get(user=member.user, status="approved").authority.gss_code == (
+        MERGED
+    )
+
+
+def test_a_member_of_a_split_council_is_invited_to_both_successors():
+    """Cumbria (abolished, known from spend) has two successors: one invitation each."""
+    cumbria = Authority.objects.get(gss_code="E10000006")
+    successors = set(cumbria.successors.values_list("pk", flat=True))
+    assert len(successors) == 2
+    member = Membership.objects.get(user=officer_of(cumbria.gss_code))
+    links = {(cumbria.pk, pk) for pk in successors}
+    assert successor_invitations(links=links) == 2
+    assert successor_invitations(links=links) == 0
+    invited = Invitation.objects.filter(email=member.user.email)
+    assert set(invited.values_list("authority_id", flat=True)) == successors
