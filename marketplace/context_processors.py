@@ -35,6 +35,31 @@ _LAYOUT_URL_NAMES = {
 }
 
 
+# The pages under the header's "Your organisation" (its hub links to each): the
+# item stays marked on them. The councils pages count only for the viewer's own
+# organisation; an admin's members page of another council is not "yours".
+_ORGANISATION_PAGES = {"your_organisation", "offers:dashboard"}
+_OWN_AUTHORITY_PAGES = {
+    "councils:members",
+    "councils:invitations",
+    "councils:profile_edit",
+    "councils:hand_over",
+}
+
+
+def in_your_organisation(request: HttpRequest, membership: Any) -> bool:
+    """Whether the page is "Your organisation" or one of its sub-pages."""
+    match = request.resolver_match
+    if match is None or not membership:  # a lazy object: never `is None`
+        return False
+    if match.view_name in _ORGANISATION_PAGES:
+        return True
+    return bool(
+        match.view_name in _OWN_AUTHORITY_PAGES
+        and match.kwargs.get("gss_code") == membership.authority.gss_code
+    )
+
+
 @cache
 def layout_urls(prefix: str) -> dict[str, str]:
     """The header's and footer's links, reversed once per process (and script prefix):
@@ -56,4 +81,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "SITE_NAME": settings.SITE_NAME,
         "SERVICE_CONTACT_EMAIL": settings.SERVICE_CONTACT_EMAIL,
         "current_membership": membership,
+        "in_your_organisation": SimpleLazyObject(lambda: in_your_organisation(request, membership)),
     }

@@ -256,3 +256,44 @@ def test_hand_over_only_to_a_current_member(client):
 
     assert response.status_code == 400
     assert "govuk-error-summary" in response.content.decode()
+
+
+def _organisation_item(response: Any) -> str:
+    """The header's "Your organisation" item: its <li> and <a> tags."""
+    found = re.search(r'<li class="[^"]*">\s*<a [^>]*>Your organisation', _nav(response))
+    assert found, "no Your organisation item"
+    return found.group(0)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/listings/dashboard/",
+        f"/councils/{ADUR}/members/",
+        f"/councils/{ADUR}/invitations/",
+        f"/councils/{ADUR}/edit/",
+    ],
+)
+def test_header_marks_your_organisation_on_its_sub_pages(client, path):
+    """GOV.UK's service navigation: the section is active on its sub-pages, with
+    aria-current="true" there and "page" on the hub itself."""
+    client.force_login(officer_of(ADUR, role=Membership.Role.ADMIN))
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    item = _organisation_item(response)
+    assert "govuk-service-navigation__item--active" in item
+    assert 'aria-current="true"' in item
+    offers = re.search(r'<li class="([^"]*)">\s*<a [^>]*>Offers and needs', _nav(response))
+    assert offers and "--active" not in offers.group(1)  # one section marked, not two
+    hub = _organisation_item(client.get("/your-organisation/"))
+    assert 'aria-current="page"' in hub and "--active" in hub
+
+
+def test_header_does_not_mark_your_organisation_elsewhere(client):
+    client.force_login(officer_of(ADUR, role=Membership.Role.ADMIN))
+
+    for path in ["/listings/", f"/councils/{ADUR}/", f"/councils/{ARUN}/"]:
+        item = _organisation_item(client.get(path))
+        assert "--active" not in item and "aria-current" not in item, path
