@@ -28,6 +28,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_browse as browse
@@ -114,7 +115,7 @@ print("MARKET " + json.dumps({"scratch": timings, "queries": len(ctx.captured_qu
 """
 
 
-def market_timing(env: dict[str, str]) -> dict[str, float]:
+def market_timing(env: dict[str, str]) -> dict[str, Any]:
     output = browse.run([PYTHON, "-c", MARKET_SCRIPT], env)
     line = next(x for x in output.splitlines() if x.startswith("MARKET "))
     return dict(json.loads(line[7:]))
@@ -225,14 +226,14 @@ def main() -> None:
     try:
         for label, path in TARGETS:
             print(f"wrk {args.connections} connections × {args.duration} s: {label}")
-            results[label] = browse.wrk(wrk_path, path, **common)  # type: ignore[arg-type]
+            results[label] = browse.wrk(wrk_path, path, **common)
         print(f"wrk: {NOT_MODIFIED_LABEL}")
         results[NOT_MODIFIED_LABEL] = wrk_with_header(
             wrk_path, "/api/v1/listings/", f"If-None-Match: {etag}", **common
         )
         print(f"wrk: {MISS_LABEL}")
         browse.MISS_PATHS = MISS_PATHS
-        results[MISS_LABEL] = browse.wrk(wrk_path, TARGETS[3][1], rotate=rotate, **common)  # type: ignore[arg-type]
+        results[MISS_LABEL] = browse.wrk(wrk_path, TARGETS[3][1], rotate=rotate, **common)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -47,15 +47,12 @@ from benchdb import ensure_database  # noqa: E402
 ensure_database(os.environ["DATABASE_URL"])  # `make bench` on a fresh machine: benchg is new
 
 import django  # noqa: E402
-import psycopg2  # noqa: E402
 
 django.setup()
 
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.utils import OperationalError  # noqa: E402
-from psycopg2 import sql  # noqa: E402
 
 from core.generations import generation_cache_key  # noqa: E402
 from councils.changes import REFERENCE_DATA_GENERATION  # noqa: E402
@@ -107,31 +104,7 @@ def summary(samples: list[tuple[float, float]]) -> str:
     )
 
 
-def ensure_database() -> None:
-    """Create the benchmark's database if it does not exist (connecting to the
-    server's `postgres` database to do it), so a fresh machine needs no set-up."""
-    settings_db = connection.settings_dict
-    try:
-        connection.ensure_connection()
-        return
-    except OperationalError:
-        pass
-    admin = psycopg2.connect(
-        dbname="postgres",
-        user=settings_db["USER"] or None,
-        password=settings_db["PASSWORD"] or None,
-        host=settings_db["HOST"] or None,
-        port=settings_db["PORT"] or None,
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings_db["NAME"])))
-    admin.close()
-    print(f"created database {settings_db['NAME']}")
-
-
 def prepare() -> None:
-    ensure_database()
     call_command("migrate", verbosity=0)
     if not Authority.objects.filter(kind="fire").exists():  # every kind, not councils only
         call_command("import_authorities", verbosity=0)

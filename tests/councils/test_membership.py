@@ -5,7 +5,7 @@ from typing import Any, cast
 import pytest
 from django.contrib.admin.sites import site as admin_site
 
-from councils.admin import clean_email_domain
+from councils.email_domains import clean_email_domain
 from councils.models import Authority, EmailDomain, Membership, User
 from tests.factories import MembershipFactory, UserFactory, officer_of
 

@@ -196,8 +196,9 @@ def test_scottish_council_has_no_spend_and_says_why(client):
     assert "<table" not in html
 
 
-def _pounds(value: Decimal) -> str:
-    return format_gbp_thousands(value, "").removesuffix(" ()")
+def _pounds(value: Decimal | int | None) -> str:
+    assert value is not None, "a figure was expected"
+    return format_gbp_thousands(Decimal(value), "").removesuffix(" ()")
 
 
 def test_successor_shows_its_own_newest_year_and_its_predecessors_before(client):
@@ -219,7 +220,7 @@ def test_successor_shows_its_own_newest_year_and_its_predecessors_before(client)
     for record in records:
         assert record.authority.short_name.replace("&", "&amp;") in table
         assert _pounds(record.net_expenditure_thousands) in table
-    total = sum(r.net_expenditure_thousands for r in records)
+    total = sum(r.net_expenditure_thousands or 0 for r in records)
     assert f"<strong>{_pounds(total)}</strong>" in table
     # The trend shows the sum as the predecessors' figure, drawn apart from its own.
     assert f"{_pounds(total)} (predecessors)" in html

@@ -54,7 +54,9 @@ def test_a_split_predecessor_is_never_summed():
 
 
 def test_a_predecessor_without_a_return_leaves_no_total():
-    combined = combine([Part("a", "Copeland", False, None), Part("b", "Eden", False, 3.0)])
+    combined = combine(
+        [Part("a", "Copeland", False, None), Part("b", "Eden", False, Decimal("3.0"))]
+    )
     assert combined.total is None
     assert combined.reason == "no return from Copeland"
 

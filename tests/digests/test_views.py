@@ -250,7 +250,7 @@ def test_preferences_page_turns_each_notification_email_on_and_off(client):
     from councils.models import EmailPreference
     from tests.factories import UserFactory
 
-    user = UserFactory()
+    user = cast(User, UserFactory())
     client.force_login(user)
     page = client.get("/listings/digests/").content.decode()
     assert "Requests to join your organisation" in page

@@ -2,11 +2,13 @@
 the evidence, the base of an estimate on Find a partner, the evidence page, and
 recording a service's own cost on an organisation's profile."""
 
+from typing import cast
+
 import pytest
 from django.test import Client
 
 from core.models import AuditEntry
-from councils.models import Authority
+from councils.models import Authority, User
 from matching.models import SavingsAssumption, SavingsEvidence, ServiceCost
 from matching.selectors import partner_ranking
 from offers.models import Listing, Service, ServiceFamily
@@ -141,7 +143,7 @@ def test_only_the_organisations_officers_record_its_costs(client: Client):
 
 
 def test_staff_recording_a_cost_is_audited(client: Client):
-    staff = UserFactory(is_staff=True, verified=True)
+    staff = cast(User, UserFactory(is_staff=True, verified=True))
     client.force_login(staff)
     post = {"service": "payroll", "annual_cost_gbp": "99000", "financial_year": "2025-26"}
     client.post(COSTS_URL, post)

@@ -71,7 +71,7 @@ def rank(
     bodies: list[Body],
     service: ServiceInfo = BUILDING_CONTROL,
     *,
-    adjacency: list[tuple[str, str]] | None = None,
+    adjacency: list[tuple[str, str]] | list[tuple[str, str, int, int]] | None = None,
     spend: dict[tuple[str, str], dict[str, float | None]] | None = None,
     context: Context | None = None,
 ) -> matching.Ranking:

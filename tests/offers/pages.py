@@ -97,7 +97,7 @@ class _FilterPanel(HTMLParser):
             self._capture[1].append(data)
 
 
-def filter_checkboxes(response) -> list[dict[str, str | bool | None]]:
+def filter_checkboxes(response) -> list[dict[str, str | bool | int | None]]:
     """Every checkbox on the page, in order, with `label` (its label's text), `count`
     (the number beside it, None if none), `legend` (its fieldset's), `group` (the
     summary of the details it is in, without its count) and `group_open`."""

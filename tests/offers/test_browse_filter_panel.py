@@ -45,7 +45,7 @@ def test_chosen_values_are_ticked_and_their_group_opens(client):
 
 def test_each_service_family_is_a_group_with_a_whole_family_box_then_its_services(client):
     boxes = filter_checkboxes(client.get("/listings/"))
-    family = ServiceFamily.objects.order_by("pk").first()
+    family = ServiceFamily.objects.order_by("pk")[0]
 
     in_group = [b for b in boxes if b["group"] == family.name]
     assert in_group[0]["name"] == "family"
@@ -95,7 +95,7 @@ def test_the_drawn_panel_follows_the_reference_data(client, settings):
     # The panel's fragments are cached under the reference build's stamp: a new
     # service shows once the reference is rebuilt, not a stale panel.
     first = {b["value"] for b in boxes_named(client.get("/listings/"), "service")}
-    family = ServiceFamily.objects.order_by("pk").first()
+    family = ServiceFamily.objects.order_by("pk")[0]
     Service.objects.create(family=family, slug="new-service", name="A new service")
     filters._local = None
     from django.core.cache import cache

@@ -3,12 +3,14 @@ something arrived, with an off switch for the service and for each moderator."""
 
 import datetime as dt
 import re
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from core.models import OutboxMessage
-from offers.models import Listing, ListingEvent, ModeratorPreference
+from councils.models import User
+from offers.models import Listing, ListingEvent, ModeratorPreference, Report
 from offers.moderation.summary import moderation_summary_send, summary_window
 from offers.tasks import moderation_summary_task
 from tests.factories import UserFactory
@@ -42,13 +44,13 @@ def test_the_window_is_the_24_hours_to_8am_uk_time():
 
 def test_summary_lists_the_days_submissions_and_reports_once_per_moderator():
     moderator = UserFactory(is_staff=True)
-    opted_out = UserFactory(is_staff=True)
+    opted_out = cast(User, UserFactory(is_staff=True))
     ModeratorPreference.objects.create(user=opted_out, daily_summary=False)
     UserFactory(is_staff=True, totp=False)  # cannot act on it: no second factor
     UserFactory()  # not staff
     submitted_at(dt.datetime(2026, 11, 29, 20, tzinfo=LONDON), "Evening submission")
     submitted_at(dt.datetime(2026, 11, 29, 7, tzinfo=LONDON), "Before the window")
-    report = ReportFactory(reason="Advertises a product")
+    report = cast(Report, ReportFactory(reason="Advertises a product"))
     report.created_at = dt.datetime(2026, 11, 30, 7, 59, tzinfo=LONDON)
     report.save()
 

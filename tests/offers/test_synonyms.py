@@ -1,10 +1,13 @@
 """Search synonyms (issue 15, point 6): staff-kept, applied before PostgreSQL parses
 the query, so "IT" (an English stop word) finds ICT listings."""
 
+from typing import cast
+
 import pytest
 from django.urls import reverse
 
 from core.models import AuditEntry
+from councils.models import User
 from offers.browse import services
 from offers.browse.search import listing_text_search, search_synonyms
 from offers.browse.synonyms import expand_query
@@ -81,7 +84,7 @@ def test_bins_finds_waste_collection_and_revs_and_bens_finds_revenues_and_benefi
 def test_without_the_synonym_it_finds_nothing():
     published("Shared ICT service desk", "A shared service desk.", "ict-infrastructure-and-support")
     services.search_synonym_delete(
-        synonym=SearchSynonym.objects.get(phrase="IT"), by=UserFactory(is_staff=True)
+        synonym=SearchSynonym.objects.get(phrase="IT"), by=cast(User, UserFactory(is_staff=True))
     )
     assert found("IT") == set()
 
