@@ -316,20 +316,47 @@ def _grow(edges: Edges) -> list[list[int]]:
     return groups
 
 
+def _offer_grid(
+    entries: Iterable[Entry], service: ServiceInfo
+) -> dict[tuple[int, int], list[Entry]]:
+    grid: dict[tuple[int, int], list[Entry]] = defaultdict(list)
+    for e in entries:
+        if e.kind == OFFER and e.service_pk == service.pk:
+            cell = _cell(e.body)
+            if cell is not None:
+                grid[cell].append(e)
+    return grid
+
+
 def _serving_offers(
-    members: Sequence[Entry], offers: Sequence[Entry], service: ServiceInfo
+    members: Sequence[Entry], offers: Mapping[tuple[int, int], list[Entry]], service: ServiceInfo
 ) -> tuple[ServeOffer, ...]:
-    """Live OFFERs for the service from outside the group that accept every member
-    and that every member's need accepts (nearest furthest-member first)."""
+    """Live OFFERs for the service from outside the group that accept every member,
+    that every member's need accepts, and within MAX_KM of each (nearest
+    furthest-member first). `offers` is a grid of offers (`_offer_grid`): only the
+    cells around the first member can hold one within MAX_KM of it."""
     orgs = {m.org for m in members}
     found = []
-    for offer in offers:
+    cell = _cell(members[0].body)
+    if cell is None:
+        return ()
+    cx, cy = cell
+    near = sorted(
+        (
+            offer
+            for dx in range(-GRID_SPLIT, GRID_SPLIT + 1)
+            for dy in range(-GRID_SPLIT, GRID_SPLIT + 1)
+            for offer in offers.get((cx + dx, cy + dy), ())
+        ),
+        key=lambda e: e.pk,
+    )
+    for offer in near:
         if offer.org in orgs or not eligible(offer.body, service):
             continue
         furthest = 0.0
         for m in members:
             km = distance_km(offer.body, m.body)
-            if km is None or not (accepts(offer, m, km) and accepts(m, offer, km)):
+            if km is None or km > MAX_KM or not (accepts(offer, m, km) and accepts(m, offer, km)):
                 break
             furthest = max(furthest, km)
         else:
@@ -356,7 +383,7 @@ def _build(
     groups: list[list[int]],
     by_pk: Mapping[int, Entry],
     edges: Edges,
-    offers: Sequence[Entry],
+    offers: Mapping[tuple[int, int], list[Entry]],
     service: ServiceInfo,
     rate: SavingsRate,
 ) -> list[Consortium]:
@@ -387,9 +414,7 @@ def consortia(
     entries = list(entries)
     needs = _needs_by_org(entries, service)
     edges = acceptance_graph(needs, service)
-    offers = sorted(
-        (e for e in entries if e.kind == OFFER and e.service_pk == service.pk), key=lambda e: e.pk
-    )
+    offers = _offer_grid(entries, service)
     by_pk = {e.pk: e for e in needs}
     return _build(_grow(edges), by_pk, edges, offers, service, rate or SavingsRate())
 
@@ -401,9 +426,7 @@ def consortia_naive(
     entries = list(entries)
     needs = _needs_by_org(entries, service)
     edges = acceptance_graph_naive(needs, service)
-    offers = sorted(
-        (e for e in entries if e.kind == OFFER and e.service_pk == service.pk), key=lambda e: e.pk
-    )
+    offers = _offer_grid(entries, service)
     by_pk = {e.pk: e for e in needs}
     return _build(_grow(edges), by_pk, edges, offers, service, rate or SavingsRate())
 
