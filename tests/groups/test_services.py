@@ -95,7 +95,19 @@ def test_west_sussex_payroll_yields_one_consortium_with_horsham_serving_it(staff
     assert s.details["savings"]["combined_gbp"] == 800_000
 
 
-def test_withdrawing_a_member_dissolves_the_consortium_and_expiry_too(staff):
+def test_a_member_expiring_dissolves_a_consortium_of_three(staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    needs = [_publish(staff, gss, Listing.Kind.NEED, "payroll") for gss in (ADUR, ARUN, WORTHING)]
+    assert Suggestion.objects.filter(kind=Suggestion.Kind.CONSORTIUM).count() == 1
+    Listing.objects.filter(pk=needs[0].pk).update(expires_at=timezone.now() - timedelta(days=1))
+    assert offers_services.listing_expire_due() == 1
+    assert not Suggestion.objects.exists()
+
+
+def test_withdrawing_members_dissolves_the_consortium(staff):
     needs = _payroll_needs(staff)
     assert Suggestion.objects.count() == 1
     offers_services.listing_withdraw(listing=needs[0], by=needs[0].created_by)
