@@ -260,8 +260,12 @@ class InvitationForm(PlainTextFormMixin, forms.Form):
 NOTIFICATION_CHOICES = [
     (
         "join_requests",
-        "Requests to join your organisation, and reminders of requests still waiting "
-        "(authority admins and site staff)",
+        "Requests to join your organisation (authority admins, and site staff for "
+        "organisations with no admin)",
+    ),
+    (
+        "join_request_reminders",
+        "Reminders of join requests still waiting after three working days",
     ),
     ("interest_updates", "Updates when a council marks interest you expressed"),
     (

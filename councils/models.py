@@ -609,7 +609,12 @@ class EmailPreference(models.Model):
     join_requests = models.BooleanField(
         "requests to join your organisation",
         default=True,
-        help_text="New requests and reminders of requests still waiting (admins and staff).",
+        help_text="New requests to join (admins, and staff for organisations with none).",
+    )
+    join_request_reminders = models.BooleanField(
+        "reminders of join requests still waiting",
+        default=True,
+        help_text="A reminder when a request has waited three working days.",
     )
     interest_updates = models.BooleanField(
         "updates on interest you expressed",

@@ -792,9 +792,12 @@ def join_request_deciders(*, authority: Authority) -> JoinDeciders:
     return JoinDeciders(admins=authority_admin_users(authority=authority))
 
 
-def join_request_recipients(*, authority: Authority) -> list[User]:
+def join_request_recipients(
+    *, authority: Authority, preference: str = "join_requests"
+) -> list[User]:
     """Whom to email about a request to join `authority`: its admins or, if it has
-    none, active site staff; less anyone who turned these emails off."""
+    none, active site staff; less anyone who turned this kind (`preference`, an
+    EmailPreference field: new requests or reminders) off."""
     admins = User.objects.filter(
         memberships__authority=authority,
         memberships__status=Membership.Status.APPROVED,
@@ -803,7 +806,7 @@ def join_request_recipients(*, authority: Authority) -> list[User]:
     )
     if not admins.exists():
         admins = User.objects.filter(is_staff=True, is_active=True)
-    return list(_wanting(admins, preference="join_requests").order_by("pk"))
+    return list(_wanting(admins, preference=preference).order_by("pk"))
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,9 @@ def _join_request_email(membership: Membership, *, reminder: bool) -> int:
     retried request or reminder job sends nothing more. Returns rows queued."""
     membership = Membership.objects.select_related("user", "authority").get(pk=membership.pk)
     authority = membership.authority
-    recipients = join_request_recipients(authority=authority)
+    recipients = join_request_recipients(
+        authority=authority, preference="join_request_reminders" if reminder else "join_requests"
+    )
     kind = "membership.request_reminder" if reminder else "membership.request"
     staff_decide = not join_request_deciders(authority=authority).admins
     queued = 0

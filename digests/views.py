@@ -92,7 +92,12 @@ def _notifications_form(user: User) -> EmailNotificationsForm:
 
 
 # The councils.EmailPreference fields the notifications form sets.
-NOTIFICATION_KINDS = ("join_requests", "interest_updates", "group_suggestions")
+NOTIFICATION_KINDS = (
+    "join_requests",
+    "join_request_reminders",
+    "interest_updates",
+    "group_suggestions",
+)
 
 
 @login_required

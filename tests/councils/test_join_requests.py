@@ -265,6 +265,25 @@ def test_reminder_job_has_an_off_switch(settings, mailoutbox):
     assert mailoutbox == []
 
 
+def test_reminders_have_their_own_switch_apart_from_new_requests(mailoutbox):
+    """An admin who wants new requests but not reminders gets the first, not the second."""
+    admin = officer_of(ADUR, role=Membership.Role.ADMIN)
+    colleague = officer_of(ADUR, role=Membership.Role.ADMIN)
+    EmailPreference.objects.create(user=admin, join_request_reminders=False)
+    pending = _pending(ADUR, _at(2026, 11, 2))
+
+    with committing():
+        assert services._join_request_email(pending, reminder=False) == 2
+        assert services.join_request_remind(membership_id=pending.pk, now=_at(2026, 11, 9))
+
+    kinds = {(m.kind, m.to[0]) for m in OutboxMessage.objects.all()}
+    assert kinds == {
+        ("membership.request", admin.email),
+        ("membership.request", colleague.email),
+        ("membership.request_reminder", colleague.email),
+    }
+
+
 def test_decided_request_is_not_reminded(mailoutbox):
     _staff()
     pending = _pending(ADUR, _at(2026, 11, 2))
@@ -279,3 +298,20 @@ def test_reminder_is_scheduled_on_weekday_mornings(settings):
 
     assert entry["task"] == "councils.tasks.join_request_reminders_task"
     assert entry["schedule"].day_of_week == {1, 2, 3, 4, 5}
+
+
+def test_splitting_the_switch_keeps_reminders_off_for_who_had_requests_off():
+    """Migration 0010: the old single switch covered reminders too."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("councils.migrations.0010_email_preference_join_request_reminders")
+    quiet, keen = _user(), _user()
+    EmailPreference.objects.create(user=quiet, join_requests=False)
+    EmailPreference.objects.create(user=keen)
+
+    migration.keep_reminders_off_for_who_turned_requests_off(apps, None)
+
+    assert EmailPreference.objects.get(user=quiet).join_request_reminders is False
+    assert EmailPreference.objects.get(user=keen).join_request_reminders is True

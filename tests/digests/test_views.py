@@ -256,8 +256,9 @@ def test_preferences_page_turns_each_notification_email_on_and_off(client):
     assert "Requests to join your organisation" in page
     assert "Updates when a council marks interest you expressed" in page
     assert "part of a suggested consortium or swap" in page
-    assert page.count('name="notifications-kinds"') == 3
-    assert page.count("checked") >= 3  # all on by default
+    assert "Reminders of join requests still waiting" in page
+    assert page.count('name="notifications-kinds"') == 4
+    assert page.count("checked") >= 4  # all on by default
 
     response = client.post(
         "/listings/digests/notifications/", {"notifications-kinds": ["interest_updates"]}
@@ -266,7 +267,7 @@ def test_preferences_page_turns_each_notification_email_on_and_off(client):
     assert response.status_code == 302
     preference = EmailPreference.objects.get(user=user)
     assert (preference.join_requests, preference.interest_updates) == (False, True)
-    assert preference.group_suggestions is False
+    assert (preference.group_suggestions, preference.join_request_reminders) == (False, False)
     client.post("/listings/digests/notifications/", {"notifications-kinds": ["group_suggestions"]})
     preference.refresh_from_db()
     assert (preference.join_requests, preference.interest_updates) == (False, False)

@@ -98,7 +98,7 @@ def test_a_moderator_turns_the_summary_off_on_the_email_preferences_page(client)
     page = client.get("/listings/digests/").content.decode()
     assert "Moderators’ daily summary" in page
     assert SUMMARY_TICKED.search(page)  # on by default
-    assert page.count('name="notifications-kinds"') == 4
+    assert page.count('name="notifications-kinds"') == 5
 
     client.post(
         "/listings/digests/notifications/",
@@ -121,6 +121,6 @@ def test_the_summary_switch_is_not_offered_to_people_who_cannot_moderate(client,
         client.force_login(user)
         page = client.get("/listings/digests/").content.decode()
         assert "Moderators’ daily summary" not in page
-        assert page.count('name="notifications-kinds"') == 3
+        assert page.count('name="notifications-kinds"') == 4
         client.post("/listings/digests/notifications/", {"notifications-kinds": []})
     assert not ModeratorPreference.objects.exists()  # an officer's post cannot set it
