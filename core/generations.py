@@ -1,4 +1,4 @@
-"""Cache generations: one counter per cached thing, kept in the database.
+"""Cache generations: one value per cached thing, kept in the database.
 
 A writer calls `generation_bump(key)` inside the transaction that changes what
 a cache holds (listings, reference data); a reader keys its cached entries on
@@ -27,6 +27,9 @@ from core.models import CacheGeneration
 
 # How long a process may serve a generation it read without asking the database.
 GENERATION_CACHE_SECONDS = 1
+
+# Where new values come from (core migration 0007): rising, never reused.
+GENERATION_SEQUENCE = "core_cachegeneration_value_seq"
 
 
 def generation_cache_key(key: str) -> str:
@@ -91,7 +94,7 @@ def generation_with(key: str, others: Iterable[str]) -> tuple[int, dict[str, Any
 
 
 def forget_local_marks() -> None:
-    """Drop this process's copies (tests, whose rolled-back transactions reuse numbers)."""
+    """Drop this process's copies (tests start each from an empty cache)."""
     _local_marks.clear()
 
 
@@ -129,16 +132,20 @@ def generation_marks(keys: Sequence[str]) -> list[tuple[int, datetime | None]]:
 
 
 def generation_bump(key: str) -> None:
-    """Move `key` on by one in the current transaction (rolled back with it).
+    """Give `key` a new value in the current transaction (rolled back with it).
 
-    Concurrent bumps all count: the row is locked until the transaction ends,
-    so writers of the same thing commit one after another.
+    The value comes from a sequence (core migration 0007), so it rises and is never
+    handed out twice, even when the transaction that took it rolls back: whatever
+    was cached under a rolled-back value can never be mistaken for later data.
+    Concurrent bumps all count: the row is locked until the transaction ends, so
+    writers of the same thing commit one after another.
     """
     table = CacheGeneration._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (key, value, changed_at) VALUES (%s, 1, now()) "  # noqa: S608 (table name, not input)
-            f"ON CONFLICT (key) DO UPDATE SET value = {table}.value + 1, changed_at = now()",
+            f"INSERT INTO {table} (key, value, changed_at) "  # noqa: S608 (table name, not input)
+            f"VALUES (%s, nextval('{GENERATION_SEQUENCE}'), now()) "
+            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, changed_at = now()",
             [key],
         )
     transaction.on_commit(_Bumped(key))

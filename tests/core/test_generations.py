@@ -23,17 +23,27 @@ def test_a_key_starts_at_zero_and_a_committed_bump_is_read_at_once(
     assert generation(KEY) == 0
     with django_capture_on_commit_callbacks(execute=True):
         generation_bump(KEY)
+    first = generation(KEY)
+    with django_capture_on_commit_callbacks(execute=True):
         generation_bump(KEY)
-    assert generation(KEY) == 2
+    assert 0 < first < generation(KEY)
 
 
-def test_a_rolled_back_bump_changes_nothing():
+def test_a_rolled_back_bump_changes_nothing_and_its_value_is_never_given_again(
+    django_capture_on_commit_callbacks,
+):
     assert generation(KEY) == 0
     with pytest.raises(RuntimeError), transaction.atomic():
         generation_bump(KEY)
+        abandoned = generation(KEY)
         raise RuntimeError("roll back")
     cache.clear()
     assert generation(KEY) == 0
+    # What was built under the abandoned value (inside that transaction) must never
+    # match the data of a later, committed bump.
+    with django_capture_on_commit_callbacks(execute=True):
+        generation_bump(KEY)
+    assert generation(KEY) not in {0, abandoned}
 
 
 def test_a_bump_whose_cache_copy_survives_is_read_after_the_ttl():
@@ -43,13 +53,13 @@ def test_a_bump_whose_cache_copy_survives_is_read_after_the_ttl():
     generation_bump(KEY)  # the test's transaction never commits: the copy stays
     assert generation(KEY) == 0
     time.sleep(generations.GENERATION_CACHE_SECONDS + 0.2)
-    assert generation(KEY) == 1
+    assert generation(KEY) > 0
 
 
 def test_an_uncommitted_bump_is_never_copied_into_the_cache():
     """Other processes would build pages under a number that may roll back."""
     generation_bump(KEY)
-    assert generation(KEY) == 1  # this transaction sees its own bump ...
+    assert generation(KEY) > 0  # this transaction sees its own bump ...
     assert cache.get(generations.generation_cache_key(KEY)) is None  # ... nobody else
 
 
@@ -75,7 +85,7 @@ def test_generations_stay_right_while_redis_is_down(
     assert generation(KEY) == 0
     with django_capture_on_commit_callbacks(execute=True):
         generation_bump(KEY)
-    assert generation(KEY) == 1
+    assert generation(KEY) > 0
 
 
 def test_marks_carry_when_the_value_moved_and_are_read_through_the_cache(
@@ -85,9 +95,9 @@ def test_marks_carry_when_the_value_moved_and_are_read_through_the_cache(
     with django_capture_on_commit_callbacks(execute=True):
         generation_bump(KEY)
     [(value, changed_at)] = generations.generation_marks([KEY])
-    assert value == 1 and changed_at is not None
+    assert value > 0 and changed_at is not None
     with django_assert_num_queries(0):
-        assert generations.generation_marks([KEY]) == [(1, changed_at)]
+        assert generations.generation_marks([KEY]) == [(value, changed_at)]
     with django_capture_on_commit_callbacks(execute=True):
         generation_bump(KEY)  # the commit deletes the cached mark
-    assert generations.generation_marks([KEY])[0][0] == 2
+    assert generations.generation_marks([KEY])[0][0] > value

@@ -5,6 +5,7 @@ shipped weights file."""
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,10 @@ def test_evaluate_matching_prints_every_method_per_pair_per_arrangement_and_the_
 def test_fit_matching_weights_writes_a_file_that_loads_and_records_its_provenance(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The fit starts from the weights in use, so the directory it writes to holds them
+    # too (whether they were read before in this process or not).
+    for shipped in matching.WEIGHTS_DIR.glob("*.json"):
+        shutil.copy(shipped, tmp_path / shipped.name)
     monkeypatch.setattr(matching, "WEIGHTS_DIR", tmp_path)
     args = ("fit_matching_weights", str(V1), "--name", "vtest", "--folds", "3", "--l2", "0.01")
     call_command(*args, stdout=io.StringIO())

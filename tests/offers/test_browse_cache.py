@@ -140,7 +140,7 @@ def test_a_committed_change_moves_the_version_on_at_once(
     before = listings_version()
     with django_capture_on_commit_callbacks(execute=True):
         draft(owner, "Committed")
-    assert listings_version() == before + 1
+    assert listings_version() > before
 
 
 def test_signed_in_only_listings_never_leak_to_anonymous_visitors_through_the_cache(

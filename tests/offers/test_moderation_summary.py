@@ -91,7 +91,7 @@ SUMMARY_TICKED = re.compile(r'value="moderation_summary"[^>]*\bchecked\b')
 def test_a_moderator_turns_the_summary_off_on_the_email_preferences_page(client):
     """The one switch is on the email preferences page, shown to moderators only, and
     unticking it there stops that moderator's summary (and nobody else's)."""
-    moderator = UserFactory(is_staff=True)
+    moderator = cast(User, UserFactory(is_staff=True))
     colleague = UserFactory(is_staff=True)
     submitted_at(dt.datetime(2026, 11, 29, 20, tzinfo=LONDON), "Evening submission")
     client.force_login(moderator)
