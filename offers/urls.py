@@ -40,6 +40,8 @@ urlpatterns = [
     path("moderation/services/", taxonomy_views.taxonomy_page, name="taxonomy"),
     path("moderation/services/new/", taxonomy_views.service_edit, name="service_add"),
     path("moderation/services/<int:pk>/", taxonomy_views.service_edit, name="service_edit"),
+    path("moderation/services/families/new/", taxonomy_views.family_edit, name="family_add"),
+    path("moderation/services/families/<int:pk>/", taxonomy_views.family_edit, name="family_edit"),
     path(
         "moderation/reports/<int:pk>/dismiss/",
         moderation_views.report_dismiss,
