@@ -79,7 +79,15 @@ def _read(key: str) -> int:
 
 
 def generation(key: str) -> int:
-    """The current generation of `key` (0 until its first bump)."""
+    """The current generation of `key` (0 until its first bump).
+
+    Inside a transaction that has bumped `key` the cache's copy is the value from
+    before the bump, so the database is asked: whatever this transaction builds
+    (say a snapshot of the data it just changed) is then keyed on its own value,
+    which no other state ever has (it comes from a sequence).
+    """
+    if _uncommitted(key):
+        return _read(key)
     value = cache.get(generation_cache_key(key))
     return int(value) if value is not None else _read(key)
 
@@ -90,7 +98,9 @@ def generation_with(key: str, others: Iterable[str]) -> tuple[int, dict[str, Any
     cache_key = generation_cache_key(key)
     values = cache.get_many([cache_key, *others])
     value = values.pop(cache_key, None)
-    return (int(value) if value is not None else _read(key)), values
+    if value is None or _uncommitted(key):
+        return _read(key), values
+    return int(value), values
 
 
 def forget_local_marks() -> None:

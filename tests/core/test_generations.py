@@ -11,6 +11,7 @@ from core import generations
 from core.cache import FallbackRedisCache
 from core.generations import generation, generation_bump, generation_with
 from tests import outages
+from tests.commits import bump_as_another_process
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_a_bump_whose_cache_copy_survives_is_read_after_the_ttl():
     """Another process's commit, or a read racing it, can leave the old value in
     this process's cache: it is believed for GENERATION_CACHE_SECONDS, no longer."""
     assert generation(KEY) == 0
-    generation_bump(KEY)  # the test's transaction never commits: the copy stays
+    bump_as_another_process(KEY)  # this process's cached copy stays
     assert generation(KEY) == 0
     time.sleep(generations.GENERATION_CACHE_SECONDS + 0.2)
     assert generation(KEY) > 0
@@ -101,3 +102,13 @@ def test_marks_carry_when_the_value_moved_and_are_read_through_the_cache(
     with django_capture_on_commit_callbacks(execute=True):
         generation_bump(KEY)  # the commit deletes the cached mark
     assert generations.generation_marks([KEY])[0][0] > value
+
+
+def test_a_transaction_that_bumped_reads_its_own_value_not_the_cached_one():
+    """A snapshot this transaction builds of the data it changed must be keyed on the
+    bumped value; keyed on the cached old one it would outlive a rollback."""
+    before = generation(KEY)  # now in the cache
+    assert cache.get(generations.generation_cache_key(KEY)) == before
+    generation_bump(KEY)
+    assert generation(KEY) != before
+    assert generations.generation_with(KEY, [])[0] == generation(KEY)

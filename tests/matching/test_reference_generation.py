@@ -14,11 +14,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from core.generations import GENERATION_CACHE_SECONDS, generation_bump
+from core.generations import GENERATION_CACHE_SECONDS
 from councils.changes import REFERENCE_DATA_GENERATION
 from councils.importers import import_reference_files
 from councils.models import Authority
 from matching.selectors import matching_reference
+from tests.commits import bump_as_another_process
 
 WORTHING = "E07000229"
 OLD, NEW = "Worthing Borough Council", "Worthing Burrows Council"
@@ -48,7 +49,7 @@ def test_a_same_length_rename_by_another_process_shows_after_the_ttl() -> None:
     # As another process would: no signals here, and this process's cached copy
     # of the generation is not deleted (the test's transaction never commits).
     Authority.objects.filter(gss_code=WORTHING).update(name=NEW)
-    generation_bump(REFERENCE_DATA_GENERATION)
+    bump_as_another_process(REFERENCE_DATA_GENERATION)
     assert matching_reference() is first  # within the TTL the copy is believed
     time.sleep(GENERATION_CACHE_SECONDS + 0.2)
     assert matching_reference().by_gss[WORTHING].name == NEW
