@@ -155,7 +155,7 @@ def test_moderator_adds_and_renames_a_service_family_audited(client, staff):
 
 def test_a_duplicate_family_name_is_refused_with_the_error_summary(client, staff):
     client.force_login(staff)
-    existing = ServiceFamily.objects.order_by("pk").first()
+    existing = ServiceFamily.objects.order_by("pk")[0]
     response = client.post(
         reverse("offers:family_add"),
         {"name": existing.name, "office": existing.office, "position": "0"},
@@ -184,7 +184,7 @@ def test_a_family_with_services_keeps_its_office(client, staff):
 
 @pytest.mark.parametrize("name", ["offers:family_add", "offers:family_edit"])
 def test_family_pages_refuse_officers_and_save_nothing(client, name):
-    family = ServiceFamily.objects.order_by("pk").first()
+    family = ServiceFamily.objects.order_by("pk")[0]
     kwargs = {"pk": family.pk} if name == "offers:family_edit" else {}
     client.force_login(officer_of(ADUR))
     data = {"name": "Taken over", "office": "back", "position": "0"}
