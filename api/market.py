@@ -7,7 +7,7 @@ on the generations it depends on, with the time it was computed.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,8 @@ from councils.models import Authority
 from offers.changes import LISTINGS_GENERATION
 from offers.models import Interest, Listing, ServiceFamily
 
+from . import charts
+from .charts import BarChart, ColumnChart, Series
 from .signals import TAXONOMY_GENERATION
 
 UNMET_KM = 50.0
@@ -46,6 +48,7 @@ class Table:
     columns: list[str]
     rows: list[list[Any]]
     note: str = ""
+    chart: BarChart | ColumnChart | None = None
 
 
 @dataclass(frozen=True)
@@ -298,7 +301,63 @@ def _compute(*, staff: bool) -> MarketFigures:
                 ],
             )
         )
+    tables = [replace(t, chart=_chart(t)) for t in tables]
     return MarketFigures(tables=tables, computed_at=timezone.now(), staff=staff, extra=extra)
+
+
+OFFERS = Series("offer", "Offers", "offer", "offers")
+NEEDS = Series("need", "Needs", "need", "needs")
+ARRANGEMENTS = Series("arrangement", "Arrangements", "arrangement", "arrangements")
+SAVINGS = Series("savings", "Reported savings", "a year", "a year", money=True)
+NUMBER = Series("number", "Number", "", "")
+
+
+def _chart(table: Table) -> BarChart | ColumnChart | None:
+    """The chart drawn above a table, from the table's own rows (so the two cannot
+    disagree); None for the tables that are lists rather than figures to compare."""
+    rows = table.rows
+    title = table.caption
+    if table.slug in ("offers-needs-by-family", "offers-needs-by-region"):
+        return charts.bar_chart(
+            title=title,
+            categories=[str(r[0]) for r in rows],
+            series=[OFFERS, NEEDS],
+            values=[[r[1], r[2]] for r in rows],
+            skip_empty=True,
+        )
+    if table.slug == "interest":
+        return charts.bar_chart(
+            title=title,
+            categories=[str(r[0]) for r in rows],
+            series=[NUMBER],
+            values=[[r[1]] for r in rows],
+        )
+    if table.slug == "savings-by-family":
+        return charts.bar_chart(
+            title=title,
+            categories=[str(r[0]) for r in rows],
+            series=[SAVINGS],
+            values=[[r[2]] for r in rows],
+        )
+    if table.slug == "listings-over-time":
+        by_month = {r[0]: (r[1], r[2]) for r in rows}
+        months = charts.months_between(rows[0][0], rows[-1][0]) if rows else []
+        return charts.column_chart(
+            title=title,
+            periods=months,
+            series=[OFFERS, NEEDS],
+            values=[list(by_month.get(m, (0, 0))) for m in months],
+        )
+    if table.slug == "arrangements-over-time":
+        by_year = {r[0]: r[1] for r in rows}
+        years = charts.years_between(rows[0][0], rows[-1][0]) if rows else []
+        return charts.column_chart(
+            title=title,
+            periods=[str(y) for y in years],
+            series=[ARRANGEMENTS],
+            values=[[by_year.get(y, 0)] for y in years],
+        )
+    return None
 
 
 def market_figures(*, staff: bool) -> MarketFigures:
