@@ -1,9 +1,14 @@
 """Pure tests of matching/likeness.py: standardised features, Euclidean distance
 rebased to 0-1, same kind only, indices never compared across nations."""
 
-import pytest
+import math
+from dataclasses import replace
 
-from matching.likeness import Likeness, Profile, groups_phrase
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching.likeness import GROUPS, RUC_ORDER, Likeness, Profile, _columns, groups_phrase
 
 
 def council(gss: str, pop: float, area: float, **kwargs: object) -> Profile:
@@ -83,3 +88,83 @@ def test_spend_per_head_lines_are_compared_on_the_lines_both_have() -> None:
 def test_groups_phrase() -> None:
     assert groups_phrase(("size", "density", "spend")) == "size, density and spend"
     assert groups_phrase(("tier",)) == "type"
+
+
+# --- The row against the plain definition, pair by pair -------------------------------------
+
+_TIERS = ("", "NMD", "UA", "MD")
+_LINES = ("190", "290", "490", "599")
+_INDICES = ("", "IoD2025", "WIMD2019")
+_RUC = ("", *RUC_ORDER)
+
+profiles_strategy = st.lists(
+    st.builds(
+        Profile,
+        gss_code=st.just(""),  # numbered below, so codes are unique
+        kind=st.sampled_from(("council", "fire")),
+        population=st.one_of(st.none(), st.floats(1_000, 2_000_000)),
+        area_km2=st.one_of(st.none(), st.floats(1, 30_000)),
+        tier=st.sampled_from(_TIERS),
+        spend_per_head=st.dictionaries(st.sampled_from(_LINES), st.floats(-50, 5_000), max_size=4),
+        deprivation_index=st.sampled_from(_INDICES),
+        deprivation_extent=st.one_of(st.none(), st.floats(0, 1)),
+        ruc_code=st.sampled_from(_RUC),
+    ),
+    min_size=2,
+    max_size=12,
+)
+
+
+def _plain_distance(
+    columns: dict[str, dict[str, dict[str, float]]], a: str, b: str
+) -> tuple[float | None, tuple[str, ...], tuple[str, ...]]:
+    """The definition in the module docstring, one pair at a time."""
+    total, used, missing = 0.0, [], []
+    for group in GROUPS:
+        cols = columns[group]
+        ga = {c: z[a] for c, z in cols.items() if a in z}
+        gb = {c: z[b] for c, z in cols.items() if b in z}
+        common = [c for c in ga if c in gb]
+        if not common:
+            if ga or gb:
+                missing.append(group)
+            continue
+        total += sum((ga[c] - gb[c]) ** 2 for c in common) / len(common)
+        used.append(group)
+    if not used:
+        return None, (), tuple(missing)
+    return math.sqrt(total / len(used)), tuple(used), tuple(missing)
+
+
+@settings(max_examples=200, deadline=None)
+@given(profiles_strategy)
+def test_every_row_agrees_with_the_pair_by_pair_definition(raw: list[Profile]) -> None:
+    profiles = [replace(p, gss_code=f"X{i:02d}") for i, p in enumerate(raw)]
+    world = Likeness(profiles)
+    for kind in {p.kind for p in profiles}:
+        members = sorted((p for p in profiles if p.kind == kind), key=lambda p: p.gss_code)
+        columns = _columns(members)
+        for a in members:
+            expected = {}
+            for b in members:
+                if b is a:
+                    continue
+                d, used, missing = _plain_distance(columns, a.gss_code, b.gss_code)
+                if d is not None:
+                    expected[b.gss_code] = (d, used, missing)
+            row = world.row(a.gss_code)
+            assert set(row) == set(expected)
+            if not expected:
+                continue
+            furthest = max(d for d, _u, _m in expected.values())
+            order = sorted(expected, key=lambda code: (expected[code][0], code))
+            for code, (d, used, missing) in expected.items():
+                got = row[code]
+                assert got.compared == used and got.missing == missing
+                want = 1.0 - d / furthest if furthest > 0 else 1.0
+                assert got.likeness == pytest.approx(want, abs=1e-9)
+            # Ranks follow distance; exact ties (identical profiles) go by GSS code.
+            ranks = sorted(row, key=lambda code: row[code].rank)
+            assert [expected[c][0] for c in ranks] == pytest.approx(
+                [expected[c][0] for c in order], abs=1e-9
+            )
