@@ -68,7 +68,7 @@ from matching import scoring as matching  # noqa: E402
 from matching.likeness import Likeness  # noqa: E402
 from matching.selectors import (  # noqa: E402
     ADJACENCY_FIELDS,
-    _live_listings,
+    _family_listings,
     adjacency_with_ranks,
     arrangements_all,
     experience_signals,
@@ -285,9 +285,9 @@ def main() -> None:
     pure = []
     for authority, service in pairs:
         info = service_info(service=service)
-        listings = _live_listings(
-            family_pk=service.family_id, exclude_authority_pk=authority.pk, include_signed_in=False
-        )
+        listings = _family_listings(
+            service=service, exclude_gss=authority.gss_code, include_signed_in=False
+        ).by_council
         hub, shares = experience_signals(
             arrangements_all(), origin=authority.gss_code, service_pk=service.pk
         )

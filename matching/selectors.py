@@ -406,6 +406,21 @@ def whole_organisation_rate() -> matching.SavingsRate:
     return _current_snapshot().rate
 
 
+def _listing_cost(title: str) -> str:
+    return f"listing “{title}” (stated annual value)"
+
+
+def _recorded_costs(
+    out: dict[int, dict[str, tuple[float, str]]], service_pks: Sequence[int]
+) -> dict[int, dict[str, tuple[float, str]]]:
+    """`out` with each organisation's own recorded figure put over its listing's (one query)."""
+    for service_pk, gss, value, year in ServiceCost.objects.filter(
+        service_id__in=service_pks
+    ).values_list("service_id", "authority__gss_code", "annual_cost_gbp", "financial_year"):
+        out[service_pk][gss] = (float(value), f"own figure for the service ({year})")
+    return out
+
+
 def service_costs(
     *, service_pks: Iterable[int], include_signed_in: bool
 ) -> dict[int, dict[str, tuple[float, str]]]:
@@ -423,12 +438,8 @@ def service_costs(
         "service_id", "authority__gss_code", "annual_value_gbp", "title"
     ):
         if value:  # filtered above; the column is nullable
-            out[service_pk][gss] = (float(value), f"listing “{title}” (stated annual value)")
-    for service_pk, gss, value, year in ServiceCost.objects.filter(service_id__in=pks).values_list(
-        "service_id", "authority__gss_code", "annual_cost_gbp", "financial_year"
-    ):
-        out[service_pk][gss] = (float(value), f"own figure for the service ({year})")
-    return out
+            out[service_pk][gss] = (float(value), _listing_cost(title))
+    return _recorded_costs(out, pks)
 
 
 def service_info(*, service: Service) -> matching.ServiceInfo:
@@ -446,17 +457,29 @@ def service_info(*, service: Service) -> matching.ServiceInfo:
     )
 
 
-def _live_listings(
-    *, family_pk: int, exclude_authority_pk: int | None, include_signed_in: bool
-) -> dict[str, list[matching.ListingRef]]:
-    """Published, non-synthetic listings in the service's family, by council (one query)."""
-    listings = Listing.objects.published().filter(service__family_id=family_pk, is_synthetic=False)
+@dataclass(frozen=True)
+class FamilyListings:
+    """What one ranking reads from the live listings of the service's family."""
+
+    by_council: dict[str, list[matching.ListingRef]]  # every organisation but the asker
+    costs: dict[str, tuple[float, str]]  # the service's costs, as service_costs gives them
+
+
+def _family_listings(
+    *, service: Service, exclude_gss: str | None, include_signed_in: bool
+) -> FamilyListings:
+    """Published, non-synthetic listings in the service's family, by organisation, and the
+    service's costs (stated annual values, then recorded figures): one query for the
+    listings, the asker's own included since its stated value is its cost base, and
+    one for the recorded figures. A ranking used to read the same listings twice."""
+    listings = Listing.objects.published().filter(
+        service__family_id=service.family_id, is_synthetic=False
+    )
     if not include_signed_in:
         listings = listings.filter(visibility=Listing.Visibility.PUBLIC)
-    if exclude_authority_pk is not None:
-        listings = listings.exclude(authority_id=exclude_authority_pk)
     by_council: dict[str, list[matching.ListingRef]] = {}
-    for pk, gss, kind, service_pk, service_name, fam, title in listings.order_by("pk").values_list(
+    costs: dict[str, tuple[float, str]] = {}
+    rows = listings.order_by("pk").values_list(
         "pk",
         "authority__gss_code",
         "kind",
@@ -464,11 +487,17 @@ def _live_listings(
         "service__name",
         "service__family_id",
         "title",
-    ):
-        by_council.setdefault(gss, []).append(
-            matching.ListingRef(pk, gss, kind, service_pk, service_name, fam, title)
-        )
-    return by_council
+        "annual_value_gbp",
+    )
+    for pk, gss, kind, service_pk, service_name, fam, title, value in rows:
+        if service_pk == service.pk and value and value > 0:
+            costs.setdefault(gss, (float(value), _listing_cost(title)))  # the oldest listing's
+        if gss != exclude_gss:
+            by_council.setdefault(gss, []).append(
+                matching.ListingRef(pk, gss, kind, service_pk, service_name, fam, title)
+            )
+    recorded = _recorded_costs({service.pk: costs}, [service.pk])[service.pk]
+    return FamilyListings(by_council=by_council, costs=recorded)
 
 
 @dataclass(frozen=True)
@@ -575,7 +604,7 @@ def partner_ranking(
     With `listing` (one of `authority`'s), the listing's limits apply and only
     the opposite kind of listing counts as complementary. `include_signed_in`
     lets signed-in-only listings count (pass True only for public-sector viewers).
-    Queries: listings, arrangements, savings rate (+1 when the generation's cache
+    Queries: the family's listings, recorded costs (+1 when the generation's cache
     copy has gone, +4 on a rebuild).
     """
     reference = matching_reference()
@@ -594,12 +623,11 @@ def partner_ranking(
     hub, shares = experience_signals(
         arrangements_all(), origin=origin.gss_code, service_pk=service.pk
     )
+    family = _family_listings(
+        service=service, exclude_gss=origin.gss_code, include_signed_in=include_signed_in
+    )
     context = matching.Context(
-        listings=_live_listings(
-            family_pk=service.family_id,
-            exclude_authority_pk=authority.pk,
-            include_signed_in=include_signed_in,
-        ),
+        listings=family.by_council,
         complementary_kinds=kinds,
         hub=hub,
         shares_with_asker=shares,
@@ -608,9 +636,7 @@ def partner_ranking(
         weights=matching_weights(),
         rate=savings_rate(family_pk=service.family_id),
         whole_rate=whole_organisation_rate(),
-        service_costs=service_costs(service_pks=[service.pk], include_signed_in=include_signed_in)[
-            service.pk
-        ],
+        service_costs=family.costs,
     )
     return matching.rank_partners(reference, origin, info, context)
 

@@ -5,7 +5,9 @@ recording a service's own cost on an organisation's profile."""
 from typing import cast
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEntry
 from councils.models import Authority, User
@@ -14,6 +16,7 @@ from matching.selectors import partner_ranking
 from offers.models import Listing, Service, ServiceFamily
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import ADUR, make_listing
+from tests.queries import counted_queries
 
 pytestmark = pytest.mark.django_db
 WORTHING = "E07000229"
@@ -149,3 +152,33 @@ def test_staff_recording_a_cost_is_audited(client: Client):
     client.post(COSTS_URL, post)
     entry = AuditEntry.objects.get(action="service_cost.record")
     assert entry.actor_id == staff.pk
+
+
+def test_one_ranking_reads_the_familys_listings_once_and_the_oldest_value_is_the_base():
+    """The asker's listings give its cost base but are never its own candidates; a
+    ranking reads the listings of the family once, then the recorded costs."""
+    adur, worthing = (Authority.objects.get(gss_code=c) for c in (ADUR, WORTHING))
+    payroll = Service.objects.select_related("family").get(slug="payroll")
+    for value, title in ((180_000, "Adur payroll"), (90_000, "Adur payroll, second")):
+        make_listing(
+            authority=adur,
+            service=payroll,
+            status=Listing.Status.PUBLISHED,
+            annual_value_gbp=value,
+            title=title,
+        )
+    make_listing(authority=worthing, service=payroll, status=Listing.Status.PUBLISHED)
+    partner_ranking(authority=adur, service=payroll)  # the snapshot, built once per process
+    with CaptureQueriesContext(connection) as ctx:
+        ranking = partner_ranking(authority=adur, service=payroll)
+    tables = [
+        "matching_servicecost" if "matching_servicecost" in q["sql"] else "offers_listing"
+        for q in counted_queries(ctx)
+    ]
+    assert tables == ["offers_listing", "matching_servicecost"]
+    s = next(s for s in ranking.suggestions if s.body.gss_code == WORTHING)
+    assert "Adur's listing “Adur payroll” (stated annual value)" in s.savings.sentence
+    assert [x.title for x in s.listings] == [
+        x.title for x in Listing.objects.filter(authority=worthing)
+    ]
+    assert ADUR not in {x.body.gss_code for x in ranking.suggestions}
