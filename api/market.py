@@ -9,11 +9,12 @@ on the generations it depends on, with the time it was computed.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 
 from arrangements.changes import ARRANGEMENTS_GENERATION
@@ -21,7 +22,7 @@ from arrangements.models import SharedArrangement
 from core.generations import generation_marks
 from core.geo import haversine_km
 from councils.changes import REFERENCE_DATA_GENERATION
-from councils.models import Authority
+from councils.models import Authority, BodyArea
 from offers.changes import LISTINGS_GENERATION
 from offers.models import Interest, Listing, ServiceFamily
 
@@ -30,6 +31,7 @@ from .charts import BarChart, ColumnChart, Series
 from .signals import TAXONOMY_GENERATION
 
 UNMET_KM = 50.0
+LINK_PLACEHOLDER = "X00000000"  # a code no organisation has
 MARKET_CACHE_SECONDS = 600
 KEYS = (
     LISTINGS_GENERATION,
@@ -102,6 +104,45 @@ def unmet_needs(
     return out
 
 
+class _Org(NamedTuple):
+    latitude: float | None
+    longitude: float | None
+    gss_code: str
+    short_name: str
+    kind: str
+    tier: str
+    parent_county: int | None
+    status: str
+    region: str
+    nation: str
+
+    @property
+    def place(self) -> str:
+        return self.region or self.nation
+
+
+def area_coverage(
+    *,
+    areas: Iterable[int],
+    parent: Mapping[int, int | None],
+    covered_by: Mapping[int, Iterable[int]],
+    registered: set[int],
+) -> dict[int, int]:
+    """How many registered organisations cover each council area (district or
+    unitary): the area's own council, its county, and every body (fire, police,
+    health board...) whose area includes it. Areas with none are left out. Pure."""
+    out: dict[int, int] = {}
+    for area in areas:
+        covering = {area, *covered_by.get(area, ())}
+        county = parent.get(area)
+        if county is not None:
+            covering.add(county)
+        n = len(covering & registered)
+        if n:
+            out[area] = n
+    return out
+
+
 def _compute(*, staff: bool) -> MarketFigures:
     live = Listing.objects.published().filter(expires_at__gt=timezone.now())
     if not staff:
@@ -134,10 +175,28 @@ def _compute(*, staff: bool) -> MarketFigures:
         )
     )
 
+    # Every organisation once (one query): its centre for the distances, and who
+    # it is for the coverage map.
+    orgs: dict[int, _Org] = {
+        row[0]: _Org(*row[1:])
+        for row in Authority.objects.values_list(
+            "pk",
+            "latitude",
+            "longitude",
+            "gss_code",
+            "short_name",
+            "kind",
+            "tier",
+            "parent_county_id",
+            "status",
+            "region",
+            "nation",
+        )
+    }
     places = {
-        pk: (lat, lon)
-        for pk, lat, lon in Authority.objects.values_list("pk", "latitude", "longitude")
-        if lat is not None and lon is not None
+        pk: (o.latitude, o.longitude)
+        for pk, o in orgs.items()
+        if o.latitude is not None and o.longitude is not None
     }
     needs = list(
         live.filter(kind=Listing.Kind.NEED)
@@ -166,36 +225,81 @@ def _compute(*, staff: bool) -> MarketFigures:
     )
 
     kinds = dict(Authority.Kind.choices)
-    org_rows = [
-        [kinds.get(kind, kind), region or nation, n]
-        for kind, region, nation, n in Authority.objects.current()
-        .values_list("kind", "region", "nation")
-        .annotate(n=Count("pk"))
-        .order_by("kind", "region", "nation")
-    ]
-    registered = dict(
+    registered = set(
         Authority.objects.current()
-        .filter(memberships__status="approved")
-        .exclude(memberships__user__is_demo=True)
-        .values_list("kind")
-        .annotate(n=Count("pk", distinct=True))
+        # One filter() call: the same membership is approved and not a demo account
+        # (an exclude() would drop an organisation that also has a demo officer).
+        .filter(memberships__status="approved", memberships__user__is_demo=False)
+        .values_list("pk", flat=True)
+        .distinct()
     )
+    with_officers: dict[tuple[str, str], int] = {}
+    for pk in registered:
+        key = (orgs[pk].kind, orgs[pk].place)
+        with_officers[key] = with_officers.get(key, 0) + 1
     tables.append(
         Table(
             "organisations-by-kind-region",
-            "Organisations by kind and region or nation",
-            ["Kind", "Region or nation", "Organisations"],
-            org_rows,
+            "Organisations by kind and region or nation, and how many have registered officers",
+            ["Kind", "Region or nation", "Organisations", "With registered officers"],
+            [
+                [
+                    kinds.get(kind, kind),
+                    region or nation,
+                    n,
+                    with_officers.get((kind, region or nation), 0),
+                ]
+                for kind, region, nation, n in Authority.objects.current()
+                .values_list("kind", "region", "nation")
+                .annotate(n=Count("pk"))
+                .order_by("kind", "region", "nation")
+            ],
+            note="A registered officer is an approved member of the organisation (demo accounts "
+            "are not counted).",
         )
     )
+    covered_by: dict[int, list[int]] = {}
+    for body, council in BodyArea.objects.values_list("body_id", "council_id"):
+        covered_by.setdefault(council, []).append(body)
+    areas = [
+        pk
+        for pk, o in orgs.items()
+        if o.kind == Authority.Kind.PRINCIPAL_COUNCIL
+        and o.tier != Authority.Tier.UPPER
+        and o.status == Authority.Status.CURRENT
+    ]
+    coverage = area_coverage(
+        areas=areas,
+        parent={pk: orgs[pk].parent_county for pk in areas},
+        covered_by=covered_by,
+        registered=registered,
+    )
+    covered = sorted(coverage.items(), key=lambda item: (-item[1], orgs[item[0]].short_name))
     tables.append(
         Table(
-            "registered-by-kind",
-            "Organisations with at least one registered officer, by kind",
-            ["Kind", "Organisations with officers"],
-            [[kinds.get(k, k), n] for k, n in sorted(registered.items())],
+            "coverage-by-area",
+            "Council areas covered by registered organisations",
+            ["Council area", "Region or nation", "Registered organisations covering it"],
+            [[orgs[pk].short_name, orgs[pk].place, n] for pk, n in covered],
+            note=f"{len(coverage)} of {len(areas)} council areas (districts and unitaries) have "
+            "at least one. An area counts its own council, its county, and each body (fire, "
+            "police, health board and others) whose area includes it, if it has a registered "
+            "officer.",
         )
     )
+    coverage_map = {
+        "mode": "coverage",
+        "origin": "",
+        "layer": "ltla",
+        "year": 2025,
+        "topScore": covered[0][1] if covered else 1,
+        "ranked": [
+            [orgs[pk].gss_code, orgs[pk].short_name, n, rank]
+            for rank, (pk, n) in enumerate(covered, start=1)
+        ],
+        # partner-map.js puts each area's code in place of the placeholder.
+        "link": reverse("councils:detail", kwargs={"gss_code": LINK_PLACEHOLDER}),
+    }
 
     interest = Interest.objects.aggregate(
         total=Count("pk"), partnered=Count("pk", filter=Q(status=Interest.Status.PARTNERED))
@@ -267,6 +371,7 @@ def _compute(*, staff: bool) -> MarketFigures:
     extra: dict[str, Any] = live.aggregate(
         demo=Count("pk", filter=Q(is_demo=True)), synthetic=Count("pk", filter=Q(is_synthetic=True))
     )
+    extra["coverage_map"] = coverage_map
     if staff:
         status_counts = dict(
             Listing.objects.values_list("status").annotate(n=Count("pk")).order_by("status")

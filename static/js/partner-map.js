@@ -10,7 +10,10 @@
  *
  * The same component maps search results on /listings/ (data.mode "results"):
  * shaded by how many results each organisation has, with no origin, each
- * area linking to the results narrowed to that organisation.
+ * area linking to the results narrowed to that organisation. On /market/
+ * (data.mode "coverage") it shades each council area by how many registered
+ * organisations cover it, each area linking to its council's profile
+ * (data.link, with data.link's placeholder code replaced), the whole UK in view.
  */
 (function () {
   "use strict";
@@ -20,6 +23,8 @@
   if (!root || !dataNode || !window.topojson || !window.fetch) return;
   var data = JSON.parse(dataNode.textContent);
   var results = data.mode === "results";
+  var coverage = data.mode === "coverage";
+  var PLACEHOLDER = "X00000000"; // api/market.py LINK_PLACEHOLDER
 
   // Codes in the ONS file that differ from the register we hold (data/reference/SOURCES.md).
   var ALIASES = {
@@ -87,16 +92,18 @@
   }
 
   function plural(n) {
+    if (coverage) return n + (n === 1 ? " registered organisation" : " registered organisations");
     return n + (n === 1 ? " listing" : " listings");
   }
 
   // The link's name (sep ", ") and the tip under the map (sep ": ").
   function describe(entry, sep) {
-    if (results) return entry.name + sep + plural(entry.score);
+    if (results || coverage) return entry.name + sep + plural(entry.score);
     return entry.rank + ". " + entry.name + sep + "score " + entry.score;
   }
 
   function listHref(gss) {
+    if (coverage) return data.link.replace(PLACEHOLDER, gss);
     if (results) {
       var query = new URLSearchParams(window.location.search);
       query.delete("page");
@@ -170,7 +177,7 @@
         a.appendChild(path);
         linked.appendChild(a);
         if (!links[entry.rank]) links[entry.rank] = a;
-        if (entry.rank <= 12) grow(near, box);
+        if (entry.rank <= 12 && !coverage) grow(near, box);
       } else {
         path.setAttribute("class", "app-map__shape app-map__shape--none");
         plain.appendChild(path);
@@ -223,12 +230,17 @@
     });
 
     var legend = root.querySelector(".app-map__legend");
-    var best = results ? "80% of the most listings or more" : "80% of the top score or more";
+    var best = coverage
+      ? "80% of the most organisations or more"
+      : results
+        ? "80% of the most listings or more"
+        : "80% of the top score or more";
     var labels = [best, "60% to 80%", "40% to 60%", "20% to 40%", "under 20%"];
     SHADES.forEach(function (colour, i) {
       legend.appendChild(item(colour, labels[i]));
     });
-    legend.appendChild(item("#e5e5e5", results ? "no listings" : "not suggested"));
+    var none = coverage ? "no registered organisation" : results ? "no listings" : "not suggested";
+    legend.appendChild(item("#e5e5e5", none));
     root.querySelector(".app-map__canvas").appendChild(svg);
     root.hidden = false;
   }

@@ -7,9 +7,9 @@ from typing import cast
 import pytest
 from django.test.utils import CaptureQueriesContext
 
-from api.market import _compute, market_figures, unmet_needs
+from api.market import _compute, area_coverage, market_figures, unmet_needs
 from arrangements import services as arrangement_services
-from councils.models import Authority, User
+from councils.models import Authority, BodyArea, User
 from offers.changes import listings_changed
 from offers.models import Interest, Listing, Service
 from tests.arrangements.factories import WORTHING, recorded
@@ -94,11 +94,49 @@ def test_organisations_interest_and_savings(market):
     assert _rows(figures, "arrangements-over-time")["2019"] == [1]
     table = figures.table("organisations-by-kind-region")
     assert table is not None
-    kinds = {(row[0], row[1]): row[2] for row in table.rows}
+    kinds = {(row[0], row[1]): row[2:] for row in table.rows}
     police = Authority.objects.current().filter(kind="police", region="South East").count()
-    assert kinds[("Police force area", "South East")] == police > 0
-    registered = _rows(figures, "registered-by-kind")
-    assert registered["Council"] == [2]  # Adur and Worthing have officers (no demo)
+    assert kinds[("Police force area", "South East")] == [police, 0] and police > 0
+    assert kinds[("Council", "South East")][1] == 2  # Adur and Worthing have officers
+
+
+def test_coverage_counts_each_registered_organisation_over_an_area(market):
+    """Adur is covered by its own council, West Sussex (its county) and Sussex Police;
+    Arun by the county and the police; Worthing by the county, the police and a
+    demo officer, who does not count. The police cover every West Sussex district."""
+    for gss in (ADUR, "E10000032", "E23000033"):
+        officer_of(gss)
+    officer_of(WORTHING, is_demo=True)
+    officer_of("E10000032", is_demo=True)  # beside a real officer: the county still counts
+    figures = _compute(staff=False)
+    coverage = _rows(figures, "coverage-by-area")
+    assert coverage["Adur"] == ["South East", 3]
+    assert coverage["Arun"] == ["South East", 2]
+    assert coverage["Worthing"] == ["South East", 2]
+    police_areas = BodyArea.objects.filter(body__gss_code="E23000033").count()
+    assert len(coverage) == police_areas > 7  # every Sussex district and unitary
+    assert "Hartlepool" not in coverage
+    table = figures.table("coverage-by-area")
+    assert table is not None and table.rows[0][0] == "Adur"  # most covered first
+    by_kind = figures.table("organisations-by-kind-region")
+    assert by_kind is not None
+    kinds = {(row[0], row[1]): row[3] for row in by_kind.rows}
+    assert kinds[("Council", "South East")] == 2  # Adur and West Sussex; not the demo officer
+    assert kinds[("Police force area", "South East")] == 1
+    drawn = figures.extra["coverage_map"]
+    assert drawn["mode"] == "coverage" and drawn["ranked"][0] == [ADUR, "Adur", 3, 1]
+    assert drawn["link"] == "/councils/X00000000/"
+
+
+def test_area_coverage_is_pure():
+    # Areas 1 and 2 are districts of county 10; body 20 covers area 2 and 3.
+    got = area_coverage(
+        areas=[1, 2, 3, 4],
+        parent={1: 10, 2: 10, 3: None, 4: None},
+        covered_by={2: [20], 3: [20]},
+        registered={1, 10, 20},
+    )
+    assert got == {1: 2, 2: 2, 3: 1}
 
 
 @pytest.mark.parametrize("extra", [0, 40])
@@ -108,7 +146,7 @@ def test_figures_cost_the_same_queries_at_any_size(market, extra):
 
     with CaptureQueriesContext(connection) as ctx:
         _compute(staff=True)
-    assert len(ctx.captured_queries) == 18
+    assert len(ctx.captured_queries) == 19
 
 
 def test_figures_are_cached_until_listings_change(
