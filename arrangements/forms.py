@@ -14,8 +14,8 @@ from core.forms import PlainTextFormMixin
 from councils.models import Authority
 from offers.models import Listing, Service
 
-from .models import ArrangementPartner
-from .services import ArrangementInput
+from .models import ArrangementPartner, SharedArrangement
+from .services import ArrangementInput, CorrectionInput
 
 PARTNER_FIELDS = 6
 SERVICE_FIELDS = 3
@@ -135,13 +135,24 @@ class ArrangementForm(PlainTextFormMixin, forms.Form):
         order += ["contact_email"]
         self.order_fields(order)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
+    def _check_facts(self, data: dict[str, Any]) -> None:
         start, end = data.get("started_year"), data.get("ended_year")
         if start and end and end < start:
             self.add_error("ended_year", "The year it ended must be the same as or after the start")
         if data.get("annual_savings_gbp") is not None and not data.get("savings_source_url"):
             self.add_error("savings_source_url", "Enter where the savings figure is published")
+
+    def _services_chosen(self) -> list[Service]:
+        data = self.cleaned_data
+        slugs = [
+            data[f"service_{n}"] for n in range(1, SERVICE_FIELDS + 1) if data.get(f"service_{n}")
+        ]
+        by_slug = {s.slug: s for s in Service.objects.filter(slug__in=slugs)}
+        return [by_slug[s] for s in dict.fromkeys(slugs)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self._check_facts(data)
         partners = [data.get(f"partner_{n}") for n in range(1, PARTNER_FIELDS + 1)]
         chosen = [p for p in partners if p]
         if len(chosen) != len(set(chosen)):
@@ -156,17 +167,13 @@ class ArrangementForm(PlainTextFormMixin, forms.Form):
         codes = [
             data[f"partner_{n}"] for n in range(1, PARTNER_FIELDS + 1) if data.get(f"partner_{n}")
         ]
-        slugs = [
-            data[f"service_{n}"] for n in range(1, SERVICE_FIELDS + 1) if data.get(f"service_{n}")
-        ]
         by_code = {
             a.gss_code: a
             for a in Authority.objects.filter(gss_code__in=[*codes, data.get("lead") or ""])
         }
-        by_slug = {s.slug: s for s in Service.objects.filter(slug__in=slugs)}
         return ArrangementInput(
             name=data["name"],
-            services=[by_slug[s] for s in dict.fromkeys(slugs)],
+            services=self._services_chosen(),
             partners=[by_code[c] for c in codes],
             delivery_model=data["delivery_model"],
             lead=by_code.get(data.get("lead") or ""),
@@ -178,6 +185,68 @@ class ArrangementForm(PlainTextFormMixin, forms.Form):
             contact_name=data["contact_name"],
             contact_email=data["contact_email"],
             description=data["description"],
+        )
+
+
+class CorrectionForm(ArrangementForm):
+    """A partner's correction of an arrangement from public sources: the recording
+    form's facts (its partners stay as the sources name them), started from what
+    the register says now, and what was wrong."""
+
+    reason = forms.CharField(
+        label="What was wrong",
+        help_text="Told to the other partners and the moderators, and kept in the history.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what was wrong, so the other partners know"},
+    )
+
+    def __init__(self, *args: Any, own: Authority, arrangement: SharedArrangement, **kwargs: Any):
+        super().__init__(*args, own=own, **kwargs)
+        for n in range(1, PARTNER_FIELDS + 1):
+            del self.fields[f"partner_{n}"]
+        del self.fields["contact_name"], self.fields["contact_email"]
+        self.partners = {p.authority.gss_code: p.authority for p in arrangement.partners.all()}
+        lead = cast(forms.ChoiceField, self.fields["lead"])
+        lead.choices = [("", "No lead"), *((g, a.name) for g, a in self.partners.items())]
+        self.fields["description"].required = False
+
+    @staticmethod
+    def initial_for(arrangement: SharedArrangement) -> dict[str, Any]:
+        """The form started from what the register says now."""
+        services = [s.slug for s in arrangement.services.all()] or [arrangement.service.slug]
+        return {
+            "name": arrangement.name,
+            **{f"service_{n}": slug for n, slug in enumerate(services[:SERVICE_FIELDS], 1)},
+            "lead": arrangement.lead.gss_code if arrangement.lead else "",
+            "delivery_model": arrangement.delivery_model,
+            "started_year": arrangement.started_year,
+            "ended_year": arrangement.ended_year,
+            "annual_savings_gbp": arrangement.annual_savings_gbp,
+            "savings_source_url": arrangement.savings_source_url,
+            "source_url": arrangement.source_url,
+            "description": arrangement.description,
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super(ArrangementForm, self).clean() or {}
+        self._check_facts(data)
+        return data
+
+    def to_correction(self) -> CorrectionInput:
+        data = self.cleaned_data
+        return CorrectionInput(
+            name=data["name"],
+            services=self._services_chosen(),
+            delivery_model=data["delivery_model"],
+            lead=self.partners.get(data.get("lead") or ""),
+            started_year=data.get("started_year"),
+            ended_year=data.get("ended_year"),
+            annual_savings_gbp=data.get("annual_savings_gbp"),
+            savings_source_url=data.get("savings_source_url") or "",
+            source_url=data.get("source_url") or "",
+            description=data.get("description") or "",
+            reason=data["reason"],
         )
 
 
@@ -202,7 +271,7 @@ class AnswerForm(PlainTextFormMixin, forms.Form):
         State = ArrangementPartner.State
         cast(forms.ChoiceField, self.fields["state"]).choices = [
             (State.CONFIRMED, "Confirm: this is right"),
-            (State.DISPUTED, "Dispute: this is wrong or needs correcting (say what)")
+            (State.DISPUTED, "Dispute: we are not part of this, or it is not happening (say why)")
             if seeded
             else (State.DECLINED, "Decline: we are not part of this"),
         ]

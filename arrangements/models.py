@@ -8,6 +8,9 @@ and matching's experience factor still reads it. Two ways in:
     once, labelled as not yet confirmed until every partner confirms;
   - recorded by a partner's officer: private to its partners until every named
     partner has confirmed, then moderated like a listing, then public.
+A partner's officer may correct one from public sources: its facts change, it
+is moderated again (off the register meanwhile), and the other partners are
+asked to confirm the corrected version.
 Every change of state writes an ArrangementEvent in the same transaction.
 """
 
@@ -87,6 +90,16 @@ class SharedArrangement(models.Model):
         on_delete=models.SET_NULL,
         related_name="arrangements_recorded",
     )
+    # The partner whose officer last corrected an arrangement from public sources:
+    # the label says so, beside how many partners have confirmed the corrected facts.
+    corrected_by = models.ForeignKey(
+        Authority,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="arrangements_corrected",
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -170,6 +183,7 @@ class ArrangementEvent(models.Model):
     class Action(models.TextChoices):
         RECORDED = "recorded", "Recorded"
         SEEDED = "seeded", "Added from public sources"
+        CORRECTED = "corrected", "Corrected by a partner"
         CONFIRMED = "confirmed", "Confirmed by a partner"
         DECLINED = "declined", "Declined by a partner"
         DISPUTED = "disputed", "Disputed by a partner"

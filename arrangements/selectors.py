@@ -17,7 +17,7 @@ STATE_CHOICES = [("active", "Running"), ("ended", "Ended")]
 
 
 def _with_related(queryset: QuerySet[SharedArrangement]) -> QuerySet[SharedArrangement]:
-    return queryset.select_related("service__family", "lead").prefetch_related(
+    return queryset.select_related("service__family", "lead", "corrected_by").prefetch_related(
         Prefetch("services", queryset=_services()),
         Prefetch(
             "partners",
@@ -179,6 +179,8 @@ class ArrangementView:
     can_see_contact: bool
     answer_for: ArrangementPartner | None  # the viewer's organisation's pending answer
     is_partner_officer: bool
+    # The viewer's organisation's place in one from public sources it may correct.
+    correct_for: ArrangementPartner | None = None
 
 
 def _membership(user: User | AnonymousUser) -> Membership | None:
@@ -213,6 +215,12 @@ def arrangement_for_page(*, pk: int, user: User | AnonymousUser) -> ArrangementV
         can_see_contact=membership is not None or is_staff,
         answer_for=own if own and own.state == ArrangementPartner.State.PENDING else None,
         is_partner_officer=own is not None,
+        correct_for=own
+        if own
+        and arrangement.origin == SharedArrangement.Origin.PUBLIC_SOURCES
+        and arrangement.status
+        in (SharedArrangement.Status.PUBLISHED, SharedArrangement.Status.CHANGES_REQUESTED)
+        else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""Writes to the register: record, answer as a partner, moderate, seed.
+"""Writes to the register: record, answer as a partner, correct, moderate, seed.
 
 Every function runs in one transaction, writes an ArrangementEvent for each
 change of state and bumps the arrangements generation. State guards make a
@@ -47,6 +47,23 @@ class ArrangementInput:
     contact_name: str
     contact_email: str
     description: str
+
+
+@dataclass(frozen=True)
+class CorrectionInput:
+    """The facts a partner's officer corrects (arrangements.forms.CorrectionForm)."""
+
+    name: str
+    services: list[Service]
+    delivery_model: str
+    lead: Authority | None
+    started_year: int | None
+    ended_year: int | None
+    annual_savings_gbp: int | None
+    savings_source_url: str
+    source_url: str
+    description: str
+    reason: str
 
 
 def _event(
@@ -209,6 +226,129 @@ def arrangement_answer(
         _all_confirmed(arrangement, actor=by)
     arrangements_changed()
     return answer
+
+
+# The facts a correction may change, and how each reads in the history.
+_FACTS = {
+    "name": "name",
+    "services": "services",
+    "delivery_model": "how it is shared",
+    "lead": "lead organisation",
+    "started_year": "start",
+    "ended_year": "end",
+    "annual_savings_gbp": "reported savings",
+    "savings_source_url": "savings source",
+    "source_url": "source",
+    "description": "description",
+}
+
+
+def _facts(arrangement: SharedArrangement) -> dict[str, object]:
+    return {
+        "name": arrangement.name,
+        "services": [s.slug for s in arrangement.services.all()] or [arrangement.service.slug],
+        "delivery_model": arrangement.delivery_model,
+        "lead": arrangement.lead.gss_code if arrangement.lead else None,
+        "started_year": arrangement.started_year,
+        "ended_year": arrangement.ended_year,
+        "annual_savings_gbp": arrangement.annual_savings_gbp,
+        "savings_source_url": arrangement.savings_source_url,
+        "source_url": arrangement.source_url,
+        "description": arrangement.description,
+    }
+
+
+@transaction.atomic
+def arrangement_correct(
+    *, arrangement: SharedArrangement, authority: Authority, by: User, data: CorrectionInput
+) -> SharedArrangement:
+    """An officer of a named partner corrects an arrangement from public sources.
+
+    Its facts change at once and it goes to moderation (screened like a recorded
+    one, and off the register until a moderator publishes it, as a disputed one
+    is); the correcting partner has confirmed the corrected version by making it,
+    and every other partner is asked to confirm it afresh (an earlier answer was
+    about other facts). The history and the audit log keep what it said before.
+    """
+    arrangement = SharedArrangement.objects.select_for_update().get(pk=arrangement.pk)
+    if arrangement.origin != SharedArrangement.Origin.PUBLIC_SOURCES:
+        raise ArrangementStateError("Only an arrangement from public sources can be corrected.")
+    if arrangement.status not in (Status.PUBLISHED, Status.CHANGES_REQUESTED):
+        raise ArrangementStateError("This arrangement is waiting for a decision already.")
+    answers = list(ArrangementPartner.objects.select_for_update().filter(arrangement=arrangement))
+    if authority.pk not in {a.authority_id for a in answers}:
+        raise ArrangementStateError("Only an officer of a named partner can correct it.")
+    if data.lead is not None and data.lead.pk not in {a.authority_id for a in answers}:
+        raise ArrangementStateError("The lead organisation must be one of the partners.")
+    if not data.reason.strip():
+        raise ArrangementStateError("Say what was wrong, so the other partners know.")
+    before = _facts(arrangement)
+    arrangement.name = data.name
+    arrangement.service = data.services[0]
+    arrangement.delivery_model = data.delivery_model
+    arrangement.lead = data.lead
+    arrangement.started_year = data.started_year
+    arrangement.ended_year = data.ended_year
+    arrangement.is_active = data.ended_year is None
+    arrangement.annual_savings_gbp = data.annual_savings_gbp
+    arrangement.savings_source_url = data.savings_source_url
+    arrangement.source_url = data.source_url
+    arrangement.description = data.description
+    after = {**_facts(arrangement), "services": [s.slug for s in data.services]}
+    changed = [_FACTS[k] for k in _FACTS if before[k] != after[k]]
+    if not changed:
+        raise ArrangementStateError("Nothing was changed: confirm it instead if it is right.")
+    from_status = arrangement.status
+    arrangement.status = Status.SUBMITTED
+    arrangement.status_reason = (
+        f"Corrected by {authority.short_name} ({', '.join(changed)}): {data.reason.strip()}"
+    )
+    now = timezone.now()
+    arrangement.corrected_by = authority
+    arrangement.corrected_at = now
+    arrangement.save()
+    arrangement.services.set(data.services)
+    for answer in answers:
+        own = answer.authority_id == authority.pk
+        answer.state = State.CONFIRMED if own else State.PENDING
+        answer.answered_by = by if own else None
+        answer.answered_at = now if own else None
+        answer.reason = ""
+    ArrangementPartner.objects.bulk_update(
+        answers, ["state", "answered_by", "answered_at", "reason"]
+    )
+    _event(
+        arrangement,
+        ArrangementEvent.Action.CORRECTED,
+        actor=by,
+        authority=authority,
+        from_status=from_status,
+        reason=arrangement.status_reason,
+    )
+    audit_record(
+        actor=by,
+        action="arrangement_correct",
+        target=arrangement,
+        before={k: before[k] for k in _FACTS if before[k] != after[k]},
+        after={k: after[k] for k in _FACTS if before[k] != after[k]},
+        reason=data.reason.strip(),
+    )
+    others = [a.authority for a in answers if a.authority_id != authority.pk]
+    link = reverse("arrangements:detail", kwargs={"pk": arrangement.pk})
+    outbox_enqueue(
+        kind="arrangement_confirm",
+        key=f"arrangement-correct:{arrangement.pk}:{now.isoformat()}",
+        to=_officer_emails(others),
+        subject=f"Confirm a corrected shared arrangement: {arrangement.name}",
+        body=(
+            f"{authority.name} has corrected “{arrangement.name}”, an arrangement your "
+            f"organisation is named in ({', '.join(changed)}). A moderator checks the "
+            f"correction before it is public again.\n\n"
+            f"Confirm or dispute the corrected version here: {link}\n"
+        ),
+    )
+    arrangements_changed()
+    return arrangement
 
 
 @transaction.atomic

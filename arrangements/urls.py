@@ -10,5 +10,6 @@ urlpatterns = [
     path("moderation/", views.moderation_queue, name="moderation"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/answer/", views.answer, name="answer"),
+    path("<int:pk>/correct/", views.correct, name="correct"),
     path("<int:pk>/moderate/", views.moderate, name="moderate"),
 ]

@@ -17,7 +17,7 @@ from councils.selectors import membership_current
 from offers.models import Interest
 
 from . import selectors, services
-from .forms import AnswerForm, ArrangementForm, ModerationForm
+from .forms import AnswerForm, ArrangementForm, CorrectionForm, ModerationForm
 from .models import SharedArrangement
 
 PER_PAGE = 25
@@ -151,6 +151,47 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Your organisation's answer is recorded.")
     return redirect(arrangement.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """A named partner's officer corrects an arrangement from public sources."""
+    user = acting_user(request)
+    view = selectors.arrangement_for_page(pk=pk, user=user)
+    if view is None or view.correct_for is None:
+        raise PermissionDenied(
+            "Only an officer of a named partner can correct an arrangement from public sources."
+        )
+    arrangement = view.arrangement
+    own = view.correct_for.authority
+    if request.method == "POST":
+        form = CorrectionForm(request.POST, own=own, arrangement=arrangement)
+        if form.is_valid():
+            try:
+                services.arrangement_correct(
+                    arrangement=arrangement, authority=own, by=user, data=form.to_correction()
+                )
+            except services.ArrangementStateError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    "Correction sent. A moderator checks it before the arrangement is public "
+                    "again, and the other partners are asked to confirm the corrected version.",
+                )
+                return redirect(arrangement.get_absolute_url())
+    else:
+        form = CorrectionForm(
+            initial=CorrectionForm.initial_for(arrangement), own=own, arrangement=arrangement
+        )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "arrangements/correct.html",
+        {"form": form, "own": own, "arrangement": arrangement},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "HEAD"])
