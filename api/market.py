@@ -301,11 +301,27 @@ def _compute(*, staff: bool) -> MarketFigures:
         "link": reverse("councils:detail", kwargs={"gss_code": LINK_PLACEHOLDER}),
     }
 
+    # What interest became: through the arrangement recorded from it (its `interest`),
+    # not the Partnered count set beside every recorded arrangement. Distinct counts:
+    # the join to arrangements would count an interest once per arrangement.
+    not_dropped = [
+        st
+        for st in SharedArrangement.Status
+        if st not in (SharedArrangement.Status.DECLINED, SharedArrangement.Status.REJECTED)
+    ]
     interest = Interest.objects.aggregate(
-        total=Count("pk"), partnered=Count("pk", filter=Q(status=Interest.Status.PARTNERED))
-    )
-    recorded = SharedArrangement.objects.published().filter(
-        origin=SharedArrangement.Origin.RECORDED
+        total=Count("pk", distinct=True),
+        partnered=Count("pk", distinct=True, filter=Q(status=Interest.Status.PARTNERED)),
+        recorded=Count(
+            "pk",
+            distinct=True,
+            filter=Q(recorded_arrangements__status__in=not_dropped),
+        ),
+        published=Count(
+            "pk",
+            distinct=True,
+            filter=Q(recorded_arrangements__status=SharedArrangement.Status.PUBLISHED),
+        ),
     )
     tables.append(
         Table(
@@ -315,8 +331,11 @@ def _compute(*, staff: bool) -> MarketFigures:
             [
                 ["Expressions of interest sent", interest["total"]],
                 ["Marked Partnered by the listing's owner", interest["partnered"]],
-                ["Arrangements recorded by partners and published", recorded.count()],
+                ["Became an arrangement recorded in the register", interest["recorded"]],
+                ["Became an arrangement every partner confirmed, published", interest["published"]],
             ],
+            note="An interest becomes an arrangement when one side records it from the "
+            "Partnered prompt; declined and rejected ones are not counted.",
         )
     )
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.forms import PlainTextFormMixin
 from councils.models import Authority
-from offers.models import Listing, Service
+from offers.models import Interest, Listing, Service
 
 from .models import ArrangementPartner, SharedArrangement
 from .services import ArrangementInput, CorrectionInput
@@ -162,7 +162,7 @@ class ArrangementForm(PlainTextFormMixin, forms.Form):
             self.add_error("lead", "The lead organisation must be one of the partners")
         return data
 
-    def to_input(self) -> ArrangementInput:
+    def to_input(self, *, interest: Interest | None = None) -> ArrangementInput:
         data = self.cleaned_data
         codes = [
             data[f"partner_{n}"] for n in range(1, PARTNER_FIELDS + 1) if data.get(f"partner_{n}")
@@ -185,6 +185,7 @@ class ArrangementForm(PlainTextFormMixin, forms.Form):
             contact_name=data["contact_name"],
             contact_email=data["contact_email"],
             description=data["description"],
+            interest=interest,
         )
 
 

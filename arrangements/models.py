@@ -21,7 +21,7 @@ from django.db import models
 from django.urls import reverse
 
 from councils.models import Authority
-from offers.models import Listing, Service
+from offers.models import Interest, Listing, Service
 
 
 class ArrangementQuerySet(models.QuerySet["SharedArrangement"]):
@@ -100,6 +100,15 @@ class SharedArrangement(models.Model):
         related_name="arrangements_corrected",
     )
     corrected_at = models.DateTimeField(null=True, blank=True)
+    # The expression of interest it came from ("Partnered", then recorded): the
+    # market overview counts the interests that became arrangements through it.
+    interest = models.ForeignKey(
+        Interest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recorded_arrangements",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from councils.models import Authority, Membership, User
-from offers.models import Listing, Service, ServiceFamily
+from offers.models import Interest, Listing, Service, ServiceFamily
 
 from .models import ArrangementPartner, SharedArrangement
 
@@ -273,3 +273,31 @@ def register_map_data(queryset: QuerySet[SharedArrangement]) -> dict[str, Any]:
         "topScore": ranked[0][2] if ranked else 1,
         "ranked": ranked,
     }
+
+
+def partnered_interest(*, raw: str, own: Authority) -> Interest | None:
+    """The expression of interest (?interest=ID) marked Partnered that an officer of
+    `own`, one of its two sides, records an arrangement from; else None."""
+    if not raw.isdigit():
+        return None
+    interest = (
+        Interest.objects.select_related(
+            "listing__authority", "listing__service", "sender_authority"
+        )
+        .filter(pk=int(raw), status=Interest.Status.PARTNERED)
+        .first()
+    )
+    if interest is None or own not in (interest.listing.authority, interest.sender_authority):
+        return None
+    return interest
+
+
+def arrangement_from_interest(*, interest: Interest, own: Authority) -> SharedArrangement | None:
+    """The arrangement already recorded from this interest naming `own` as a partner,
+    unless declined or rejected: the other side confirms it rather than records it again."""
+    return (
+        SharedArrangement.objects.filter(interest=interest, members=own)
+        .exclude(status__in=[SharedArrangement.Status.DECLINED, SharedArrangement.Status.REJECTED])
+        .order_by("pk")
+        .first()
+    )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.outbox import outbox_enqueue
 from councils.models import Authority, Membership, User
-from offers.models import ScreeningTerm, Service
+from offers.models import Interest, ScreeningTerm, Service
 from offers.moderation.screening import Flag, screen_text
 
 from .changes import arrangements_changed
@@ -47,6 +47,8 @@ class ArrangementInput:
     contact_name: str
     contact_email: str
     description: str
+    # The expression of interest marked Partnered it comes from, if any.
+    interest: Interest | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ def arrangement_record(
         origin=SharedArrangement.Origin.RECORDED,
         status=Status.AWAITING_PARTNERS,
         recorded_by=by,
+        interest=data.interest,
     )
     arrangement.services.set(data.services)
     arrangement.members.set(partners.values())

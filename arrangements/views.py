@@ -71,24 +71,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "arrangements/detail.html", {"view": view, "answer_form": form})
 
 
-def _prefill(request: HttpRequest, own: Authority) -> dict[str, Any]:
-    """Initial values from an expression of interest marked Partnered (?interest=ID),
-    when the viewer's organisation is one of its two sides."""
-    raw = request.GET.get("interest", "")
-    if not raw.isdigit():
-        return {}
-    interest = (
-        Interest.objects.select_related(
-            "listing__authority", "listing__service", "sender_authority"
-        )
-        .filter(pk=int(raw), status=Interest.Status.PARTNERED)
-        .first()
-    )
+def _prefill(interest: Interest | None, own: Authority) -> dict[str, Any]:
+    """Initial values from an expression of interest marked Partnered."""
     if interest is None:
         return {}
     sides = [interest.listing.authority, interest.sender_authority]
-    if own not in sides:
-        return {}
     other = sides[1] if own == sides[0] else sides[0]
     return {
         "name": f"{sides[0].short_name} and {sides[1].short_name}: {interest.listing.service.name}",
@@ -106,11 +93,22 @@ def record(request: HttpRequest) -> HttpResponse:
     if membership is None:
         raise PermissionDenied("Only officers of a member organisation can record an arrangement.")
     own = membership.authority
+    # ?interest=ID stays in the form's address, so the POST records where it came from.
+    interest = selectors.partnered_interest(raw=request.GET.get("interest", ""), own=own)
+    if interest is not None:
+        existing = selectors.arrangement_from_interest(interest=interest, own=own)
+        if existing is not None:
+            messages.info(
+                request,
+                "This arrangement is already recorded from that expression of interest: "
+                "confirm it here rather than recording it twice.",
+            )
+            return redirect(existing.get_absolute_url())
     if request.method == "POST":
         form = ArrangementForm(request.POST, own=own)
         if form.is_valid():
             arrangement = services.arrangement_record(
-                data=form.to_input(), by=user, for_authority=own
+                data=form.to_input(interest=interest), by=user, for_authority=own
             )
             messages.success(
                 request,
@@ -119,7 +117,7 @@ def record(request: HttpRequest) -> HttpResponse:
             )
             return redirect(arrangement.get_absolute_url())
     else:
-        form = ArrangementForm(initial=_prefill(request, own), own=own)
+        form = ArrangementForm(initial=_prefill(interest, own), own=own)
     return render(request, "arrangements/record.html", {"form": form, "own": own})
 
 

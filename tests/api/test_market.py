@@ -88,7 +88,9 @@ def test_organisations_interest_and_savings(market):
     assert _rows(figures, "interest") == {
         "Expressions of interest sent": [len(interests)],
         "Marked Partnered by the listing's owner": [1],
-        "Arrangements recorded by partners and published": [1],
+        # The published arrangement was not recorded from an interest.
+        "Became an arrangement recorded in the register": [0],
+        "Became an arrangement every partner confirmed, published": [0],
     }
     assert _rows(figures, "savings-by-family")["Planning and building control"] == [1, 120000]
     assert _rows(figures, "arrangements-over-time")["2019"] == [1]
@@ -139,6 +141,51 @@ def test_area_coverage_is_pure():
     assert got == {1: 2, 2: 2, 3: 1}
 
 
+def test_interest_counts_the_arrangements_recorded_from_it(market):
+    """Five interests: one in discussion; four Partnered, of which one became an
+    arrangement confirmed and published, one became one still waiting for its
+    partner (recorded twice, counted once), one became one the partner declined,
+    and one became nothing yet. An arrangement recorded without an interest is
+    published too, and is not counted."""
+    staff = cast(User, UserFactory(is_staff=True))
+    InterestFactory(status=Interest.Status.IN_DISCUSSION)
+    done, waiting, declined, _nothing = InterestFactory.create_batch(
+        4, status=Interest.Status.PARTNERED
+    )
+    adur, worthing = officer_of(ADUR), officer_of(WORTHING)
+    worthing_org = Authority.objects.get(gss_code=WORTHING)
+
+    def from_interest(interest, name):
+        arrangement = recorded(by=adur, partners=(WORTHING,), name=name)
+        arrangement.interest = interest
+        arrangement.save(update_fields=["interest"])
+        return arrangement
+
+    published = from_interest(done, "Published one")
+    arrangement_services.arrangement_answer(
+        arrangement=published, authority=worthing_org, by=worthing, state="confirmed"
+    )
+    arrangement_services.arrangement_moderate(arrangement=published, by=staff, decision="publish")
+    from_interest(waiting, "Waiting one")
+    from_interest(waiting, "Waiting one, again")
+    dropped = from_interest(declined, "Declined one")
+    arrangement_services.arrangement_answer(
+        arrangement=dropped, authority=worthing_org, by=worthing, state="declined", reason="No."
+    )
+    plain = recorded(by=adur, partners=(WORTHING,), name="No interest")
+    arrangement_services.arrangement_answer(
+        arrangement=plain, authority=worthing_org, by=worthing, state="confirmed"
+    )
+    arrangement_services.arrangement_moderate(arrangement=plain, by=staff, decision="publish")
+
+    assert _rows(_compute(staff=False), "interest") == {
+        "Expressions of interest sent": [5],
+        "Marked Partnered by the listing's owner": [4],
+        "Became an arrangement recorded in the register": [2],  # done and waiting
+        "Became an arrangement every partner confirmed, published": [1],
+    }
+
+
 @pytest.mark.parametrize("extra", [0, 40])
 def test_figures_cost_the_same_queries_at_any_size(market, extra):
     ListingFactory.create_batch(extra, status=P, kind=Listing.Kind.NEED)
@@ -146,7 +193,7 @@ def test_figures_cost_the_same_queries_at_any_size(market, extra):
 
     with CaptureQueriesContext(connection) as ctx:
         _compute(staff=True)
-    assert len(ctx.captured_queries) == 19
+    assert len(ctx.captured_queries) == 18
 
 
 def test_figures_are_cached_until_listings_change(

@@ -167,3 +167,51 @@ def test_recording_through_the_form(client):
 def test_recording_needs_a_membership(client):
     client.force_login(UserFactory())
     assert client.get("/arrangements/record/").status_code == 403
+
+
+def _record_from(client, interest: Interest, *, partner: str, name: str):
+    return client.post(
+        f"/arrangements/record/?interest={interest.pk}",
+        {
+            "name": name,
+            "service_1": "building-control",
+            "partner_1": partner,
+            "delivery_model": "lead_authority",
+            "description": "One building control team.",
+            "contact_name": "Pat Builder",
+            "contact_email": "pat@adur.example.gov.uk",
+        },
+    )
+
+
+def test_an_arrangement_recorded_from_a_partnered_interest_remembers_it(client):
+    listing = ListingFactory(status=Listing.Status.PUBLISHED)  # Adur's offer
+    interest = cast(Interest, InterestFactory(listing=listing, status=Interest.Status.PARTNERED))
+    adur = officer_of(ADUR)
+    client.force_login(adur)
+    assert _record_from(client, interest, partner=ARUN, name="Adur and Arun").status_code == 302
+    arrangement = SharedArrangement.objects.get(name="Adur and Arun")
+    assert arrangement.interest == interest
+
+    # The other side is sent to that arrangement to confirm it, not to record it again.
+    arun = officer_of(ARUN)
+    interest.sender = arun
+    interest.save()
+    client.force_login(arun)
+    page = client.get(f"/listings/interests/{interest.pk}/").content.decode()
+    assert "Recorded in the register" in page and arrangement.get_absolute_url() in page
+    response = client.get(f"/arrangements/record/?interest={interest.pk}")
+    assert response.status_code == 302 and response["Location"] == arrangement.get_absolute_url()
+    assert SharedArrangement.objects.filter(interest=interest).count() == 1
+
+
+def test_an_interest_is_only_linked_by_one_of_its_sides_once_partnered(client):
+    interest = cast(Interest, InterestFactory(status=Interest.Status.IN_DISCUSSION))
+    client.force_login(officer_of(ADUR))
+    _record_from(client, interest, partner=ARUN, name="Not yet partnered")
+    assert SharedArrangement.objects.get(name="Not yet partnered").interest is None
+    interest.status = Interest.Status.PARTNERED
+    interest.save()
+    client.force_login(officer_of(HARTLEPOOL))  # neither side
+    _record_from(client, interest, partner=ARUN, name="An outsider's")
+    assert SharedArrangement.objects.get(name="An outsider's").interest is None
