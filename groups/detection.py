@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.geo import haversine_km
@@ -379,6 +379,32 @@ def _explain_consortium(members: Sequence[Entry], service: ServiceInfo, furthest
     )
 
 
+def build_consortium(
+    pks: Sequence[int],
+    by_pk: Mapping[int, Entry],
+    km_of: Callable[[int, int], float],
+    offers: Mapping[tuple[int, int], list[Entry]],
+    service: ServiceInfo,
+    rate: SavingsRate,
+) -> Consortium:
+    """One group's record: its members in join order, the distances of every pair
+    (`km_of`), the explanation, savings and the offers that could serve it all.
+    Shared by detection from scratch and groups.incremental, so both build the
+    same record from the same members."""
+    members = tuple(by_pk[pk] for pk in pks)
+    kms = [km_of(a, b) for i, a in enumerate(pks) for b in pks[i + 1 :]]
+    furthest = max(kms)
+    return Consortium(
+        service.pk,
+        members,
+        sum(pair_score(km) for km in kms),
+        furthest,
+        _explain_consortium(members, service, furthest),
+        combined_savings(members, rate, _lower(service.name)),
+        _serving_offers(members, offers, service),
+    )
+
+
 def _build(
     groups: list[list[int]],
     by_pk: Mapping[int, Entry],
@@ -387,24 +413,10 @@ def _build(
     service: ServiceInfo,
     rate: SavingsRate,
 ) -> list[Consortium]:
-    out = []
-    for pks in groups:
-        members = tuple(by_pk[pk] for pk in pks)
-        kms = [edges[a][b] for i, a in enumerate(pks) for b in pks[i + 1 :]]
-        furthest = max(kms)
-        score = sum(pair_score(km) for km in kms)
-        out.append(
-            Consortium(
-                service.pk,
-                members,
-                score,
-                furthest,
-                _explain_consortium(members, service, furthest),
-                combined_savings(members, rate, _lower(service.name)),
-                _serving_offers(members, offers, service),
-            )
-        )
-    return out
+    return [
+        build_consortium(pks, by_pk, lambda a, b: edges[a][b], offers, service, rate)
+        for pks in groups
+    ]
 
 
 def consortia(
@@ -487,22 +499,39 @@ def swaps(
         others = pairs.get((y, x), ())
         if not others:
             continue
-        sx, sy = services[x], services[y]
         for a_offer, a_need in sides:
             for b_offer, b_need in others:
-                if a_offer.org == b_offer.org:
-                    continue
-                km = distance_km(a_offer.body, b_offer.body)
-                if km is None or km > MAX_KM:
-                    continue
-                if not (_swap_ok(a_offer, b_need, sx, km) and _swap_ok(b_offer, a_need, sy, km)):
-                    continue
-                if b_offer.pk < a_offer.pk:  # the side with the older offer is `a`
-                    swap = _make_swap(b_offer, b_need, a_offer, a_need, sy, sx, km, rates)
-                else:
-                    swap = _make_swap(a_offer, a_need, b_offer, b_need, sx, sy, km, rates)
-                found[swap.key] = swap
+                swap = swap_of(a_offer, a_need, b_offer, b_need, services, rates)
+                if swap is not None:
+                    found[swap.key] = swap
     return sorted(found.values(), key=lambda s: (-s.score, s.key))
+
+
+def swap_of(
+    a_offer: Entry,
+    a_need: Entry,
+    b_offer: Entry,
+    b_need: Entry,
+    services: Mapping[int, ServiceInfo],
+    rates: Mapping[int, SavingsRate],
+) -> Swap | None:
+    """The swap these four listings make, or None: `a_offer` serves `b_need` and
+    `b_offer` serves `a_need`, different organisations within MAX_KM. Either side
+    may be given first: the record is the same (the side with the older offer is
+    `a`). Shared by `swaps` and groups.incremental."""
+    if a_offer.service_pk > b_offer.service_pk:
+        a_offer, a_need, b_offer, b_need = b_offer, b_need, a_offer, a_need
+    if a_offer.org == b_offer.org:
+        return None
+    km = distance_km(a_offer.body, b_offer.body)
+    if km is None or km > MAX_KM:
+        return None
+    sx, sy = services[a_offer.service_pk], services[b_offer.service_pk]
+    if not (_swap_ok(a_offer, b_need, sx, km) and _swap_ok(b_offer, a_need, sy, km)):
+        return None
+    if b_offer.pk < a_offer.pk:  # the side with the older offer is `a`
+        return _make_swap(b_offer, b_need, a_offer, a_need, sy, sx, km, rates)
+    return _make_swap(a_offer, a_need, b_offer, b_need, sx, sy, km, rates)
 
 
 def _make_swap(

@@ -41,4 +41,4 @@ def listing_event_saved(sender: type, instance: ListingEvent, created: bool, **_
         )
     )
     for service_pk in sorted(services):
-        groups_recompute(service_pk=service_pk)
+        groups_recompute(service_pk=service_pk, listing_pk=listing.pk)

@@ -25,14 +25,21 @@ def live_entries(
     service_pks: Iterable[int] | None = None,
     authority_pks: Iterable[int] | None = None,
     kind: str | None = None,
+    pks: Iterable[int] | None = None,
+    any_status: bool = False,
     synthetic: bool = False,
 ) -> list[detection.Entry]:
     """Published listings as detection.Entry records (two queries, the reference cached).
 
     Synthetic rows (the benchmark's) are read only when asked for, and never
     mixed with real ones. An organisation not in the reference (no location, not
-    imported) cannot be measured from, so its listings are left out."""
-    listings = Listing.objects.published().filter(is_synthetic=synthetic)
+    imported) cannot be measured from, so its listings are left out. `any_status`
+    reads listings whatever their state (a listing just withdrawn, for where it was)."""
+    listings = (Listing.objects.all() if any_status else Listing.objects.published()).filter(
+        is_synthetic=synthetic
+    )
+    if pks is not None:
+        listings = listings.filter(pk__in=list(pks))
     if service_pks is not None:
         listings = listings.filter(service_id__in=list(service_pks))
     if authority_pks is not None:
@@ -80,6 +87,21 @@ def live_entries(
             )
         )
     return out
+
+
+def stored_consortia(*, service_pk: int) -> list[tuple[int, ...]]:
+    """The service's stored consortia as member listing ids in join order (one query):
+    the groups detection found before the change being applied."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    for suggestion_pk, listing_pk in (
+        SuggestionMember.objects.filter(
+            suggestion__service_id=service_pk, suggestion__kind=Suggestion.Kind.CONSORTIUM
+        )
+        .order_by("suggestion_id", "position")
+        .values_list("suggestion_id", "listing_id")
+    ):
+        groups[suggestion_pk].append(listing_pk)
+    return [tuple(members) for members in groups.values()]
 
 
 def services_info(*, service_pks: Iterable[int]) -> dict[int, matching.ServiceInfo]:

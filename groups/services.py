@@ -17,9 +17,15 @@ from django.urls import reverse
 from core.outbox import outbox_enqueue
 from councils.models import Authority, User
 from councils.selectors import email_wanted
-from groups import detection
+from groups import detection, incremental
 from groups.models import Suggestion, SuggestionMember, SuggestionNotice
-from groups.selectors import family_rates, live_entries, services_info, suggestion_for_viewer
+from groups.selectors import (
+    family_rates,
+    live_entries,
+    services_info,
+    stored_consortia,
+    suggestion_for_viewer,
+)
 from offers.interest.services import interest_register
 from offers.models import Interest, Listing
 
@@ -114,15 +120,31 @@ def detect_for_service(*, service_pk: int, synthetic: bool = False) -> dict[str,
 
 
 @transaction.atomic
-def groups_recompute(*, service_pk: int, synthetic: bool = False) -> Recomputed:
+def groups_recompute(
+    *, service_pk: int, listing_pk: int | None = None, synthetic: bool = False
+) -> Recomputed:
     """Bring the stored suggestions touching one service in line with detection.
 
     Runs in the transaction that published, withdrew or expired a listing (the
     groups app's receiver), under a per-service advisory lock so two changes in
-    the same service cannot interleave. A suggestion kept with the same members
-    keeps its row; owners of listings that newly join one are told once."""
+    the same service cannot interleave. With the listing that changed, only what
+    that change can reach is recomputed (groups.incremental: the consortia its
+    neighbourhood cascades to, and the swaps its organisation holds in the
+    service), from the stored consortia; without it (or if the stored consortia no
+    longer fit the listings) the whole service is. A suggestion kept with the same
+    members keeps its row, rewritten only if its figures changed; owners of
+    listings that newly join one are told once."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, service_pk])
+    if listing_pk is not None:
+        try:
+            rows, gone, existing = _detect_change(
+                service_pk=service_pk, listing_pk=listing_pk, synthetic=synthetic
+            )
+        except incremental.StaleGroups:
+            logger.warning("groups: stored consortia of service %s recomputed whole", service_pk)
+        else:
+            return _store(rows=rows, gone=gone, existing=existing, synthetic=synthetic)
     rows = detect_for_service(service_pk=service_pk, synthetic=synthetic)
     existing = {
         s.key: s
@@ -130,31 +152,114 @@ def groups_recompute(*, service_pk: int, synthetic: bool = False) -> Recomputed:
             Q(service_id=service_pk) | Q(other_service_id=service_pk)
         )
     }
-    gone = [s.pk for key, s in existing.items() if key not in rows]
-    if gone:
-        Suggestion.objects.filter(pk__in=gone).delete()
+    return _store(rows=rows, gone=set(existing) - set(rows), existing=existing, synthetic=synthetic)
+
+
+def _detect_change(
+    *, service_pk: int, listing_pk: int, synthetic: bool
+) -> tuple[dict[str, dict[str, Any]], set[str], dict[str, Suggestion]]:
+    """What one listing's change does to the service's suggestions: rows found or
+    re-derived, keys that went, and the stored rows among them.
+
+    Reads the service's live listings (one query, two with named partners), its
+    stored consortia (one), the changed listing (one), and for swaps the listings
+    of the organisations within reach of the listing's own (one) and the swaps its
+    organisation holds in the service (one). The listings of the whole service are
+    still read because the cascade of a consortium change is not bounded in
+    advance; the work after the reads is the cascade's, not the service's."""
+    entries = live_entries(service_pks=[service_pk], synthetic=synthetic)
+    changed = live_entries(pks=[listing_pk], any_status=True, synthetic=synthetic)
+    info = services_info(service_pks={service_pk})
+    rows: dict[str, dict[str, Any]] = {}
+    gone: set[str] = set()
+    stored: list[Suggestion] = []
+    if service_pk in info:
+        service = info[service_pk]
+        rate = family_rates(services=[service]).get(service.family_pk)
+        _index, change = incremental.ConsortiumIndex.resume(
+            entries, service, rate, stored_consortia(service_pk=service_pk), changed=changed
+        )
+        rows.update((c.key, _consortium_row(c)) for c in change.found)
+        gone.update(change.removed)
+    for e in changed:
+        if e.body.pk is None:
+            continue
+        # Every swap the organisation holds with this service on its side.
+        near = {e.body.pk} | {
+            other.body.pk
+            for other in entries
+            if (km := detection.distance_km(other.body, e.body)) is not None
+            and km <= detection.MAX_KM
+        }
+        listings = live_entries(authority_pks={pk for pk in near if pk}, synthetic=synthetic)
+        swap_info = services_info(service_pks={x.service_pk for x in listings} | {service_pk})
+        rates = family_rates(services=swap_info.values())
+        index = incremental.SwapIndex.of(listings, swap_info, rates)
+        found = [
+            swap
+            for kind in (detection.OFFER, detection.NEED)
+            for swap in index.slot_swaps((e.org, kind, service_pk))
+        ]
+        rows.update((swap.key, _swap_row(swap)) for swap in found)
+        held = Suggestion.objects.filter(
+            Q(service_id=service_pk) | Q(other_service_id=service_pk),
+            kind=Suggestion.Kind.SWAP,
+            members__listing__authority_id=e.body.pk,
+        ).distinct()
+        stored.extend(held)
+        gone.update(s.key for s in held if s.key not in rows)
+    keys = (set(rows) | gone) - {s.key for s in stored}
+    stored.extend(Suggestion.objects.filter(key__in=keys))
+    return rows, gone, {s.key: s for s in stored}
+
+
+def _store(
+    *,
+    rows: dict[str, dict[str, Any]],
+    gone: set[str],
+    existing: dict[str, Suggestion],
+    synthetic: bool,
+) -> Recomputed:
+    """Delete the suggestions that went, create the new ones (telling their owners),
+    and rewrite a kept one only if its figures or its members' order changed."""
+    removed = [existing[key].pk for key in gone if key in existing]
+    if removed:
+        Suggestion.objects.filter(pk__in=removed).delete()
+    kept = [existing[key] for key in rows if key in existing]
+    order: dict[int, list[int]] = {s.pk: [] for s in kept}
+    for suggestion_pk, listing_pk in (
+        SuggestionMember.objects.filter(suggestion__in=kept)
+        .order_by("suggestion_id", "position")
+        .values_list("suggestion_id", "listing_id")
+    ):
+        order[suggestion_pk].append(listing_pk)
     created = updated = notices = 0
     for key, row in rows.items():
         members = row.pop("members")
         found = existing.get(key)
         if found is not None:
-            found.score, found.explanation, found.details = (
-                row["score"],
-                row["explanation"],
-                row["details"],
-            )
-            found.save(update_fields=["score", "explanation", "details", "updated_at"])
-            updated += 1
+            if order[found.pk] != members:  # join order is the next update's seed pair
+                found.members.all().delete()
+                _add_members(found, members)
+            figures = (row["score"], row["explanation"], row["details"])
+            if figures != (found.score, found.explanation, found.details):
+                found.score, found.explanation, found.details = figures
+                found.save(update_fields=["score", "explanation", "details", "updated_at"])
+                updated += 1
             continue
         suggestion = Suggestion.objects.create(key=key, **row)
-        SuggestionMember.objects.bulk_create(
-            SuggestionMember(suggestion=suggestion, listing_id=pk, position=i)
-            for i, pk in enumerate(members)
-        )
+        _add_members(suggestion, members)
         created += 1
         if not synthetic:
             notices += _notify_members(suggestion=suggestion, listing_pks=members)
-    return Recomputed(created, updated, len(gone), notices)
+    return Recomputed(created, updated, len(removed), notices)
+
+
+def _add_members(suggestion: Suggestion, listing_pks: list[int]) -> None:
+    SuggestionMember.objects.bulk_create(
+        SuggestionMember(suggestion=suggestion, listing_id=pk, position=i)
+        for i, pk in enumerate(listing_pks)
+    )
 
 
 def _notify_members(*, suggestion: Suggestion, listing_pks: list[int]) -> int:

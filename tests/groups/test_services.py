@@ -257,3 +257,63 @@ def test_listing_page_shows_its_suggestions_to_its_owners_only(
     assert "Suggested consortium for payroll with 3 other organisations" in owner_view
     client.force_login(officer_of(HORSHAM))
     assert "Suggested consortium" not in page_text(client.get(url))
+
+
+def _stored(service_pk: int) -> dict[str, tuple[list[int], float, str, dict]]:
+    from django.db.models import Q
+
+    return {
+        s.key: (
+            list(s.members.order_by("position").values_list("listing_id", flat=True)),
+            s.score,
+            s.explanation,
+            s.details,
+        )
+        for s in Suggestion.objects.filter(
+            Q(service_id=service_pk) | Q(other_service_id=service_pk)
+        )
+    }
+
+
+def _detected(service_pk: int) -> dict[str, tuple[list[int], float, str, dict]]:
+    from groups.services import detect_for_service
+
+    return {
+        key: (row["members"], row["score"], row["explanation"], row["details"])
+        for key, row in detect_for_service(service_pk=service_pk).items()
+    }
+
+
+def test_each_change_stores_what_a_whole_recompute_finds(staff, caplog):
+    """Publishes, a withdrawal and a renewal in West Sussex, each applied
+    incrementally (from the stored consortia, never falling back to the whole
+    service): after each, the stored suggestions of both services are exactly
+    what detection finds from scratch, members in join order."""
+    payroll = Service.objects.get(slug="payroll")
+    legal = Service.objects.get(slug="legal-services")
+    caplog.set_level("WARNING", logger="groups.services")
+    steps = [
+        (ADUR, Listing.Kind.NEED, "payroll"),
+        (ARUN, Listing.Kind.NEED, "payroll"),
+        (WORTHING, Listing.Kind.NEED, "payroll"),
+        (ARUN, Listing.Kind.OFFER, "legal-services"),
+        (CHICHESTER, Listing.Kind.NEED, "legal-services"),
+        (CHICHESTER, Listing.Kind.OFFER, "payroll"),
+        (CHICHESTER, Listing.Kind.NEED, "payroll"),
+        (HORSHAM, Listing.Kind.NEED, "payroll"),
+    ]
+    listings = []
+    for gss, kind, slug in steps:
+        listings.append(_publish(staff, gss, kind, slug, annual_value_gbp=100_000))
+        assert _stored(payroll.pk) == _detected(payroll.pk)
+        assert _stored(legal.pk) == _detected(legal.pk)
+    assert Suggestion.objects.filter(kind=Suggestion.Kind.SWAP).count() == 1
+    assert Suggestion.objects.filter(kind=Suggestion.Kind.CONSORTIUM).count() == 1
+    for listing in (listings[1], listings[4]):  # Arun's payroll need, Chichester's legal need
+        offers_services.listing_withdraw(listing=listing, by=_owner(listing))
+        assert _stored(payroll.pk) == _detected(payroll.pk)
+        assert _stored(legal.pk) == _detected(legal.pk)
+    assert not Suggestion.objects.filter(kind=Suggestion.Kind.SWAP).exists()
+    offers_services.listing_renew(listing=listings[0], by=_owner(listings[0]))
+    assert _stored(payroll.pk) == _detected(payroll.pk)
+    assert "recomputed whole" not in caplog.text
