@@ -18,6 +18,7 @@ from tests.offers.factories import ADUR, ARUN, HARTLEPOOL, InterestFactory, List
 
 pytestmark = pytest.mark.django_db
 P = Listing.Status.PUBLISHED
+MARKET_PAGE_COLD = 16  # the public figures: 18 less the two staff-only ones
 
 
 def _rows(figures, slug: str) -> dict[str, list]:
@@ -194,6 +195,25 @@ def test_figures_cost_the_same_queries_at_any_size(market, extra):
     with CaptureQueriesContext(connection) as ctx:
         _compute(staff=True)
     assert len(ctx.captured_queries) == 18
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_market_page_costs_the_same_queries_at_any_size_and_fewer_once_cached(
+    market, client, extra
+):
+    """The whole page, charts and map data included: a fixed number of queries when
+    its figures are computed, whatever the number of listings and organisations with
+    officers, and none once they are cached (the generations are read from the cache)."""
+    ListingFactory.create_batch(extra, status=P, kind=Listing.Kind.NEED)
+    for gss in [ADUR, WORTHING, ARUN][: 1 + extra // 20]:
+        officer_of(gss)
+    from django.db import connection
+
+    with CaptureQueriesContext(connection) as cold:
+        assert client.get("/market/").status_code == 200
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get("/market/").status_code == 200
+    assert (len(cold.captured_queries), len(warm.captured_queries)) == (MARKET_PAGE_COLD, 0)
 
 
 def test_figures_are_cached_until_listings_change(
