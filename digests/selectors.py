@@ -17,6 +17,7 @@ from django.http import QueryDict
 
 from councils.models import Authority, Membership, User
 from digests.models import DigestDelivery, DigestFrequency, DigestPreference, DigestRun, SavedSearch
+from groups.selectors import Shown, suggestions_by_authority
 from matching.selectors import ListingScorer
 from offers.browse.filters import ListingFilter
 from offers.models import Listing, Service, authority_delivers
@@ -85,6 +86,8 @@ class BatchData:
     # delivery_key(authority) -> the services that organisation delivers
     delivered_services: dict[tuple[str, str], frozenset[int]]
     matcher: "DigestMatcher"
+    # authority pk -> its suggested consortia and swaps (groups), best first
+    suggestions: dict[int, list[Shown]] = field(default_factory=dict)
 
 
 def _is_due(frequency: str) -> Q:
@@ -271,6 +274,7 @@ def digest_batch_load(
         council_listings=council_listings,
         delivered_services=delivered_services,
         matcher=DigestMatcher(listings),
+        suggestions=suggestions_by_authority(authority_pks=council_pks),
     )
 
 

@@ -54,6 +54,8 @@ from digests.selectors import (
     digest_window_start,
 )
 from digests.unsubscribe import unsubscribe_token, unsubscribe_user_id
+from groups.models import Suggestion
+from groups.selectors import Shown
 from matching.scoring import SavingsRate
 from offers.models import Listing, Service
 
@@ -230,12 +232,70 @@ class DigestItem:
 
 
 @dataclass(frozen=True)
+class DigestSuggestion:
+    """A suggested consortium or swap the recipient's organisation is part of, as the
+    email shows it (groups finds and stores them; their page explains them)."""
+
+    key: str
+    kind: str
+    title: str
+    explanation: str
+    savings: tuple[str, ...]  # the savings sentences, each with its rates' source
+    url: str
+    is_new: bool  # suggested since the recipient's last digest
+    is_demo: bool
+
+
+# Rendered items, reused across a batch: (item, "html" or "txt") -> the render.
+Fragments = dict[tuple[DigestItem | DigestSuggestion, str], SafeString]
+
+
+@dataclass(frozen=True)
 class Digest:
     recipient: Recipient
     items: list[DigestItem]  # ranked, all of them; the email shows the first few
     window_start: dt.datetime
     window_end: dt.datetime
     rate: SavingsRate = field(default_factory=SavingsRate)
+    suggestions: list[DigestSuggestion] = field(default_factory=list)
+
+    @property
+    def worth_sending(self) -> bool:
+        """New listings, or a suggestion new since the last digest: one that is still
+        standing is repeated beside new listings but does not send an email alone."""
+        return bool(self.items) or any(s.is_new for s in self.suggestions)
+
+
+def _lower(name: str) -> str:
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
+def digest_suggestion(*, shown: Shown, since: dt.datetime) -> DigestSuggestion:
+    """One stored suggestion from the recipient organisation's side (groups.selectors.Shown)."""
+    s = shown.suggestion
+    if s.kind == Suggestion.Kind.CONSORTIUM:
+        others = len(shown.others)
+        title = (
+            f"Suggested consortium for {_lower(s.service.name)} with {others} other "
+            f"organisation{'' if others == 1 else 's'}"
+        )
+        savings: tuple[str, ...] = (s.details.get("savings", {}).get("sentence", ""),)
+    else:
+        other = s.other_service.name if s.other_service else ""
+        title = f"Suggested swap: {_lower(s.service.name)} for {_lower(other)}"
+        savings = tuple(
+            s.details.get(side, {}).get("sentence", "") for side in ("savings_a", "savings_b")
+        )
+    return DigestSuggestion(
+        key=s.key,
+        kind=s.kind,
+        title=title,
+        explanation=s.explanation,
+        savings=tuple(x for x in savings if x),
+        url=_absolute(reverse("groups:suggestion", args=[s.key])),
+        is_new=s.created_at >= since,
+        is_demo=shown.is_demo,
+    )
 
 
 def _item(
@@ -283,7 +343,7 @@ class Composer:
         self.by_pk = {x.pk: x for x in data.listings}
         # Rendered listing fragments: an item is the same for everyone it matches
         # the same way (same council, same reason), so it is rendered once.
-        self.fragments: dict[tuple[DigestItem, str], SafeString] = {}
+        self.fragments: Fragments = {}
         self._matches: dict[tuple[int | None, PrefSnapshot], list[DigestItem]] = {}
         self._alert_items: dict[tuple[int | None, int, int], DigestItem] = {}
 
@@ -375,36 +435,62 @@ class Composer:
         items = sorted(
             chosen.values(), key=lambda i: (-i.score, -i.published_at.timestamp(), -i.pk)
         )
+        # The organisation's suggested consortia and swaps as they stand now, new ones
+        # (since the last digest) first.
+        shown = (
+            self.data.suggestions.get(recipient.authority.pk, [])
+            if recipient.authority is not None
+            else []
+        )
+        suggestions = sorted(
+            (digest_suggestion(shown=x, since=start) for x in shown),
+            key=lambda x: not x.is_new,
+        )
         return Digest(
             recipient=recipient,
             items=items,
             window_start=start,
             window_end=end,
             rate=self.data.matcher.rate,
+            suggestions=suggestions,
         )
 
 
 # --- Rendering ------------------------------------------------------------------------------
 
 
-def digest_subject(*, count: int, frequency: str) -> str:
-    noun = "listing" if count == 1 else "listings"
+def digest_subject(*, count: int, frequency: str, suggestions: int = 0) -> str:
+    """The listings' count; with none, the new suggestions' (they alone sent it)."""
     when = "today" if frequency == DigestFrequency.DAILY else "this week"
+    if not count and suggestions:
+        what = (
+            "A new suggested consortium or swap"
+            if suggestions == 1
+            else f"{suggestions} new suggested consortia and swaps"
+        )
+        return f"{what} for your organisation {when}"
+    noun = "listing" if count == 1 else "listings"
     return f"{count} new shared service {noun} for you {when}"
 
 
 def _fragments(
-    items: Sequence[DigestItem], fmt: str, cache: dict[tuple[DigestItem, str], SafeString]
+    items: Sequence[DigestItem | DigestSuggestion], fmt: str, cache: Fragments
 ) -> list[SafeString]:
-    """Each item rendered by its template (offers/email/digest_item.html or .txt), once
-    per batch: people matched the same way share the render. The renders stay the
-    SafeStrings the template engine returned, so digest.html outputs them as they are
-    and nothing is marked safe by hand."""
+    """Each item rendered by its template (offers/email/digest_item.html or .txt; a
+    suggestion by groups/email/digest_suggestion.html or .txt), once per batch:
+    people matched the same way share the render. The renders stay the SafeStrings
+    the template engine returned, so digest.html outputs them as they are and
+    nothing is marked safe by hand."""
     parts = []
     for item in items:
         key = (item, fmt)
         if key not in cache:
-            cache[key] = render_to_string(f"offers/email/digest_item.{fmt}", {"item": item})
+            template = (
+                f"groups/email/digest_suggestion.{fmt}"
+                if isinstance(item, DigestSuggestion)
+                else f"offers/email/digest_item.{fmt}"
+            )
+            cache[key] = render_to_string(template, {"item": item})
         parts.append(cache[key])
     return parts
 
@@ -413,7 +499,7 @@ def digest_render(
     *,
     digest: Digest,
     frequency: str,
-    fragments: dict[tuple[DigestItem, str], SafeString] | None = None,
+    fragments: Fragments | None = None,
 ) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of one digest email."""
     cache = fragments if fragments is not None else {}
@@ -437,9 +523,15 @@ def digest_render(
         # Rendered by the item templates, which escape every value.
         "item_cards_html": _fragments(shown, "html", cache),
         "items_text": "".join(_fragments(shown, "txt", cache)),
+        "suggestions": digest.suggestions,
+        "suggestion_cards_html": _fragments(digest.suggestions, "html", cache),
+        "suggestions_text": "".join(_fragments(digest.suggestions, "txt", cache)),
+        "organisation": digest.recipient.authority.name if digest.recipient.authority else "",
     }
     subject = f"[{settings.SITE_NAME}] " + digest_subject(
-        count=len(digest.items), frequency=frequency
+        count=len(digest.items),
+        frequency=frequency,
+        suggestions=sum(1 for x in digest.suggestions if x.is_new),
     )
     text = render_to_string("offers/email/digest.txt", context)
     html = render_to_string("offers/email/digest.html", context)
@@ -451,7 +543,7 @@ def digest_message(
     digest: Digest,
     run: DigestRun,
     connection: Any = None,
-    fragments: dict[tuple[DigestItem, str], SafeString] | None = None,
+    fragments: Fragments | None = None,
 ) -> EmailMultiAlternatives:
     subject, text, html = digest_render(digest=digest, frequency=run.frequency, fragments=fragments)
     token = unsubscribe_token(user_id=digest.recipient.user_id)
@@ -586,13 +678,13 @@ def _batch_claim(
 ) -> _Claim:
     """Skip the empty digests; claim the rest in one statement under a fresh token."""
     claimable = _claimable(now)
-    empty = [pk for pk, d in digests.items() if not d.items]
+    empty = [pk for pk, d in digests.items() if not d.worth_sending]
     if empty:
         result.skipped = DigestDelivery.objects.filter(
             claimable, run=run, user_id__in=empty
         ).update(status=Status.SKIPPED, window_end=run.window_end, claimed_at=None)
     token = uuid.uuid4().hex
-    to_send = [pk for pk, d in digests.items() if d.items]
+    to_send = [pk for pk, d in digests.items() if d.worth_sending]
     DigestDelivery.objects.filter(claimable, run=run, user_id__in=to_send).update(
         status=Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
     )

@@ -172,6 +172,33 @@ def suggestions_for_authority(*, authority: Authority, limit: int = 5) -> list[S
     return _shown(suggestions, authority.pk)
 
 
+def suggestions_by_authority(
+    *, authority_pks: Iterable[int], limit: int = 5
+) -> dict[int, list[Shown]]:
+    """Each organisation's suggestions holding at least one of its live listings, best
+    first, at most `limit` each: three queries for any number of organisations (the
+    digests' batches)."""
+    pks = list(authority_pks)
+    if not pks:
+        return {}
+    held: dict[int, set[int]] = defaultdict(set)
+    for authority_pk, suggestion_pk in (
+        SuggestionMember.objects.filter(
+            listing__authority_id__in=pks, listing__status=Listing.Status.PUBLISHED
+        )
+        .values_list("listing__authority_id", "suggestion_id")
+        .distinct()
+    ):
+        held[authority_pk].add(suggestion_pk)
+    wanted = {pk for pks_ in held.values() for pk in pks_}
+    by_pk = {s.pk: s for s in _with_members(Suggestion.objects.filter(pk__in=wanted))}
+    out = {}
+    for authority_pk, suggestion_pks in held.items():
+        best = sorted((by_pk[pk] for pk in suggestion_pks), key=lambda s: (-s.score, s.key))
+        out[authority_pk] = _shown(best[:limit], authority_pk)
+    return out
+
+
 def suggestions_for_listing(*, listing: Listing) -> list[Shown]:
     """Suggestions the listing is part of (three queries)."""
     if listing.status != Listing.Status.PUBLISHED:
