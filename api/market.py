@@ -441,6 +441,8 @@ def _chart(table: Table) -> BarChart | ColumnChart | None:
     disagree); None for the tables that are lists rather than figures to compare."""
     rows = table.rows
     title = table.caption
+    if not any(isinstance(c, int | float) and c for row in rows for c in row[1:]):
+        return None  # every figure is zero: the table says so without an empty drawing
     if table.slug in ("offers-needs-by-family", "offers-needs-by-region"):
         return charts.bar_chart(
             title=title,

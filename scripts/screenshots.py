@@ -6,7 +6,8 @@ then
 
     .venv/bin/python scripts/screenshots.py [--base-url http://127.0.0.1:8000]
 
-PNGs 1280 px wide go to screenshots/ (git ignores it). The join page and the
+PNGs 1280 px wide (and a few 320 px wide, named -320) go to screenshots/
+(git ignores it). The join page and the
 dashboard are taken signed in as the demo officer, the moderation queue as
 the demo moderator, each in its own browser context; if a sign-in fails the
 script says so and skips only that person's pages. A listing page is found
@@ -43,6 +44,13 @@ PUBLIC_PAGES = [
     ("data-sources", "/data-sources/"),
     ("listings", "/listings/"),
     ("listings-search", "/listings/?q=building+control"),
+    ("arrangements", "/arrangements/"),
+    ("market", "/market/"),
+]
+# The same pages on a 320 px phone (WCAG 1.4.10 reflow: nothing wider than the screen).
+PHONE_PAGES = [
+    ("arrangements-320", "/arrangements/"),
+    ("market-320", "/market/"),
 ]
 SIGNED_IN_PAGES = [
     ("join-signed-in", "/councils/join/"),
@@ -55,7 +63,8 @@ MODERATOR_PAGES = [
 
 
 def _shoot(page: Page, base_url: str, name: str, path: str, out: Path) -> None:
-    response = page.goto(urljoin(base_url, path))
+    # networkidle: the maps are drawn after their boundaries arrive.
+    response = page.goto(urljoin(base_url, path), wait_until="networkidle")
     status = response.status if response else "no response"
     target = out / f"{name}.png"
     page.screenshot(path=str(target), full_page=True)
@@ -108,6 +117,11 @@ def main() -> int:
         for name, path in PUBLIC_PAGES:
             _shoot(page, args.base_url, name, path, out)
         _shoot_first_listing(page, args.base_url, out)
+        phone = browser.new_context(viewport={"width": 320, "height": 800})
+        page = phone.new_page()
+        for name, path in PHONE_PAGES:
+            _shoot(page, args.base_url, name, path, out)
+        phone.close()
         for email, pages in [
             (args.email, SIGNED_IN_PAGES),
             (args.moderator_email, MODERATOR_PAGES),
