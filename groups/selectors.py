@@ -216,3 +216,77 @@ def suggestion_for_viewer(*, key: str, authority: Authority) -> Shown | None:
     if not any(li.status == Listing.Status.PUBLISHED for li in shown.own):
         return None
     return shown
+
+
+@dataclass(frozen=True)
+class ServingOrg:
+    """An organisation with an offer that could serve a whole consortium, as its page
+    lists it (the map links to its row by code)."""
+
+    gss_code: str
+    name: str
+    sentence: str
+
+
+def suggestion_offers(*, shown: Shown) -> list[ServingOrg]:
+    """The offers stored with a consortium, with their organisations' codes (one query)."""
+    stored = shown.details.get("offers", [])
+    codes = dict(
+        Listing.objects.filter(pk__in=[o["listing"] for o in stored]).values_list(
+            "pk", "authority__gss_code"
+        )
+    )
+    return [
+        ServingOrg(codes[o["listing"]], o["name"], o["sentence"])
+        for o in stored
+        if o["listing"] in codes
+    ]
+
+
+def suggestion_map_data(*, shown: Shown, offers: Sequence[ServingOrg]) -> dict[str, Any]:
+    """What static/js/partner-map.js draws for a suggestion: the viewer's organisation
+    as the origin, every other member and each organisation with an offer that could
+    serve them all ranked by the score the grouping uses (detection.pair_score: 100
+    at the viewer's own place, 0 at detection.MAX_KM away), names saying which they
+    are. A body with no shape of its own on the district layer (a county, a fire or
+    police body) is drawn as the council areas it covers, as Find a partner does."""
+    reference = matching_reference()
+
+    def body(gss: str) -> matching.Body | None:
+        i = reference.index.get(gss)
+        return reference.bodies[i] if i is not None else None
+
+    own = shown.own[0].authority if shown.own else None
+    origin = body(own.gss_code) if own is not None else None
+    service = _lower(shown.suggestion.service.name)
+    rows = [(a.gss_code, f"{a.short_name} (member)") for a in shown.others]
+    rows += [(o.gss_code, f"{o.name} (offers {service})") for o in offers]
+    scored = []
+    for gss, name in rows:
+        b = body(gss)
+        km = detection.distance_km(origin, b) if origin is not None and b is not None else None
+        score = round(detection.pair_score(km) * 100, 1) if km is not None else 0.0
+        scored.append((score, gss, name))
+    scored.sort(key=lambda r: (-r[0], r[2]))
+    ranked = [[gss, name, score, rank] for rank, (score, gss, name) in enumerate(scored, 1)]
+    codes = [own.gss_code] if own is not None else []
+    codes += [gss for _s, gss, _n in scored]
+    areas = {}
+    for gss in codes:
+        b = body(gss)
+        no_shape = b is not None and (not b.is_council or b.tier == matching.UPPER)
+        if no_shape and gss in reference.footprints:
+            areas[gss] = sorted(reference.footprints[gss])
+    return {
+        "origin": own.gss_code if own is not None else "",
+        "originName": own.short_name if own is not None else "",
+        "layer": "ltla",
+        "year": 2025,
+        "topScore": max((score for score, _gss, _name in scored), default=1.0) or 1.0,
+        "ranked": ranked,
+        "areas": areas,
+    }
+
+
+def _lower(name: str) -> str:
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]

@@ -15,7 +15,12 @@ from councils.auth import acting_user
 from councils.selectors import membership_current
 from groups import services
 from groups.forms import ConversationForm
-from groups.selectors import Shown, suggestion_for_viewer
+from groups.selectors import (
+    Shown,
+    suggestion_for_viewer,
+    suggestion_map_data,
+    suggestion_offers,
+)
 from offers.interest.services import InterestRateLimited
 from offers.lifecycle import NotPermitted
 
@@ -35,7 +40,17 @@ def _shown(request: HttpRequest, key: str) -> Shown:
 @login_required
 @require_GET
 def suggestion_detail(request: HttpRequest, key: str) -> HttpResponse:
-    return render(request, "groups/suggestion.html", {"shown": _shown(request, key)})
+    shown = _shown(request, key)
+    offers = suggestion_offers(shown=shown)
+    return render(
+        request,
+        "groups/suggestion.html",
+        {
+            "shown": shown,
+            "offers": offers,
+            "map_data": suggestion_map_data(shown=shown, offers=offers),
+        },
+    )
 
 
 @login_required

@@ -317,3 +317,36 @@ def test_each_change_stores_what_a_whole_recompute_finds(staff, caplog):
     offers_services.listing_renew(listing=listings[0], by=_owner(listings[0]))
     assert _stored(payroll.pk) == _detected(payroll.pk)
     assert "recomputed whole" not in caplog.text
+
+
+def test_suggestion_page_carries_the_map_data_and_rows_it_links_to(staff, client):
+    import json
+
+    _publish(
+        staff,
+        HORSHAM,
+        Listing.Kind.OFFER,
+        "payroll",
+        partner_scope=Listing.PartnerScope.RADIUS,
+        partner_radius_km=40,
+    )
+    s, needs = _suggestion_page_user(staff)
+    client.force_login(_owner(needs[0]))
+    response = client.get(reverse("groups:suggestion", args=[s.key]))
+    html = response.content.decode()
+    found = re.search(r'<script id="partner-map-data" type="application/json">(.*?)</script>', html)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert data["origin"] == ADUR
+    names = {row[0]: row[1] for row in data["ranked"]}
+    assert names == {
+        ARUN: "Arun (member)",
+        CHICHESTER: "Chichester (member)",
+        WORTHING: "Worthing (member)",
+        HORSHAM: "Horsham (offers payroll)",
+    }
+    scores = [row[2] for row in data["ranked"]]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[-1] <= scores[0] <= 100
+    for gss in (ADUR, ARUN, CHICHESTER, WORTHING, HORSHAM):
+        assert f'id="partner-{gss}"' in html
+    assert "js/partner-map.js" in html
