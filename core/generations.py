@@ -94,13 +94,24 @@ def generation(key: str) -> int:
 
 def generation_with(key: str, others: Iterable[str]) -> tuple[int, dict[str, Any]]:
     """The generation of `key` and the cache entries `others`, in one cache round
-    trip when the generation is cached (the browse page cache's hit)."""
-    cache_key = generation_cache_key(key)
-    values = cache.get_many([cache_key, *others])
-    value = values.pop(cache_key, None)
-    if value is None or _uncommitted(key):
-        return _read(key), values
-    return int(value), values
+    trip when the generation is cached."""
+    values, entries = generations_with([key], others)
+    return values[0], entries
+
+
+def generations_with(
+    keys: Sequence[str], others: Iterable[str]
+) -> tuple[list[int], dict[str, Any]]:
+    """The generations of `keys` (in order) and the cache entries `others`, in one cache
+    round trip when the generations are cached: the browse page cache's hit, whose
+    entries record the generations they were built under."""
+    cache_keys = [generation_cache_key(key) for key in keys]
+    entries = cache.get_many([*cache_keys, *others])
+    values: list[int] = []
+    for key, cache_key in zip(keys, cache_keys, strict=True):
+        value = entries.pop(cache_key, None)
+        values.append(_read(key) if value is None or _uncommitted(key) else int(value))
+    return values, entries
 
 
 def forget_local_marks() -> None:

@@ -6,5 +6,6 @@ class OffersConfig(AppConfig):
     verbose_name = "Offers and needs"
 
     def ready(self) -> None:
-        # Answers councils' signals for a person's data download and account deletion.
-        from offers import personal_data  # noqa: F401
+        # personal_data answers councils' signals for a person's data download and account
+        # deletion; changes bumps the reference-data generation on taxonomy saves.
+        from offers import changes, personal_data  # noqa: F401

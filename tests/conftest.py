@@ -73,11 +73,12 @@ def _clear_cache() -> Iterator[None]:
     per-process copies keyed on generations, which rolled-back tests reuse."""
     from api.conditional import forget_local_bodies
     from core.generations import forget_local_marks
+    from offers.browse.filters import forget_local_reference
 
-    for forget in (cache.clear, forget_local_marks, forget_local_bodies):
+    for forget in (cache.clear, forget_local_marks, forget_local_bodies, forget_local_reference):
         forget()
     yield
-    for forget in (cache.clear, forget_local_marks, forget_local_bodies):
+    for forget in (cache.clear, forget_local_marks, forget_local_bodies, forget_local_reference):
         forget()
 
 

@@ -12,9 +12,9 @@ a guess and never a server error. NUL characters are removed from free text
 (PostgreSQL cannot store or compare them).
 """
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from math import radians
 from typing import Any, cast
 
@@ -26,8 +26,10 @@ from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
 from django.http import QueryDict
 
 from core.geo import EARTH_RADIUS_KM, bounding_box, haversine_km
+from councils.changes import reference_data_generation
 from councils.models import Authority, BodyArea
-from offers.browse.facets import FacetCounts
+from offers.browse.cache import PanelPart
+from offers.browse.facets import FacetCounts, FacetOrganisation, FacetService
 from offers.browse.search import listing_text_search
 from offers.models import Listing, Service
 
@@ -386,13 +388,8 @@ class ListingFilter(django_filters.FilterSet):
         chosen = self._selected("near")
         return chosen[0] if chosen and chosen[0] in self.places else ""
 
-    def near_state(self) -> str:
-        """What the council options depend on besides the reference data: the chosen
-        council and the viewer's own (the first option names it)."""
-        return f"{self._near_chosen()}:{self.own_place.gss_code if self.own_place else ''}"
-
     def near_options(self) -> list[Option]:
-        """The council select's options (offers/browse/_content.html), the chosen one
+        """The council select's options (offers/browse/_near_options.html), the chosen one
         selected. The first, empty, option is the viewer's own council when they have one."""
         current = self._near_chosen()
         own = self.own_place
@@ -402,16 +399,6 @@ class ListingFilter(django_filters.FilterSet):
             replace(o, selected=True) if o.value == current else o for o in self.reference.near
         ]
         return options
-
-    def checkbox_state(self) -> str:
-        """Everything the filter panel's checkbox groups depend on besides the reference
-        data: the values asked for in each group (valid or not: an unknown one still opens
-        its group) and the groups' error messages. offers/browse/_content.html caches
-        the drawn groups under it, since ~130 boxes cost more to draw than the search."""
-        names = ("kind", "family", "service", *COLLAPSED_GROUPS)
-        errors = self.form.errors
-        state = [(n, self._selected(n), [str(e) for e in errors.get(n, [])]) for n in names]
-        return repr([state, self.facets.stamp if self.facets else ""])
 
     def checkbox_items(self, name: str) -> list[Checkbox]:
         """The GOV.UK checkbox items of one filter, the chosen ones ticked, with counts."""
@@ -423,30 +410,80 @@ class ListingFilter(django_filters.FilterSet):
         facets = self.facets
         return [replace(box, count=facets.count(box.name, box.value)) for box in boxes]
 
-    def service_groups(self) -> list[ServiceGroup]:
-        """One GOV.UK details per service family: a box for the whole family, then its
-        services, the chosen ones ticked. A family starts open when one of its boxes is
-        ticked, and the first one when the family or service has an error (the error
-        summary links to its first box)."""
+    def _counts_of(self, boxes: Sequence[Checkbox]) -> tuple[int, ...] | None:
+        facets = self.facets
+        return None if facets is None else tuple(facets.count(b.name, b.value) for b in boxes)
+
+    def panel_parts(self) -> list[PanelPart]:
+        """The filter panel's pieces as offers.browse.cache.browse_panel draws and stores
+        them: the "Offers or needs" group (`kind`), one piece per service family
+        (`family-0`, `family-1`, ...), the council options (`near`) and the collapsed
+        groups (COLLAPSED_GROUPS). Each names what its markup shows besides the
+        reference data: the values asked for (valid or not: an unknown one still opens
+        its group), the field's errors and the counts beside its boxes."""
+        errors = self.form.errors
+        parts: list[PanelPart] = []
+        for name in ("kind", *COLLAPSED_GROUPS):
+            parts.append(
+                PanelPart(
+                    name=name,
+                    template="offers/browse/_checkboxes.html",
+                    vary_on=(
+                        # As the template reads it: a blank value still opens the group.
+                        repr(self.form[name].value()),
+                        tuple(str(e) for e in errors.get(name, [])),
+                        self._counts_of(self.reference.checkboxes[name]),
+                    ),
+                    context=partial(self._checkbox_group_context, name),
+                )
+            )
         families = set(self._selected("family"))
         services = set(self._selected("service"))
-        errors = bool(self.form.errors.get("family") or self.form.errors.get("service"))
-        groups: list[ServiceGroup] = []
+        service_errors = bool(errors.get("family") or errors.get("service"))
         for n, group in enumerate(self.reference.service_groups):
-            chosen = {
+            chosen = tuple(
                 box.value
                 for box in group.boxes
                 if (box.name == "family" and box.value in families)
                 or (box.name == "service" and box.value in services)
-            }
-            groups.append(
-                ServiceGroup(
-                    name=group.name,
-                    open=bool(chosen) or (n == 0 and errors),
-                    boxes=self._counted(_ticked(group.boxes, chosen)),
+            )
+            # A family starts open when one of its boxes is ticked, and the first one
+            # when the family or service has an error (the error summary links to its
+            # first box).
+            is_open = bool(chosen) or (n == 0 and service_errors)
+            parts.append(
+                PanelPart(
+                    name=f"family-{n}",
+                    template="offers/browse/_service_group.html",
+                    vary_on=(chosen, is_open, self._counts_of(group.boxes)),
+                    context=partial(self._service_group_context, group, set(chosen), is_open),
                 )
             )
-        return groups
+        own = self.own_place.gss_code if self.own_place else ""
+        parts.append(
+            PanelPart(
+                name="near",
+                template="offers/browse/_near_options.html",
+                vary_on=(self._near_chosen(), own),
+                context=lambda: {"options": self.near_options()},
+            )
+        )
+        return parts
+
+    def _checkbox_group_context(self, name: str) -> dict[str, Any]:
+        return {
+            "field": self.form[name],
+            "items": self.checkbox_items(name),
+            "collapsed": name in COLLAPSED_GROUPS,
+        }
+
+    def _service_group_context(
+        self, group: ServiceGroup, chosen: set[str], is_open: bool
+    ) -> dict[str, Any]:
+        """One service family's details element: its "All of ..." box, then its
+        services, the chosen ones ticked."""
+        boxes = self._counted(_ticked(group.boxes, chosen))
+        return {"group": ServiceGroup(name=group.name, open=is_open, boxes=boxes)}
 
 
 def _boxes(name: str, first_id: str, choices: list[tuple[str, str]]) -> tuple[Checkbox, ...]:
@@ -467,9 +504,9 @@ class BrowseReference:
     """Councils and the taxonomy as the browse page needs them, with its controls as data
     (options and checkbox items, unticked) for the templates to draw.
 
-    `stamp` identifies this build: the filter panel's cached fragments key on it,
-    so a rebuilt reference (a renamed council, a new service) is never drawn from
-    fragments of the old one.
+    `stamp` is the reference-data generation it was built under: the filter panel's
+    cached fragments key on it, so after a change (a renamed council, a new service)
+    no fragment drawn from the old data is asked for again.
     """
 
     stamp: int
@@ -486,45 +523,69 @@ class BrowseReference:
     # Organisation -> the district and unitary areas the results map draws for it
     # (a county's districts, a fire or police body's council areas).
     areas: dict[str, list[str]]
+    # Ids -> what a listing of theirs counts towards (offers.browse.facets). Every
+    # organisation, current or not: a replaced one's listings stay browsable.
+    facet_services: dict[int, FacetService]
+    facet_organisations: dict[int, FacetOrganisation]
 
 
-REFERENCE_CACHE_KEY = "offers:browse-reference:v4"
-# Councils and services change a few times a year (imports, staff edits to the
-# taxonomy); a new name shows on the browse page within five minutes.
-REFERENCE_CACHE_SECONDS = 300
+REFERENCE_CACHE_KEY = "offers:browse-reference:v5"
+# How long the shared cache keeps a build and the panel fragments drawn from it. They
+# are keyed on the reference-data generation, so this bounds memory, not staleness.
+REFERENCE_CACHE_SECONDS = 3600
 
-
-REFERENCE_STAMP_KEY = "offers:browse-reference-stamp:v4"
-# Each process keeps the copy it last read and checks only a small stamp in the
-# shared cache: unpickling ~100 KB on every request cost more than the filters.
-_local: tuple[int, BrowseReference] | None = None
+# This process's copy of the build it last used (zero or one; a list, so no `global`):
+# unpickling ~100 KB from the shared cache on every request cost more than the filters.
+_local: list[BrowseReference] = []
 
 
 def browse_reference() -> BrowseReference:
-    """The reference data: this process's copy while the shared cache still has the same
-    stamp, else the shared cache's, else two queries and a render."""
-    global _local
-    stamp = cache.get(REFERENCE_STAMP_KEY)
-    if stamp is not None and _local is not None and _local[0] == stamp:
-        return _local[1]
-    cached = cache.get(REFERENCE_CACHE_KEY)
-    if stamp is not None and isinstance(cached, tuple) and cached[0] == stamp:
-        _local = cast(tuple[int, BrowseReference], cached)  # what the lines below store
-        return _local[1]
-    stamp = time.time_ns()
-    _local = (stamp, _browse_reference_build(stamp=stamp))
-    cache.set_many(
-        {REFERENCE_CACHE_KEY: _local, REFERENCE_STAMP_KEY: stamp}, REFERENCE_CACHE_SECONDS
-    )
-    return _local[1]
+    """The councils and taxonomy for the filter panel, built under the current
+    reference-data generation (councils.changes: the importer, admin saves and
+    taxonomy edits bump it in their transaction).
+
+    This process's copy while the generation is the one it was built under, else the
+    shared cache's build for that generation, else three queries and a build. The
+    generation is read before the rows, so a change committed during a build makes
+    the next request build again.
+    """
+    version = reference_data_generation()
+    if _local and _local[0].stamp == version:
+        return _local[0]
+    key = f"{REFERENCE_CACHE_KEY}:{version}"
+    reference = cache.get(key)
+    if not isinstance(reference, BrowseReference) or reference.stamp != version:
+        reference = _browse_reference_build(stamp=version)
+        cache.set(key, reference, REFERENCE_CACHE_SECONDS)
+    _local[:] = [reference]
+    return reference
+
+
+def forget_local_reference() -> None:
+    """Drop this process's copy (tests start each from an empty cache)."""
+    _local.clear()
 
 
 def _browse_reference_build(*, stamp: int) -> BrowseReference:
-    councils = list(
-        Authority.objects.current()
-        .order_by("name")
-        .values_list("gss_code", "name", "short_name", "latitude", "longitude", "region", "pk")
+    organisations = list(
+        Authority.objects.order_by("name").values_list(
+            "gss_code",
+            "name",
+            "short_name",
+            "latitude",
+            "longitude",
+            "region",
+            "pk",
+            "status",
+            "nation",
+            "authority_type",
+        )
     )
+    facet_organisations = {
+        pk: FacetOrganisation(gss, nation or None, region or None, kind or None)
+        for gss, _name, _short, _lat, _lon, region, pk, _status, nation, kind in organisations
+    }
+    councils = [row[:7] for row in organisations if row[7] == Authority.Status.CURRENT]
     places = {
         gss: Place(gss, name, short, lat, lon, pk=pk)
         for gss, name, short, lat, lon, _region, pk in councils
@@ -534,12 +595,14 @@ def _browse_reference_build(*, stamp: int) -> BrowseReference:
     families: dict[str, str] = {}
     family_services: dict[str, list[tuple[str, str]]] = {}
     services: list[tuple[str, str]] = []
-    for slug, name, family_slug, family_name in Service.objects.values_list(
-        "slug", "name", "family__slug", "family__name"
+    facet_services: dict[int, FacetService] = {}
+    for pk, slug, name, family_slug, family_name in Service.objects.values_list(
+        "pk", "slug", "name", "family__slug", "family__name"
     ):
         families.setdefault(family_slug, family_name)
         family_services.setdefault(family_slug, []).append((slug, name))
         services.append((slug, name))
+        facet_services[pk] = FacetService(slug=slug, family=family_slug)
     static_choices: dict[str, list[tuple[str, str]]] = {
         "kind": Listing.Kind.choices,
         "delivery_model": Listing.DeliveryModel.choices,
@@ -558,6 +621,8 @@ def _browse_reference_build(*, stamp: int) -> BrowseReference:
         areas.setdefault(body, []).append(council)
     reference = BrowseReference(
         stamp=stamp,
+        facet_services=facet_services,
+        facet_organisations=facet_organisations,
         areas={gss: sorted(codes) for gss, codes in areas.items()},
         places=places,
         council_names={gss: name for gss, name, *_rest in councils},

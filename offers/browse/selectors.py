@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Window
 
 from councils.models import User
 from councils.selectors import membership_current
@@ -63,43 +62,37 @@ _RESULT_FIELDS = (
 )
 
 
-def _results_page(results: QuerySet[Listing], number: int) -> tuple[list[Listing], int]:
-    """Page `number`'s rows and the number of results, from one query: the count
-    is a window over the same scan, so a broad search is read once, not twice."""
-    start = (number - 1) * PAGE_SIZE
-    rows: list[Listing] = list(
-        results.annotate(total=Window(Count("pk")))[start : start + PAGE_SIZE]
-    )
-    return rows, (int(getattr(rows[0], "total")) if rows else 0)  # noqa: B009 - an annotation
+def listing_browse_page(*, filterset: ListingFilter, number: int, count: int) -> Page[Listing]:
+    """Page `number` of a valid filterset's `count` results (the last page if past the
+    end); after a text search each row has `title_marked` and `summary_marked`.
 
-
-def listing_browse_page(*, filterset: ListingFilter, number: int) -> Page[Listing]:
-    """Page `number` of a valid filterset's results (the last page if past the end);
-    after a text search each row has `title_marked` and `summary_marked`.
-
-    One query for a page that has results; a page past the end costs a COUNT
-    and the last page. offers.browse.cache stores the rendered page, so this
-    runs only for a search nobody made in the last minute.
+    `count` comes from the facet query (listing_browse_facets), so this is one query
+    for the page's rows, none when there are no results, and a page past the end is
+    the last page's query, not a COUNT first. offers.browse.cache stores the rendered
+    page, so this runs only for a search nobody made in the last minute.
     """
     results = (
         filterset.qs.select_related(None)
         .select_related("authority", "service")
         .only(*_RESULT_FIELDS)
     )
-    number = max(1, number)
-    rows, count = _results_page(results, number)
-    if not rows and number > 1:
-        count = results.count()
-        number = max(1, -(-count // PAGE_SIZE))  # the last page
-        rows, count = _results_page(results, number) if count else ([], 0)
+    number = min(max(1, number), max(1, -(-count // PAGE_SIZE)))
+    start = (number - 1) * PAGE_SIZE
+    rows: list[Listing] = list(results[start : start + PAGE_SIZE]) if count else []
     paginator: Paginator[Any] = Paginator([], PAGE_SIZE)
     paginator.count = count  # a cached_property: set, it runs no COUNT query
     return Page(rows, number, paginator)
 
 
 def listing_browse_facets(*, filterset: ListingFilter) -> FacetCounts:
-    """How many of a valid filterset's results have each filter value: one grouped query."""
-    return listing_facet_counts(filterset.qs)
+    """How many of a valid filterset's results have each filter value, and how many
+    results there are: one grouped query."""
+    reference = filterset.reference
+    return listing_facet_counts(
+        filterset.qs,
+        services=reference.facet_services,
+        organisations=reference.facet_organisations,
+    )
 
 
 MAP_LAYER = "ltla"  # districts and unitaries: a county or another body is drawn as their union

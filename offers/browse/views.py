@@ -7,7 +7,6 @@ search and render offers/browse/_content.html, which it stores. Filtering, searc
 ordering live in offers/browse/filters.py and offers/browse/search.py.
 """
 
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -26,8 +25,8 @@ from offers.browse.cache import (
     browse_fragments,
     browse_page_cached,
     browse_page_store,
+    browse_panel,
 )
-from offers.browse.filters import COLLAPSED_GROUPS, REFERENCE_CACHE_SECONDS
 from offers.browse.selectors import (
     PAGE_SIZE,
     browse_viewer,
@@ -56,25 +55,33 @@ def listing_browse_view(request: HttpRequest) -> HttpResponse:
     page (`filter`, `page_obj`, `tags`...); on a cached one only `page`.
     """
     viewer = browse_viewer(user=acting_user(request))
-    keys = browse_fragments(params=request.GET, viewer=viewer)  # the generation, before searching
-    page = browse_page_cached(keys=keys)
+    keys = browse_fragments(params=request.GET, viewer=viewer)
+    built_under, page = browse_page_cached(keys=keys)  # the generations, before searching
     context: dict[str, Any] = {}
     if page is None:
-        page, context = _browse_build(request, viewer=viewer, keys=keys)
+        page, context = _browse_build(request, viewer=viewer, keys=keys, built_under=built_under)
     return render(request, "offers/browse/browse.html", {**context, "page": page})
 
 
 def _browse_build(
-    request: HttpRequest, *, viewer: BrowseViewer, keys: BrowseFragments
+    request: HttpRequest,
+    *,
+    viewer: BrowseViewer,
+    keys: BrowseFragments,
+    built_under: tuple[int, ...],
 ) -> tuple[BrowsePage, dict[str, Any]]:
     filterset = listing_browse(params=request.GET, viewer=viewer)
     valid = filterset.is_valid()
     requested = _requested_page(request)
     if valid:
-        page = listing_browse_page(filterset=filterset, number=requested)
-        filterset.facets = listing_browse_facets(filterset=filterset)
+        filterset.facets = listing_browse_facets(filterset=filterset)  # with the total
+        page = listing_browse_page(
+            filterset=filterset, number=requested, count=filterset.facets.total
+        )
     else:
         page = Paginator(Listing.objects.none(), PAGE_SIZE).get_page(1)
+    parts = filterset.panel_parts()
+    panel = browse_panel(parts=parts, reference_stamp=filterset.reference.stamp)
     # A page past the end shows the last page and says so.
     missing = requested if requested > 1 and requested != page.number else None
     context: dict[str, Any] = {
@@ -82,16 +89,9 @@ def _browse_build(
         "form": filterset.form,  # the error summary and the "Error:" title prefix
         "selected": filterset.selected(),
         "tags": filterset.tags(),
-        # The filter panel's controls: callables, so the template builds them only
-        # when its fragment cache misses (offers/browse/_content.html).
-        "near_state": filterset.near_state(),
-        "near_options": filterset.near_options,
-        "checkbox_state": filterset.checkbox_state(),
-        "service_groups": filterset.service_groups,
-        "checkboxes": {
-            name: partial(filterset.checkbox_items, name) for name in ("kind", *COLLAPSED_GROUPS)
-        },
-        "reference_seconds": REFERENCE_CACHE_SECONDS,
+        # The filter panel's pieces, from their stored fragments where they have one.
+        "panel": panel,
+        "panel_families": [panel[p.name] for p in parts if p.name.startswith("family-")],
         "effective_sort": filterset.effective_sort if valid else "",
         "page_obj": page,
         "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),
@@ -108,7 +108,12 @@ def _browse_build(
     if valid:
         # Every published listing has an expiry (a constraint); the field itself is nullable.
         expiries = [row.expires_at for row in page.object_list if row.expires_at is not None]
-        browse_page_store(keys=keys, page=built, timeout=browse_cache_timeout(expiries=expiries))
+        browse_page_store(
+            keys=keys,
+            page=built,
+            built_under=built_under,
+            timeout=browse_cache_timeout(expiries=expiries),
+        )
     return built, context
 
 

@@ -109,3 +109,45 @@ def filter_checkboxes(response) -> list[dict[str, str | bool | int | None]]:
         {**box, "label": page.labels.get(str(box["id"])), "count": page.counts.get(str(box["id"]))}
         for box in page.boxes
     ]
+
+
+class _SelectOptions(HTMLParser):
+    """The options of one <select name=...>: value and text, as the browser lists them."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.name = name
+        self.options: list[dict[str, str | bool]] = []
+        self._inside = False
+        self._option: dict[str, str | bool] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if tag == "select":
+            self._inside = names.get("name") == self.name
+        elif tag == "option" and self._inside:
+            self._option = {
+                "value": names.get("value") or "",
+                "label": "",
+                "selected": "selected" in names,
+            }
+            self.options.append(self._option)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._inside = False
+        if tag in {"option", "select"}:
+            self._option = None
+
+    def handle_data(self, data: str) -> None:
+        if self._option is not None:
+            self._option["label"] = str(self._option["label"]) + data
+
+
+def select_options(response, name: str) -> list[dict[str, str | bool]]:
+    """The options of the page's <select name=`name`>, in order (`value`, `label`, `selected`)."""
+    assert response.status_code == 200
+    page = _SelectOptions(name)
+    page.feed(response.content.decode())
+    page.close()
+    return page.options

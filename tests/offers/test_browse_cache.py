@@ -19,7 +19,12 @@ from django.utils import timezone
 from core import generations
 from councils.models import Authority
 from offers import services
-from offers.browse.cache import BrowseViewer, browse_cache_timeout, browse_fragments
+from offers.browse.cache import (
+    BrowseViewer,
+    browse_cache_timeout,
+    browse_fragments,
+    browse_page_cached,
+)
 from offers.changes import listings_version
 from offers.models import Listing, Service
 from offers.moderation import services as moderation_services
@@ -254,11 +259,12 @@ def test_a_page_with_errors_is_not_stored(client):
     bad = "/listings/?kind=nonsense"
     assert "There is a problem" in client.get(bad).content.decode()
     keys = browse_fragments(params=QueryDict("kind=nonsense"), viewer=BrowseViewer(False))
-    assert cache.get_many([keys.content, keys.title]) == {}
+    assert cache.get_many([keys.content, keys.title, keys.built_under]) == {}
     good = "/listings/?kind=offer"
     client.get(good)
     keys = browse_fragments(params=QueryDict("kind=offer"), viewer=BrowseViewer(False))
-    assert set(cache.get_many([keys.content, keys.title])) == {keys.content, keys.title}
+    stored = cache.get_many([keys.content, keys.title, keys.built_under])
+    assert set(stored) == {keys.content, keys.title, keys.built_under}
 
 
 def test_an_entry_lives_no_longer_than_the_first_expiry_on_it(settings):
@@ -271,21 +277,41 @@ def test_an_entry_lives_no_longer_than_the_first_expiry_on_it(settings):
     assert browse_cache_timeout(expiries=gone, now=now.timestamp()) == 0  # nothing stored
 
 
-def test_a_new_generation_is_a_new_key_and_the_old_entry_is_never_read(
+def test_a_page_built_under_an_older_generation_is_never_shown(
     client, people, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     make_listing(status=Listing.Status.PUBLISHED, title="Building control first")
-    params = QueryDict(SEARCH.split("?", 1)[1])
-    before = browse_fragments(params=params, viewer=BrowseViewer(False))
+    keys = browse_fragments(params=QueryDict(SEARCH.split("?", 1)[1]), viewer=BrowseViewer(False))
     assert titles(client.get(SEARCH)) == ["Building control first"]
+    before, page = browse_page_cached(keys=keys)
+    assert page is not None  # stored, under the generations read before its search
     owner, moderator = people
     with django_capture_on_commit_callbacks(execute=True):
         publish(draft(owner, "Building control second"), owner, moderator)
-    after = browse_fragments(params=params, viewer=BrowseViewer(False))
-    assert after.content != before.content
+    after, page = browse_page_cached(keys=keys)
+    assert after != before and page is None  # the stored page is still there, but not shown
     assert len(titles(client.get(SEARCH))) == 2
-    with django_assert_num_queries(0):  # and the new entry is now a hit
+    with django_assert_num_queries(0):  # and the page built under the new one is a hit
         assert len(titles(client.get(SEARCH))) == 2
+
+
+def test_a_hit_is_one_cache_round_trip(client, monkeypatch):
+    """The generations' cached copies and the page's three entries in one MGET."""
+    monkeypatch.setattr(generations, "GENERATION_CACHE_SECONDS", 300)
+    make_listing(status=Listing.Status.PUBLISHED, title="Building control first")
+    client.get(SEARCH)
+    client.get(SEARCH)  # the generations' copies are in the cache now, beside the page
+    calls: list[str] = []
+    for name in ("get", "get_many", "set", "set_many"):
+        real = getattr(cache, name)
+
+        def counted(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(cache, name, counted)
+    assert titles(client.get(SEARCH)) == ["Building control first"]
+    assert calls == ["get_many"]
 
 
 def test_highlights_come_back_from_the_cache_escaped(client, people):

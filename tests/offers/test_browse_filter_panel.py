@@ -1,11 +1,20 @@
 """The /listings/ filter panel: GOV.UK checkboxes drawn from templates (no HTML built
 in Python), read back as a person's browser would, with an HTML parser."""
 
+import time
+from typing import cast
+
 import pytest
 
+from core.generations import GENERATION_CACHE_SECONDS
+from councils.changes import REFERENCE_DATA_GENERATION
+from councils.models import Authority, User
 from offers.browse import filters
 from offers.models import Service, ServiceFamily
-from tests.offers.pages import filter_checkboxes
+from offers.taxonomy import service_save
+from tests.commits import bump_as_another_process
+from tests.factories import UserFactory
+from tests.offers.pages import filter_checkboxes, select_options
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +89,7 @@ def test_labels_are_escaped_by_the_template(client, monkeypatch):
         checkboxes["region"] = filters._boxes("region", "id_region", [(hostile, hostile)])
         return filters.BrowseReference(**{**reference.__dict__, "checkboxes": checkboxes})
 
-    monkeypatch.setattr(filters, "_local", None)
+    filters.forget_local_reference()
     monkeypatch.setattr(filters, "_browse_reference_build", with_hostile_region)
     response = client.get("/listings/")
 
@@ -92,15 +101,44 @@ def test_labels_are_escaped_by_the_template(client, monkeypatch):
 
 def test_the_drawn_panel_follows_the_reference_data(client, settings):
     settings.BROWSE_CACHE_SECONDS = 0  # the panel fragments alone, not the whole page
-    # The panel's fragments are cached under the reference build's stamp: a new
-    # service shows once the reference is rebuilt, not a stale panel.
+    # The panel's fragments are cached under the reference-data generation: a new
+    # service bumps it (offers.changes), so it shows, not a stale panel.
     first = {b["value"] for b in boxes_named(client.get("/listings/"), "service")}
     family = ServiceFamily.objects.order_by("pk")[0]
     Service.objects.create(family=family, slug="new-service", name="A new service")
-    filters._local = None
-    from django.core.cache import cache
-
-    cache.delete_many([filters.REFERENCE_STAMP_KEY, filters.REFERENCE_CACHE_KEY])
 
     second = {b["value"] for b in boxes_named(client.get("/listings/"), "service")}
     assert second - first == {"new-service"}
+
+
+def near_labels(response) -> dict[str, str]:
+    return {str(o["value"]): str(o["label"]) for o in select_options(response, "near")}
+
+
+def test_a_renamed_service_shows_on_the_next_request_after_the_commit(
+    client, django_capture_on_commit_callbacks
+):
+    """Renamed on the staff taxonomy page: the page cache, the reference build this
+    process holds and the panel fragments all follow once the change commits."""
+    service = Service.objects.get(slug="payroll")
+    staff = cast(User, UserFactory(is_staff=True))
+    label = lambda response: {b["value"]: b["label"] for b in boxes_named(response, "service")}  # noqa: E731
+    assert label(client.get("/listings/"))["payroll"] == service.name
+    with django_capture_on_commit_callbacks(execute=True):
+        service_save(service=service, values={"name": "Payroll and expenses"}, by=staff)
+    assert label(client.get("/listings/"))["payroll"] == "Payroll and expenses"
+
+
+def test_a_council_renamed_by_another_process_shows_in_this_one_within_the_ttl(client):
+    """The importer in another process renames a council to a name of the same length
+    (bulk_update: no signals here) and bumps the reference-data generation. This
+    process, which holds the old build and a cached page, shows the new name once its
+    copy of the generation expires: no stamp of its own to wait out."""
+    worthing = "E07000229"
+    old, new = "Worthing Borough Council", "Worthing Burrows Council"
+    assert near_labels(client.get("/listings/"))[worthing] == old
+    assert near_labels(client.get("/listings/"))[worthing] == old  # a hit, same build
+    Authority.objects.filter(gss_code=worthing).update(name=new)
+    bump_as_another_process(REFERENCE_DATA_GENERATION)
+    time.sleep(GENERATION_CACHE_SECONDS + 0.2)
+    assert near_labels(client.get("/listings/"))[worthing] == new
