@@ -7,6 +7,8 @@ frozen `PackContent`, so the renderers never touch the ORM.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -294,6 +296,102 @@ def consortium_pack_content(
         rate_family_evidence=rate.family_evidence,
         evidence=evidence,
         explanation=(suggestion.explanation, *offers),
+        score=suggestion.score,
+        demo=by_demo or any(m.listing.is_demo for m in members),
+        listings=tuple(
+            f"{m.listing.authority.short_name}: {m.listing.title} "
+            f"({m.listing.get_kind_display().lower()})"
+            for m in members
+        ),
+    )
+
+
+def _range(savings: dict) -> str:
+    low, high = savings.get("low_gbp"), savings.get("high_gbp")
+    if low is None or high is None:
+        return "not enough data"
+    return f"{matching_savings.format_gbp(low)} to {matching_savings.format_gbp(high)} a year"
+
+
+def swap_pack_content(
+    *, suggestion: Suggestion, authority: Authority, by_demo: bool = False
+) -> document.PackContent:
+    """The pack for a suggested swap, through the pair pack's document: the two
+    organisations (the asking one first), both services (the spend table holds both
+    spending lines, each row saying which), both savings ranges (each the two
+    listings' stated annual values at its family's rate) and detection's explanation.
+
+    The document has one rate: the first service's; the other's, when its family
+    differs, is given in the rate note, and both families' evidence is listed."""
+    services = Service.objects.select_related("family").in_bulk(
+        [suggestion.service_id, suggestion.other_service_id or 0]
+    )
+    x, y = services[suggestion.service_id], services[suggestion.other_service_id or 0]
+    members = list(
+        SuggestionMember.objects.filter(suggestion=suggestion)
+        .select_related("listing__authority")
+        .order_by("position")
+    )
+    authorities: list[Authority] = []
+    for m in members:
+        if m.listing.authority not in authorities:
+            authorities.append(m.listing.authority)
+    authorities.sort(key=lambda a: a.pk != authority.pk)  # the asking side first
+    spend: list[document.SpendFigure] = []
+    lines = []
+    for service in (x, y):
+        line, rows = _spend(authorities=authorities, service=service)
+        lines.append(f"{line} ({service.name.lower()})")
+        spend += [
+            replace(r, organisation=f"{r.organisation}, {service.name.lower()}") for r in rows
+        ]
+    rate_x, rate_y = savings_rate(family_pk=x.family_id), savings_rate(family_pk=y.family_id)
+    assumption, evidence = _assumption_and_evidence(family_pk=x.family_id)
+    notes = [assumption.note] if assumption and assumption.note else []
+    if y.family_id != x.family_id:
+        other, other_evidence = _assumption_and_evidence(family_pk=y.family_id)
+        evidence = (*evidence, *other_evidence)
+        notes.append(
+            f"For {y.name.lower()} ({y.family.name}): {rate_y.low_percent:g}% to "
+            f"{rate_y.high_percent:g}% ({rate_y.source})."
+            + (f" {other.note}" if other and other.note else "")
+        )
+    details = suggestion.details
+    a_side, b_side = details.get("savings_a", {}), details.get("savings_b", {})
+    bases = tuple(
+        f"the two listings' stated annual values for {service.name.lower()}, "
+        f"{matching_savings.format_gbp(side['combined_gbp'])} combined"
+        for service, side in ((x, a_side), (y, b_side))
+        if side.get("combined_gbp")
+    )
+    a, b = details.get("a", ""), details.get("b", "")
+    return document.PackContent(
+        title=(
+            f"A swap: {a} offers {x.name.lower()} to {b}, and {b} offers {y.name.lower()} to {a}"
+        ),
+        service=f"{x.name} and {y.name.lower()}",
+        service_family=x.family.name
+        if x.family_id == y.family_id
+        else f"{x.family.name} and {y.family.name}",
+        prepared_for=authority.name,
+        prepared_on=timezone.localdate().isoformat(),
+        organisations=tuple(_facts(o) for o in authorities),
+        spend_line=" and ".join(lines),
+        spend=tuple(spend),
+        savings_display=f"{_range(a_side)} on {x.name.lower()} and "
+        f"{_range(b_side)} on {y.name.lower()}",
+        savings_sentence=" ".join(
+            side["sentence"] for side in (a_side, b_side) if side.get("sentence")
+        ),
+        savings_bases=bases,
+        rate_low_percent=rate_x.low_percent,
+        rate_high_percent=rate_x.high_percent,
+        rate_source=rate_x.source,
+        rate_source_url=assumption.source_url if assumption else "",
+        rate_note=" ".join(notes),
+        rate_family_evidence=rate_x.family_evidence and rate_y.family_evidence,
+        evidence=evidence,
+        explanation=(suggestion.explanation,),
         score=suggestion.score,
         demo=by_demo or any(m.listing.is_demo for m in members),
         listings=tuple(

@@ -18,7 +18,7 @@ from councils.models import Authority, User
 from groups import document
 from groups.models import Suggestion
 from groups.models_shortlist import BusinessCasePack, ShortlistEntry
-from groups.shortlist_selectors import consortium_pack_content, pack_content
+from groups.shortlist_selectors import consortium_pack_content, pack_content, swap_pack_content
 from offers.models import Service
 
 PACK_TASK = "groups.tasks.pack_build_task"
@@ -75,8 +75,8 @@ def pack_request(*, entry: ShortlistEntry, by: User) -> BusinessCasePack:
 def pack_request_for_suggestion(
     *, suggestion: Suggestion, authority: Authority, by: User
 ) -> BusinessCasePack:
-    """Queue a consortium's pack for one member organisation (the caller checks it is
-    a member). One build at a time per organisation and suggestion, as for a pair."""
+    """Queue a consortium's or a swap's pack for one member organisation (the caller
+    checks it is a member). One build at a time per organisation and suggestion, as for a pair."""
     Authority.objects.select_for_update().filter(pk=authority.pk).first()
     pending = (
         BusinessCasePack.objects.defer("odt", "pdf")
@@ -132,9 +132,12 @@ def pack_build(*, pack_id: int) -> str:
             # gone since the officer asked, the build fails and the page says so.
             suggestion = Suggestion.objects.get(key=pack.suggestion_key)
             authority = Authority.objects.get(pk=pack.authority_id or 0)
-            content = consortium_pack_content(
-                suggestion=suggestion, authority=authority, by_demo=by_demo
+            build = (
+                swap_pack_content
+                if suggestion.kind == Suggestion.Kind.SWAP
+                else consortium_pack_content
             )
+            content = build(suggestion=suggestion, authority=authority, by_demo=by_demo)
         odt, pdf = document.render_both(content)
     except Exception as exc:
         # Recorded for the status page (the officer can build again) and logged for us;

@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:pk>/remove/", views.shortlist_remove, name="shortlist_remove"),
     path("<int:pk>/pack/", views.pack_create, name="pack_create"),
     path("consortium/<str:key>/pack/", views.pack_consortium_create, name="pack_consortium"),
+    # The same view for a swap (or any suggestion): the key says which it is.
+    path("suggestion/<str:key>/pack/", views.pack_consortium_create, name="pack_suggestion"),
     path("packs/<int:pk>/", views.pack_status, name="pack"),
     path("packs/<int:pk>/download.<str:fmt>", views.pack_download, name="pack_download"),
 ]

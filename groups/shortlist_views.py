@@ -17,7 +17,6 @@ from councils.auth import acting_user
 from councils.models import Authority
 from groups import shortlist_selectors as selectors
 from groups import shortlist_services as services
-from groups.models import Suggestion
 from groups.selectors import suggestion_for_viewer
 from groups.shortlist_forms import ShortlistAddForm, ShortlistNotesForm
 from offers.models import Service
@@ -170,11 +169,11 @@ def pack_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def pack_consortium_create(request: HttpRequest, key: str) -> HttpResponse:
-    """A member organisation's officer asks for a suggested consortium's pack."""
+    """A member organisation's officer asks for a suggested consortium's or swap's pack."""
     authority = _own_authority(request)
     shown = suggestion_for_viewer(key=key, authority=authority)
-    if shown is None or shown.suggestion.kind != Suggestion.Kind.CONSORTIUM:
-        raise Http404("No such consortium suggestion for your organisation")
+    if shown is None:
+        raise Http404("No such suggestion for your organisation")
     pack = services.pack_request_for_suggestion(
         suggestion=shown.suggestion, authority=authority, by=acting_user(request)
     )
