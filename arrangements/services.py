@@ -326,7 +326,7 @@ def arrangement_correct(
         actor=by,
         authority=authority,
         from_status=from_status,
-        reason=arrangement.status_reason,
+        reason=f"{', '.join(changed)} changed. {data.reason.strip()}",
     )
     audit_record(
         actor=by,

@@ -88,7 +88,9 @@ def test_a_partner_corrects_the_facts_and_it_is_moderated_before_it_is_public_ag
 
     # History and audit keep what it said before; Worthing's officers are asked.
     event = arrangement.events.get(action=ArrangementEvent.Action.CORRECTED)
-    assert "services, lead organisation, start, reported savings, savings source" in event.reason
+    assert event.reason.startswith(
+        "services, lead organisation, start, reported savings, savings source changed."
+    )
     audit = AuditEntry.objects.get(action="arrangement_correct")
     assert audit.before["started_year"] == 2008 and audit.after["started_year"] == 2009
     assert sorted(audit.before["services"]) == ["building-control", "household-waste-collection"]
