@@ -275,6 +275,7 @@ RULE = "boundary or county, then near"
 DISTANCE = "distance only"
 RANDOM = "random (expected)"
 L2_GRID = (1e-3, 1e-2, 1e-1)
+FAR_TAIL_KM = 60.0
 
 
 @dataclass
@@ -325,6 +326,25 @@ class Evaluation:
         groups = self.by_arrangement().values()
         values = np.array([self.metrics(method, g) for g in groups])
         return (float(values[:, 0].mean()), float(values[:, 1].mean()), float(values[:, 2].mean()))
+
+    def far_tail_inversions(
+        self, method: str = SIMPLE, beyond_km: float = FAR_TAIL_KM
+    ) -> tuple[int, int]:
+        """(pairs whose real partner is beyond `beyond_km` and that `method` ranks lower
+        than distance alone would, pairs beyond `beyond_km`): issue 14's far tail, where
+        distance points once fell below the region's and the order stopped being near
+        first."""
+        far = [
+            r for r in self.results if r.case.km_target is not None and r.case.km_target > beyond_km
+        ]
+        lower = sum(
+            1
+            for r in far
+            if (rank := r.ranks[method]) is not None
+            and (by_distance := r.ranks[DISTANCE]) is not None
+            and rank > by_distance
+        )
+        return lower, len(far)
 
     def subset(self, keys: set[tuple[str, str, frozenset[str]]]) -> list[PairResult]:
         """The results whose row (name, service, members) is in `keys` (another file's rows)."""

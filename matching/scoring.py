@@ -18,6 +18,7 @@ and weights are documented in docs/matching.md.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import math
@@ -650,6 +651,15 @@ def distance_feature(km: float, scale_km: float, max_km: float) -> float:
     return 1.0 - math.log1p(km / scale_km) / math.log1p(max_km / scale_km)
 
 
+def distance_rank_feature(rank: int, count: int) -> float:
+    """1 for the nearest, falling with the log of the rank to 0 for the farthest of
+    `count`: the same for the 3rd nearest in London as in the Highlands, where the
+    kilometres mean different things."""
+    if count < 2:
+        return 1.0
+    return 1.0 - math.log(rank) / math.log(count)
+
+
 def boundary_feature(rank: int | None, count: int) -> float:
     """1 for the longest shared boundary, 0.5 for the shortest; 0.75 when the order
     is unknown (pairs mapped onto 2023 successors)."""
@@ -901,6 +911,25 @@ class Reference:
         ]
         self._cos = [math.cos(v) if v is not None else None for v in self._lat]
         self._rows: dict[str, list[float | None]] = {}
+        self._nearer: dict[tuple[str, frozenset[str], frozenset[str]], list[float]] = {}
+
+    def eligible_distances(self, origin: str, service: ServiceInfo) -> list[float]:
+        """Sorted km from `origin` to every current organisation, itself excepted, that
+        delivers `service` (those with no location left out): what the distance-rank
+        factor counts against. Computed once per (origin, who delivers) and kept, like
+        distance rows; independent of a listing's limits or the kind asked for, so a
+        candidate's rank is the same wherever it is scored."""
+        key = (origin, service.tiers, service.kinds)
+        found = self._nearer.get(key)
+        if found is None:
+            row = self.distances_from(origin)
+            found = sorted(
+                km
+                for b, km in zip(self.bodies, row, strict=True)
+                if km is not None and b.gss_code != origin and b.is_current and delivers(b, service)
+            )
+            self._nearer[key] = found
+        return found
 
     def distances_from(self, gss_code: str) -> list[float | None]:
         """Great-circle km from one body to every body (same formula as core.geo)."""
@@ -1056,6 +1085,7 @@ class _Scorer:
         "kinds",
         "likeness",
         "listings",
+        "nearer",
         "neighbour_count",
         "neighbours",
         "newest_year",
@@ -1083,6 +1113,12 @@ class _Scorer:
         self.reference = reference
         self.neighbours = reference.neighbours.get(origin.gss_code, frozenset())
         self.neighbour_count = len(self.neighbours)
+        # Sorted km to everyone who delivers the service, for the distance rank.
+        self.nearer = (
+            reference.eligible_distances(origin.gss_code, service)
+            if origin.gss_code in reference.index
+            else []
+        )
         self.likeness = (
             reference.likeness.row(origin.gss_code) if reference.likeness is not None else {}
         )
@@ -1193,6 +1229,39 @@ class DistanceFactor(Factor):
         return (
             f"{self.label} (falls with the log of distance, to 0 at "
             f"{weights.param('distance_max_km'):g} km)"
+        )
+
+
+class DistanceRankFactor(Factor):
+    """How near the candidate is compared with everyone else who could partner: its
+    rank by distance among the organisations that deliver the service, on a log
+    scale (`distance_rank_feature`). Kilometres mean different things in London and
+    in the Highlands; "the 3rd nearest" means the same everywhere, which is what the
+    "neighbours, then the nearest" way councils partner relies on."""
+
+    name = "distance_rank"
+    label = "Among the nearest of those who deliver the service"
+
+    def applies(self, s: _Scorer) -> bool:
+        return bool(s.nearer)
+
+    def feature(
+        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
+    ) -> float | None:
+        if km is None:
+            return None
+        rank = bisect.bisect_left(s.nearer, km) + 1
+        details["distance_rank"] = rank
+        return distance_rank_feature(rank, len(s.nearer))
+
+    def sentence(self, suggestion: Suggestion) -> str:
+        rank: int = suggestion.detail("distance_rank")
+        shared = suggestion.shared
+        count = len(shared.reference.eligible_distances(shared.origin.gss_code, shared.service))
+        which = "The nearest" if rank == 1 else f"The {_ordinal(rank)} nearest"
+        return (
+            f"{which} of the {count:,} organisations that deliver "
+            f"{_service_phrase(shared.service)}."
         )
 
 
@@ -1577,6 +1646,7 @@ FACTOR_TABLE: dict[str, Factor] = {
     factor.name: factor
     for factor in (
         DistanceFactor(),
+        DistanceRankFactor(),
         BoundaryFactor(),
         TwoTierFactor(),
         OverlapFactor(),

@@ -147,6 +147,10 @@ def test_evaluate_matching_prints_every_method_per_pair_per_arrangement_and_the_
     assert "Per arrangement" in text and "Mid Kent Services" in text
     assert "Adur -> Worthing (building-control) [Adur and Worthing Councils]:" in text
     assert "3 folds grouped by arrangement" in text and "Model chosen:" in text
+    far = re.search(
+        r"Far tail, matching \(cross-validated\): (\d+) of (\d+) pairs beyond 60 km", text
+    )
+    assert far and int(far.group(1)) <= int(far.group(2))
     assert text.count("\n#") == 3  # the three worst pairs, each with its factor points
     assert "distance" in text.split("Worst-ranked")[1]
 

@@ -570,3 +570,48 @@ def test_why_not_higher_lists_what_the_one_above_has_more_of() -> None:
     gaps = second.lacks(top)
     assert gaps[0][0].factor == "boundary" and gaps[0][1] == pytest.approx(20.0)
     assert all(c.factor != "distance" for c, _gap in gaps)  # second is nearer: no gap there
+
+
+def test_distance_rank_counts_everyone_who_delivers_and_says_so() -> None:
+    near, middle, far = body("E1", 51.05, 0.0), body("E2", 51.2, 0.0), body("E3", 52.0, 0.0)
+    county = body("E10", 51.01, 0.0, tier="upper")  # nearer, but no building control
+    gone = body("E4", 51.02, 0.0, is_current=False)
+    reference = Reference([ORIGIN, near, middle, far, county, gone])
+    assert reference.eligible_distances("E0", BUILDING_CONTROL) == sorted(
+        reference.distance_km("E0", b.gss_code) or 0.0 for b in (near, middle, far)
+    )
+    ranking = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL)
+    features = {
+        s.body.gss_code: matching.feature_vector(reference, ORIGIN, s.body, BUILDING_CONTROL)[
+            "distance_rank"
+        ]
+        for s in ranking.suggestions
+    }
+    assert features == pytest.approx({"E1": 1.0, "E2": 1 - math.log(2) / math.log(3), "E3": 0.0})
+    sentences = {s.body.gss_code: s.contributions for s in ranking.suggestions}
+    second = next(c for c in sentences["E2"] if c.factor == "distance_rank")
+    assert (
+        second.sentence == "The 2nd nearest of the 3 organisations that deliver building control."
+    )
+    first = next(c for c in sentences["E1"] if c.factor == "distance_rank")
+    assert first.sentence.startswith("The nearest of the 3 ")
+
+
+def test_distance_rank_is_the_same_under_a_listing_limit() -> None:
+    """A radius limit leaves candidates out of the ranking, not out of the count: a
+    candidate's rank (and so its points) does not depend on who else is shown."""
+    near, middle, far = body("E1", 51.05, 0.0), body("E2", 51.2, 0.0), body("E3", 52.0, 0.0)
+    reference = Reference([ORIGIN, near, middle, far])
+    free = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL)
+    limited = matching.rank_partners(
+        reference, ORIGIN, BUILDING_CONTROL, Context(limits=Limits(scope="radius", radius_km=30))
+    )
+    assert codes(limited) == ["E1", "E2"]
+    assert [s.points for s in limited.suggestions] == [s.points for s in free.suggestions[:2]]
+
+
+def test_distance_rank_feature_falls_with_the_log_of_the_rank() -> None:
+    assert matching.distance_rank_feature(1, 100) == 1.0
+    assert matching.distance_rank_feature(100, 100) == 0.0
+    assert matching.distance_rank_feature(10, 100) == pytest.approx(0.5)
+    assert matching.distance_rank_feature(1, 1) == 1.0

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from matching import scoring as matching
 from matching.evaluation import (
     DISTANCE,
+    FAR_TAIL_KM,
     HAND,
     L2_GRID,
     RANDOM,
@@ -87,6 +88,7 @@ class Command(BaseCommand):
         self._arrangements(result)
         self._summary(result)
         self._folds(result)
+        self._far_tail(result)
         if also is not None:
             subset = result.subset({x.key for x in also})
             self.stdout.write("")
@@ -172,6 +174,15 @@ class Command(BaseCommand):
             f" | by office {r[0]:.3f} {r[1]:.3f} {r[2]:.3f}"
         )
         self.stdout.write(f"Model chosen: {result.chosen} ({result.choice_reason})")
+
+    def _far_tail(self, result: Evaluation) -> None:
+        self.stdout.write("")
+        for method in (SIMPLE, HAND, RULE):
+            lower, far = result.far_tail_inversions(method)
+            self.stdout.write(
+                f"Far tail, {method}: {lower} of {far} pairs beyond {FAR_TAIL_KM:g} km ranked "
+                "lower than distance alone ranks them"
+            )
 
     def _worst(self, result: Evaluation, names: dict[str, str], count: int) -> None:
         if count <= 0:
