@@ -1,9 +1,11 @@
 """The reference-data generation: moves on whenever authorities, adjacency or spend change.
 
-Processes that keep reference data in memory (matching.selectors) key it on
-this generation (core.generations). The importer writes with `bulk_update`,
-which sends no signals, so it bumps the generation itself at the end of its
-transaction; saves and deletes elsewhere bump it through matching's signals.
+Processes that keep reference data in memory (matching.selectors, the browse
+filter panel in offers.browse.filters) key it on this generation
+(core.generations). The importer writes with `bulk_update`, which sends no
+signals, so it bumps the generation itself at the end of its transaction;
+saves and deletes elsewhere bump it through matching's signals (organisations,
+areas, spend) and offers' (services and their families).
 """
 
 from core.generations import generation, generation_bump

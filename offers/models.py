@@ -310,6 +310,14 @@ class Listing(models.Model):
             models.Index(fields=["authority", "status"], name="listing_authority_status"),
             models.Index(fields=["status", "expires_at"], name="listing_status_expires"),
             models.Index(fields=["status", "submitted_at"], name="listing_status_submitted"),
+            # The browse page's facet counts (offers.browse.facets) without a text search
+            # read only this index (an index-only scan): every column they filter on or
+            # group by is in it, so the unfiltered page's counts skip the wide rows.
+            models.Index(
+                fields=["status", "visibility", "expires_at"],
+                include=["kind", "delivery_model", "service", "authority"],
+                name="listing_browse_facets",
+            ),
             models.Index(
                 fields=["changed_since_approval_at"],
                 name="listing_changed_since_approval",
