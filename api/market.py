@@ -32,7 +32,7 @@ from .signals import TAXONOMY_GENERATION
 
 UNMET_KM = 50.0
 LINK_PLACEHOLDER = "X00000000"  # a code no organisation has
-MARKET_CACHE_SECONDS = 600
+MARKET_CACHE_SECONDS = 600  # templates/api/market.html says "at least every ten minutes"
 KEYS = (
     LISTINGS_GENERATION,
     REFERENCE_DATA_GENERATION,
