@@ -9,11 +9,13 @@ no longer waiting, raises ArrangementStateError and changes nothing.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.models import AuditEntry
 from core.outbox import outbox_enqueue
 from councils.models import Authority, Membership, User
 from offers.models import Interest, ScreeningTerm, Service
@@ -354,12 +356,55 @@ def arrangement_correct(
     return arrangement
 
 
+def _correction_undo(arrangement: SharedArrangement) -> None:
+    """Put back the facts the last correction changed (its audit entry's `before`),
+    and the partner who corrected it before that, if any; published again. Every
+    partner is asked to confirm afresh: the answers given were about other facts."""
+    entry = (
+        AuditEntry.objects.filter(
+            action="arrangement_correct",
+            target_content_type=ContentType.objects.get_for_model(SharedArrangement),
+            target_object_id=str(arrangement.pk),
+        )
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if entry is None:
+        return
+    old = entry.before
+    for name in ("name", "delivery_model", "started_year", "ended_year"):
+        if name in old:
+            setattr(arrangement, name, old[name])
+    for name in ("annual_savings_gbp", "savings_source_url", "source_url", "description"):
+        if name in old:
+            setattr(arrangement, name, old[name])
+    arrangement.is_active = arrangement.ended_year is None
+    if "lead" in old:
+        arrangement.lead = Authority.objects.filter(gss_code=old["lead"] or "").first()
+    if "services" in old:
+        services = list(Service.objects.filter(slug__in=old["services"]))
+        by_slug = {svc.slug: svc for svc in services}
+        arrangement.service = by_slug.get(old["services"][0], arrangement.service)
+        arrangement.services.set(services)
+    earlier = (
+        arrangement.events.filter(action=ArrangementEvent.Action.CORRECTED)
+        .order_by("-created_at", "-pk")
+        .values_list("authority", flat=True)[1:2]
+    )
+    arrangement.corrected_by = Authority.objects.filter(pk__in=list(earlier)).first()
+    arrangement.status = Status.PUBLISHED
+    ArrangementPartner.objects.filter(arrangement=arrangement).update(
+        state=State.PENDING, answered_by=None, answered_at=None, reason=""
+    )
+
+
 @transaction.atomic
 def arrangement_moderate(
     *, arrangement: SharedArrangement, by: User, decision: str, reason: str = ""
 ) -> SharedArrangement:
     """Staff publish, send back or reject an arrangement waiting for review (or a
-    disputed one: publish keeps it, reject takes it off the register). Audited."""
+    disputed one: publish keeps it, reject takes it off the register; or a
+    corrected one: reject puts the facts before the correction back). Audited."""
     arrangement = SharedArrangement.objects.select_for_update().get(pk=arrangement.pk)
     if arrangement.status not in (Status.SUBMITTED, Status.DISPUTED):
         raise ArrangementStateError("This arrangement is not waiting for a decision.")
@@ -375,7 +420,12 @@ def arrangement_moderate(
     before = arrangement.status
     arrangement.status, action = targets[decision]
     arrangement.status_reason = reason
-    arrangement.save(update_fields=["status", "status_reason", "updated_at"])
+    undone = decision == "reject" and before == Status.SUBMITTED and arrangement.corrected_by_id
+    if undone:
+        # A rejected correction of public facts: the facts as they were go back on
+        # the register (as a dispute rejected would leave them), not off it.
+        _correction_undo(arrangement)
+    arrangement.save()
     _event(arrangement, action, actor=by, from_status=before, reason=reason)
     audit_record(
         actor=by,
@@ -385,14 +435,19 @@ def arrangement_moderate(
         after={"status": arrangement.status},
         reason=reason,
     )
+    outcome = (
+        "Correction rejected, the facts before it restored"
+        if undone
+        else arrangement.get_status_display()
+    )
     outbox_enqueue(
         kind="arrangement_decision",
         key=f"arrangement-decision:{arrangement.pk}:{len(arrangement.events.all())}",
         to=_officer_emails(arrangement.members.all()),
-        subject=f"{arrangement.get_status_display()}: {arrangement.name}",
+        subject=f"{outcome}: {arrangement.name}",
         body=(
-            f"A moderator's decision on “{arrangement.name}”: "
-            f"{arrangement.get_status_display()}.\n" + (f"Reason: {reason}\n" if reason else "")
+            f"A moderator's decision on “{arrangement.name}”: {outcome}.\n"
+            + (f"Reason: {reason}\n" if reason else "")
         ),
     )
     arrangements_changed()

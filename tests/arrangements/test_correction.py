@@ -206,3 +206,30 @@ def test_a_second_correction_waits_for_the_moderator(client):
                 reason="again",
             ),
         )
+
+
+def test_a_rejected_correction_puts_the_public_facts_back(client):
+    arrangement = seeded()
+    client.force_login(officer_of(ADUR))
+    client.post(
+        f"/arrangements/{arrangement.pk}/correct/",
+        _form(arrangement, service_1="building-control", service_2="", started_year="1999"),
+    )
+    services.arrangement_moderate(
+        arrangement=arrangement,
+        by=cast(User, UserFactory(is_staff=True)),
+        decision="reject",
+        reason="The council's own report says 2008.",
+    )
+    arrangement.refresh_from_db()
+    assert arrangement.status == SharedArrangement.Status.PUBLISHED
+    assert arrangement.started_year == 2008 and arrangement.corrected_by is None
+    assert sorted(s.slug for s in arrangement.services.all()) == [
+        "building-control",
+        "household-waste-collection",
+    ]
+    assert {a.state for a in arrangement.partners.all()} == {State.PENDING}
+    client.logout()
+    page = client.get(arrangement.get_absolute_url()).content.decode()
+    assert "From public sources, not yet confirmed by the partners" in page
+    assert AuditEntry.objects.filter(action="arrangement_reject").exists()
