@@ -1080,6 +1080,7 @@ class _Scorer:
     score is the sum of weight x feature."""
 
     __slots__ = (
+        "distance_shape",
         "factors",
         "hub",
         "kinds",
@@ -1113,6 +1114,9 @@ class _Scorer:
         self.reference = reference
         self.neighbours = reference.neighbours.get(origin.gss_code, frozenset())
         self.neighbour_count = len(self.neighbours)
+        scale = self.weights.param("distance_scale_km")
+        most = self.weights.param("distance_max_km")
+        self.distance_shape = (scale, most, math.log1p(most / scale))
         # Sorted km to everyone who delivers the service, for the distance rank.
         self.nearer = (
             reference.eligible_distances(origin.gss_code, service)
@@ -1216,9 +1220,12 @@ class DistanceFactor(Factor):
     ) -> float | None:
         if km is None:
             return None  # unknown: said on the page, never a silent 0 points
-        return distance_feature(
-            km, s.weights.param("distance_scale_km"), s.weights.param("distance_max_km")
-        )
+        # distance_feature, with the weights' parameters read once per ranking
+        # (s.distance_shape) rather than per candidate.
+        scale, most, denominator = s.distance_shape
+        if km >= most:
+            return 0.0
+        return 1.0 - math.log1p(km / scale) / denominator
 
     def sentence(self, suggestion: Suggestion) -> str:
         if suggestion.distance_km is None:
