@@ -7,12 +7,15 @@ from typing import Any
 import django_filters
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from councils.models import Authority, Membership, User
 from offers.models import Interest, Listing, Service, ServiceFamily
 
 from .models import ArrangementPartner, SharedArrangement
 
+# A code no organisation has, replaced by each council's in the browser (as api/market.py).
+LINK_PLACEHOLDER = "X00000000"
 STATE_CHOICES = [("active", "Running"), ("ended", "Ended")]
 
 
@@ -256,8 +259,13 @@ def arrangements_for_moderation() -> list[SharedArrangement]:
 
 
 def register_map_data(queryset: QuerySet[SharedArrangement]) -> dict[str, Any]:
-    """For matching's boundary map (static/js/partner-map.js): each council shaded by
-    how many arrangements in the list it is a partner in."""
+    """For matching's boundary map (static/js/partner-map.js, mode "register"): each
+    council shaded by how many arrangements in the list it is a partner in.
+
+    Each area links to the arrangements section of that council's profile (`link`,
+    its placeholder code replaced in the browser): the register pages 25 at a time
+    and has no anchor per council, so a link into it could name a place not there.
+    """
     counts = (
         Authority.objects.filter(shared_arrangements__in=queryset.values("pk"), kind="council")
         .annotate(n=Count("shared_arrangements", distinct=True))
@@ -266,6 +274,8 @@ def register_map_data(queryset: QuerySet[SharedArrangement]) -> dict[str, Any]:
     )
     ranked = [[gss, name, n, rank] for rank, (gss, name, n) in enumerate(counts, start=1)]
     return {
+        "mode": "register",
+        "link": reverse("councils:detail", kwargs={"gss_code": LINK_PLACEHOLDER}) + "#arrangements",
         "origin": "",
         "originName": "",
         "layer": "ltla",

@@ -14,6 +14,9 @@
  * (data.mode "coverage") it shades each council area by how many registered
  * organisations cover it, each area linking to its council's profile
  * (data.link, with data.link's placeholder code replaced), the whole UK in view.
+ * On /arrangements/ (data.mode "register") it shades each council by how many of
+ * the listed arrangements name it, each area linking to the arrangements on that
+ * council's profile (data.link again): the register itself has no per-council anchor.
  */
 (function () {
   "use strict";
@@ -24,6 +27,7 @@
   var data = JSON.parse(dataNode.textContent);
   var results = data.mode === "results";
   var coverage = data.mode === "coverage";
+  var register = data.mode === "register";
   var PLACEHOLDER = "X00000000"; // api/market.py LINK_PLACEHOLDER
 
   // Codes in the ONS file that differ from the register we hold (data/reference/SOURCES.md).
@@ -93,17 +97,18 @@
 
   function plural(n) {
     if (coverage) return n + (n === 1 ? " registered organisation" : " registered organisations");
+    if (register) return n + (n === 1 ? " arrangement" : " arrangements");
     return n + (n === 1 ? " listing" : " listings");
   }
 
   // The link's name (sep ", ") and the tip under the map (sep ": ").
   function describe(entry, sep) {
-    if (results || coverage) return entry.name + sep + plural(entry.score);
+    if (results || coverage || register) return entry.name + sep + plural(entry.score);
     return entry.rank + ". " + entry.name + sep + "score " + entry.score;
   }
 
   function listHref(gss) {
-    if (coverage) return data.link.replace(PLACEHOLDER, gss);
+    if (coverage || register) return data.link.replace(PLACEHOLDER, gss);
     if (results) {
       var query = new URLSearchParams(window.location.search);
       query.delete("page");
@@ -234,12 +239,20 @@
       ? "80% of the most organisations or more"
       : results
         ? "80% of the most listings or more"
+        : register
+          ? "80% of the most arrangements or more"
         : "80% of the top score or more";
     var labels = [best, "60% to 80%", "40% to 60%", "20% to 40%", "under 20%"];
     SHADES.forEach(function (colour, i) {
       legend.appendChild(item(colour, labels[i]));
     });
-    var none = coverage ? "no registered organisation" : results ? "no listings" : "not suggested";
+    var none = coverage
+      ? "no registered organisation"
+      : results
+        ? "no listings"
+        : register
+          ? "no arrangement listed"
+          : "not suggested";
     legend.appendChild(item("#e5e5e5", none));
     root.querySelector(".app-map__canvas").appendChild(svg);
     root.hidden = false;

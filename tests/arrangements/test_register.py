@@ -215,3 +215,24 @@ def test_an_interest_is_only_linked_by_one_of_its_sides_once_partnered(client):
     client.force_login(officer_of(HARTLEPOOL))  # neither side
     _record_from(client, interest, partner=ARUN, name="An outsider's")
     assert SharedArrangement.objects.get(name="An outsider's").interest is None
+
+
+def test_every_map_link_leads_to_arrangements_that_exist(client, register):
+    """The map links each council to its profile's arrangements: an anchor that is
+    there, listing the arrangements the map counted (the register has no anchor per
+    council, so a `#partner-<code>` link into it led nowhere)."""
+    response = client.get("/arrangements/")
+    data = response.context["map_data"]
+    assert data["mode"] == "register"
+    codes = [row[0] for row in data["ranked"]]
+    assert set(codes) == {ADUR, WORTHING, HARTLEPOOL, ARUN}  # councils only, not police
+    for gss, _name, count, _rank in data["ranked"]:
+        target = data["link"].replace("X00000000", gss)
+        path, anchor = target.split("#")
+        page = client.get(path)
+        assert page.status_code == 200, target
+        html = page.content.decode()
+        assert f'id="{anchor}"' in html
+        listed = list(SharedArrangement.objects.filter(members__gss_code=gss))
+        assert len(listed) == count
+        assert all(a.name in html for a in listed)

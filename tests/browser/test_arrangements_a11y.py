@@ -32,6 +32,14 @@ def test_register_and_arrangement_pages_have_no_axe_violations(page: Page) -> No
     expect(page.locator("#result-count")).to_have_text("2 arrangements")
     expect(page.locator("#partner-map svg")).to_be_visible()  # matching's map, drawn
     assert_no_axe_violations(page)
+    # Each area links to the arrangements on that council's profile, which are there.
+    adur = page.locator(f'#partner-map a[data-gss="{ADUR}"]')
+    expect(adur).to_have_attribute("aria-label", "Adur, 1 arrangement")
+    expect(adur).to_have_attribute("href", f"/councils/{ADUR}/#arrangements")
+    page.goto(adur.get_attribute("href") or "")
+    expect(page.locator("#arrangements")).to_be_visible()
+    expect(page.get_by_role("heading", name=arrangement.name)).to_be_visible()
+    page.goto("/arrangements/")
 
     page.get_by_label("Running or ended").select_option("ended")
     page.get_by_role("button", name="Apply filters").click()
