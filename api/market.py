@@ -21,7 +21,7 @@ from arrangements.changes import ARRANGEMENTS_GENERATION
 from arrangements.models import SharedArrangement
 from core.generations import generation_marks
 from core.geo import bounding_box, haversine_km
-from councils.changes import REFERENCE_DATA_GENERATION
+from councils.changes import MEMBERSHIPS_GENERATION, REFERENCE_DATA_GENERATION
 from councils.models import Authority, BodyArea
 from offers.changes import LISTINGS_GENERATION
 from offers.models import Interest, Listing, Service, ServiceFamily
@@ -36,6 +36,7 @@ MARKET_CACHE_SECONDS = 600  # templates/api/market.html says "at least every ten
 KEYS = (
     LISTINGS_GENERATION,
     REFERENCE_DATA_GENERATION,
+    MEMBERSHIPS_GENERATION,  # registered organisations
     ARRANGEMENTS_GENERATION,
     TAXONOMY_GENERATION,
 )
@@ -496,8 +497,9 @@ def _chart(table: Table) -> BarChart | ColumnChart | None:
 
 
 def market_figures(*, staff: bool) -> MarketFigures:
-    """The overview, from the cache while no listing, organisation, arrangement or
-    service has changed (and for at most MARKET_CACHE_SECONDS: listings expire)."""
+    """The overview, from the cache while no listing, organisation, membership,
+    arrangement or service has changed (and for at most MARKET_CACHE_SECONDS:
+    listings expire)."""
     stamp = "-".join(str(value) for value, _ in generation_marks(KEYS))
     key = f"api:market:{'staff' if staff else 'public'}:{stamp}"
     figures = cache.get(key)

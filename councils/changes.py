@@ -1,4 +1,6 @@
-"""The reference-data generation: moves on whenever authorities, adjacency or spend change.
+"""The reference-data generation: moves on whenever authorities, adjacency or spend change;
+and the memberships generation: moves on whenever someone starts or stops acting for an
+organisation (the market overview's registered organisations, api.market).
 
 Processes that keep reference data in memory (matching.selectors, the browse
 filter panel in offers.browse.filters) key it on this generation
@@ -20,3 +22,13 @@ def reference_data_generation() -> int:
 def reference_data_changed() -> None:
     """Call inside the transaction that changes reference data; seen once it commits."""
     generation_bump(REFERENCE_DATA_GENERATION)
+
+
+# Apart from reference data: a membership changing says nothing about the areas and
+# spend that matching keeps in memory, so it must not make every process reload them.
+MEMBERSHIPS_GENERATION = "councils:memberships"
+
+
+def memberships_changed() -> None:
+    """Call inside the transaction that approves, ends or re-adds a membership."""
+    generation_bump(MEMBERSHIPS_GENERATION)

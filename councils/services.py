@@ -16,6 +16,7 @@ from core.audit import audit_record
 from core.models import OutboxMessage
 from core.outbox import outbox_enqueue
 
+from .changes import memberships_changed
 from .models import (
     Authority,
     AuthorityProfile,
@@ -76,6 +77,7 @@ def membership_join_by_domain(*, user: User, email: str) -> Membership | None:
     if membership_was_removed(user=user, authority=authority):
         logger.info("Domain join refused: user %s was removed from %s", user.pk, authority.pk)
         return None
+    memberships_changed()
     return Membership.objects.create(
         user=user,
         authority=authority,
@@ -217,6 +219,8 @@ def membership_decide(
     membership.decided_at = timezone.now()
     membership.decision_reason = reason.strip()
     membership.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    if approve:
+        memberships_changed()  # the market overview counts registered organisations
     audit_record(
         actor=by,
         action="membership.decide",
@@ -336,6 +340,7 @@ def membership_remove(*, membership: Membership, by: User) -> Membership:
     membership.decided_by = by
     membership.decided_at = timezone.now()
     membership.save(update_fields=["status", "decided_by", "decided_at"])
+    memberships_changed()
     audit_record(
         actor=by,
         action="membership.remove",
@@ -372,6 +377,7 @@ def membership_readd(*, membership: Membership, by: User) -> Membership:
         decided_by=by,
         decided_at=timezone.now(),
     )
+    memberships_changed()
     audit_record(
         actor=by,
         action="membership.readd",
@@ -573,6 +579,7 @@ def invitation_accept_for_email(*, user: User, email: str) -> Membership | None:
         decided_by=invitation.invited_by,
         decided_at=timezone.now(),
     )
+    memberships_changed()
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -9,11 +9,15 @@ from django.test.utils import CaptureQueriesContext
 
 from api.market import _compute, area_coverage, market_figures, unmet_needs
 from arrangements import services as arrangement_services
-from councils.models import Authority, BodyArea, User
+from core.generations import generation
+from councils.changes import MEMBERSHIPS_GENERATION
+from councils.models import Authority, BodyArea, Membership, User
+from councils.services import membership_decide, membership_remove
 from offers.changes import listings_changed
 from offers.models import Interest, Listing, Service
 from tests.arrangements.factories import WORTHING, recorded
-from tests.factories import UserFactory, officer_of
+from tests.commits import committing
+from tests.factories import MembershipFactory, UserFactory, officer_of
 from tests.offers.factories import ADUR, ARUN, HARTLEPOOL, InterestFactory, ListingFactory
 
 pytestmark = pytest.mark.django_db
@@ -268,3 +272,45 @@ def test_demo_and_synthetic_listings_are_said_to_be_in_the_figures(market, clien
     ListingFactory.create_batch(2, status=P, is_synthetic=True)
     html = client.get("/market/").content.decode()
     assert "1 demo listing and 2 synthetic test listings, which are not real" in html
+
+
+def _coverage_on_page(client) -> dict[str, list]:
+    response = client.get("/market/")
+    assert response.status_code == 200
+    return _rows(response.context["figures"], "coverage-by-area")
+
+
+def test_an_approved_or_removed_officer_shows_on_the_next_request(market, client):
+    """Deciding a membership bumps the memberships generation in its transaction, so
+    the cached figures are a miss once it commits: no ten-minute lag."""
+    staff = cast(User, UserFactory(is_staff=True))
+    pending = cast(
+        Membership,
+        MembershipFactory(
+            authority=Authority.objects.get(gss_code=HARTLEPOOL), status=Membership.Status.PENDING
+        ),
+    )
+    assert "Hartlepool" not in _coverage_on_page(client)  # now cached
+    before = generation(MEMBERSHIPS_GENERATION)
+    with committing():
+        membership_decide(membership=pending, by=staff, approve=True)
+    assert generation(MEMBERSHIPS_GENERATION) != before
+    assert _coverage_on_page(client)["Hartlepool"] == ["North East", 1]
+
+    with committing():
+        membership_remove(membership=pending, by=staff)
+    assert "Hartlepool" not in _coverage_on_page(client)
+
+
+def test_a_rejected_request_leaves_the_cached_figures_alone(market, client):
+    staff = cast(User, UserFactory(is_staff=True))
+    pending = cast(
+        Membership,
+        MembershipFactory(
+            authority=Authority.objects.get(gss_code=HARTLEPOOL), status=Membership.Status.PENDING
+        ),
+    )
+    first = market_figures(staff=False)
+    with committing():
+        membership_decide(membership=pending, by=staff, approve=False, reason="Not known to us")
+    assert market_figures(staff=False).computed_at == first.computed_at
