@@ -36,6 +36,7 @@ from offers.models import Listing, Service
 # The checkbox groups drawn collapsed, below the distance (offers/browse/_content.html).
 COLLAPSED_GROUPS = ("delivery_model", "nation", "region", "authority_type")
 MAX_DISTANCE_KM = 1500  # Unst to the Isles of Scilly is about 1,200 km
+NEAR_OPTIONS_PER_PART = 50  # council options per stored piece of the panel
 SORT_CHOICES = [
     ("relevance", "Relevance"),
     ("newest", "Newest"),
@@ -417,8 +418,8 @@ class ListingFilter(django_filters.FilterSet):
     def panel_parts(self) -> list[PanelPart]:
         """The filter panel's pieces as offers.browse.cache.browse_panel draws and stores
         them: the "Offers or needs" group (`kind`), one piece per service family
-        (`family-0`, `family-1`, ...), the council options (`near`) and the collapsed
-        groups (COLLAPSED_GROUPS). Each names what its markup shows besides the
+        (`family-0`, ...), the council options in runs (`near-0`, ...) and the
+        collapsed groups (COLLAPSED_GROUPS). Each names what its markup shows besides the
         reference data: the values asked for (valid or not: an unknown one still opens
         its group), the field's errors and the counts beside its boxes."""
         errors = self.form.errors
@@ -459,16 +460,29 @@ class ListingFilter(django_filters.FilterSet):
                     context=partial(self._service_group_context, group, set(chosen), is_open),
                 )
             )
+        # The council options (the empty one first) in runs of NEAR_OPTIONS_PER_PART:
+        # choosing a council changes one run, so the others are the same stored
+        # pieces for every search and at most one run is drawn.
+        current = self._near_chosen()
         own = self.own_place.gss_code if self.own_place else ""
-        parts.append(
-            PanelPart(
-                name="near",
-                template="offers/browse/_near_options.html",
-                vary_on=(self._near_chosen(), own),
-                context=lambda: {"options": self.near_options()},
+        values = ["", *(o.value for o in self.reference.near)]
+        for n, start in enumerate(range(0, len(values), NEAR_OPTIONS_PER_PART)):
+            run = slice(start, start + NEAR_OPTIONS_PER_PART)
+            selected = current if current in values[run] else ""
+            parts.append(
+                PanelPart(
+                    name=f"near-{n}",
+                    template="offers/browse/_near_options.html",
+                    # The empty option names the viewer's own council, selected
+                    # when no council is chosen.
+                    vary_on=(selected, own, not current) if n == 0 else (selected,),
+                    context=partial(self._near_run_context, run),
+                )
             )
-        )
         return parts
+
+    def _near_run_context(self, run: slice) -> dict[str, Any]:
+        return {"options": self.near_options()[run]}
 
     def _checkbox_group_context(self, name: str) -> dict[str, Any]:
         return {

@@ -92,6 +92,7 @@ def _browse_build(
         # The filter panel's pieces, from their stored fragments where they have one.
         "panel": panel,
         "panel_families": [panel[p.name] for p in parts if p.name.startswith("family-")],
+        "panel_near": [panel[p.name] for p in parts if p.name.startswith("near-")],
         "effective_sort": filterset.effective_sort if valid else "",
         "page_obj": page,
         "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),
