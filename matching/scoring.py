@@ -1080,13 +1080,13 @@ class _Scorer:
     score is the sum of weight x feature."""
 
     __slots__ = (
+        "_nearer",
         "distance_shape",
         "factors",
         "hub",
         "kinds",
         "likeness",
         "listings",
-        "nearer",
         "neighbour_count",
         "neighbours",
         "newest_year",
@@ -1117,12 +1117,7 @@ class _Scorer:
         scale = self.weights.param("distance_scale_km")
         most = self.weights.param("distance_max_km")
         self.distance_shape = (scale, most, math.log1p(most / scale))
-        # Sorted km to everyone who delivers the service, for the distance rank.
-        self.nearer = (
-            reference.eligible_distances(origin.gss_code, service)
-            if origin.gss_code in reference.index
-            else []
-        )
+        self._nearer: list[float] | None = None  # nearer_km(), on first use
         self.likeness = (
             reference.likeness.row(origin.gss_code) if reference.likeness is not None else {}
         )
@@ -1142,12 +1137,27 @@ class _Scorer:
         self.shares_with_asker = context.shares_with_asker
         self.factors = tuple(FACTOR_TABLE.values())
         # Factors that can apply to this asker at all: the others would say None for
-        # every candidate (no county, no listings...), so the loop skips them.
+        # every candidate (no county, no listings...), so the loop skips them. A factor
+        # the weights in use give 0 adds 0 to every score, so it is skipped too (its
+        # feature is still computed by `features`, for fitting and evaluation).
         self.weighted = tuple(
             (f.feature, f.name, self.weights.weight(f.name))
             for f in self.factors
-            if f.applies(self)
+            if self.weights.weight(f.name) and f.applies(self)
         )
+
+    def nearer_km(self) -> list[float]:
+        """Sorted km to everyone who delivers the service, for the distance rank:
+        worked out when a factor first asks, so weights that give the rank 0 never
+        pay for it."""
+        if self._nearer is None:
+            reference, origin = self.reference, self.origin.gss_code
+            self._nearer = (
+                reference.eligible_distances(origin, self.service)
+                if origin in reference.index
+                else []
+            )
+        return self._nearer
 
     def features(
         self, candidate: Body, km: float | None, details: dict[str, Any]
@@ -1250,16 +1260,17 @@ class DistanceRankFactor(Factor):
     label = "Among the nearest of those who deliver the service"
 
     def applies(self, s: _Scorer) -> bool:
-        return bool(s.nearer)
+        return bool(s.nearer_km())
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
         if km is None:
             return None
-        rank = bisect.bisect_left(s.nearer, km) + 1
+        nearer = s.nearer_km()
+        rank = bisect.bisect_left(nearer, km) + 1
         details["distance_rank"] = rank
-        return distance_rank_feature(rank, len(s.nearer))
+        return distance_rank_feature(rank, len(nearer))
 
     def sentence(self, suggestion: Suggestion) -> str:
         rank: int = suggestion.detail("distance_rank")

@@ -3,6 +3,7 @@
 No database: bodies, spend and listings are plain records built here.
 """
 
+import dataclasses
 import itertools
 import json
 import math
@@ -580,13 +581,19 @@ def test_distance_rank_counts_everyone_who_delivers_and_says_so() -> None:
     assert reference.eligible_distances("E0", BUILDING_CONTROL) == sorted(
         reference.distance_km("E0", b.gss_code) or 0.0 for b in (near, middle, far)
     )
-    ranking = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL)
+    base = matching.load_weights()
+    # The weights in use give the rank 0 (so it adds nothing and is not scored): give it
+    # points here to see its sentence.
+    weights = dataclasses.replace(base, values={**base.values, "distance_rank": 10.0})
+    ranking = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL, Context(weights=weights))
     features = {
         s.body.gss_code: matching.feature_vector(reference, ORIGIN, s.body, BUILDING_CONTROL)[
             "distance_rank"
         ]
         for s in ranking.suggestions
     }
+    in_use = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL)
+    assert all("distance_rank" not in dict(s.points) for s in in_use.suggestions)
     assert features == pytest.approx({"E1": 1.0, "E2": 1 - math.log(2) / math.log(3), "E3": 0.0})
     sentences = {s.body.gss_code: s.contributions for s in ranking.suggestions}
     second = next(c for c in sentences["E2"] if c.factor == "distance_rank")
