@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark the database path of one listing's change to the suggestions (issue 17).
 
-    .venv/bin/python bench/bench_groups_db.py                 # database benchgroups
+    .venv/bin/python bench/bench_groups_db.py                 # 5,000 listings, database benchgroups
     .venv/bin/python bench/bench_groups_db.py --count 50000 --samples 40
 
 Creates the database if it is missing, migrates it, imports the reference data
@@ -101,7 +101,7 @@ def prepare(count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, default=50_000)
+    parser.add_argument("--count", type=int, default=5_000)
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--services", type=int, default=3)
