@@ -69,9 +69,12 @@ class SavingsEstimate:
 
 
 def format_gbp(pounds: float) -> str:
-    """£ to two significant figures for estimates: £41,000, £1.2m."""
+    """£ rounded for estimates: £41,000, £1.2m, £1.6bn (a combined total expenditure
+    of £1,643.2m read as "£1643.2m" next to the other figures)."""
     if pounds < 0:
         return "−" + format_gbp(-pounds)
+    if pounds >= 1_000_000_000:
+        return f"£{pounds / 1_000_000_000:.1f}bn"
     if pounds >= 1_000_000:
         return f"£{pounds / 1_000_000:.1f}m"
     if pounds >= 1_000:

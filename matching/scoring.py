@@ -675,7 +675,10 @@ def hub_feature(partners: int) -> float:
 
 def likeness_sentence(origin: Body, candidate: Body, n: Neighbour) -> str:
     """'Among the 15 councils most like Adur by size, density and spend (3rd);
-    no rurality figure for one of them.'"""
+    deprivation not compared (no figure on the same basis for both).' A group is
+    missing when either side has no figure or, for deprivation, when the two are on
+    different indices (a county's IoD2019 upper-tier figure against a district's
+    IoD2025; one nation's index against another's), so the reason names both."""
     plural = KIND_PLURAL.get(origin.kind, "organisations")
     by = groups_phrase(n.compared)
     if n.rank <= 15:
@@ -686,7 +689,7 @@ def likeness_sentence(origin: Body, candidate: Body, n: Neighbour) -> str:
             f"({_ordinal(n.rank)} most alike)"
         )
     if n.missing:
-        text += f"; {groups_phrase(n.missing)} not compared (no figure for one of them)"
+        text += f"; {groups_phrase(n.missing)} not compared (no figure on the same basis for both)"
     return text + "."
 
 

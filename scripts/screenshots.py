@@ -46,6 +46,18 @@ PUBLIC_PAGES = [
     ("listings-search", "/listings/?q=building+control"),
     ("arrangements", "/arrangements/"),
     ("market", "/market/"),
+    # Find a partner as a district, a county and a fire authority would use it, and
+    # a district asking for a service its county delivers (ranks nothing, names who does).
+    ("partners-district", "/listings/partners/?council=E07000223&service=building-control"),
+    ("partners-county", "/listings/partners/?council=E10000032&service=payroll"),
+    (
+        "partners-fire",
+        "/listings/partners/?council=E31000002&service=emergency-services-control-rooms",
+    ),
+    (
+        "partners-not-delivered",
+        "/listings/partners/?council=E07000223&service=adult-social-care-assessment-and-care-management",
+    ),
 ]
 # The same pages on a 320 px phone (WCAG 1.4.10 reflow: nothing wider than the screen).
 PHONE_PAGES = [

@@ -40,6 +40,11 @@ def test_rates_are_seeded_one_per_family_and_one_for_the_whole_organisation():
     assert not housing.family_evidence  # no saving cited for housing: the general range
     assert (float(housing.low_percent), float(housing.high_percent)) == (10.0, 20.0)
     assert housing.evidence.filter(used_for_rate=True).count() == 4
+    # Printed after "Rates:" and inside a sentence's parentheses (matching 0005).
+    assert housing.source == (
+        "no saving cited for housing yet, so the range of the 4 savings cited as a "
+        "share of a service's cost in other families"
+    )
 
 
 def _adur_payroll(**kwargs):
@@ -56,6 +61,9 @@ def test_without_own_costs_the_estimate_is_an_upper_bound_from_the_line():
     assert "Adur's whole central services line" in worthing.savings.sentence
     rate = worthing.savings.rate
     assert rate.family == "HR and payroll" and not rate.family_evidence
+    assert "Rates: no saving cited for HR and payroll yet, so the range of the 4 " in (
+        worthing.savings.sentence
+    )
 
 
 def test_a_listings_value_and_a_recorded_cost_are_the_base():

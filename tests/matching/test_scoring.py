@@ -471,6 +471,8 @@ def test_format_helpers() -> None:
     assert matching.format_km(12.4) == "12 km"
     assert matching.format_gbp(1_234_567) == "£1.2m"
     assert matching.format_gbp(53_460) == "£53,000"
+    assert matching.format_gbp(1_643_200_000) == "£1.6bn"
+    assert matching.format_gbp(999_900_000) == "£999.9m"
 
 
 def test_distance_feature_is_monotone_and_does_not_saturate_in_the_far_tail() -> None:
@@ -622,3 +624,22 @@ def test_distance_rank_feature_falls_with_the_log_of_the_rank() -> None:
     assert matching.distance_rank_feature(100, 100) == 0.0
     assert matching.distance_rank_feature(10, 100) == pytest.approx(0.5)
     assert matching.distance_rank_feature(1, 1) == 1.0
+
+
+def test_likeness_sentence_names_what_was_left_out_and_why() -> None:
+    from matching.likeness import Neighbour
+
+    county = body("E10", 51.0, 0.0, short_name="West Sussex", tier="upper")
+    district = body("E07", 51.0, 0.1, short_name="Horsham")
+    near = Neighbour("E07", 0.68, 3, ("size", "spend"), ("deprivation", "rurality"))
+    text = matching.likeness_sentence(county, district, near)
+    assert text.startswith("Among the 15 councils most like West Sussex by ")
+    assert text.endswith(
+        "(3rd); deprivation and rurality not compared (no figure on the same basis for both)."
+    )
+    far = dataclasses.replace(near, rank=108, missing=())
+    assert matching.likeness_sentence(county, district, far).endswith(
+        "68% alike West Sussex by "
+        + matching.groups_phrase(("size", "spend"))
+        + " (108th most alike)."
+    )
