@@ -627,7 +627,7 @@ def test_distance_rank_feature_falls_with_the_log_of_the_rank() -> None:
 
 
 def test_likeness_sentence_names_what_was_left_out_and_why() -> None:
-    from matching.likeness import Neighbour
+    from matching.likeness import Neighbour, groups_phrase
 
     county = body("E10", 51.0, 0.0, short_name="West Sussex", tier="upper")
     district = body("E07", 51.0, 0.1, short_name="Horsham")
@@ -639,7 +639,5 @@ def test_likeness_sentence_names_what_was_left_out_and_why() -> None:
     )
     far = dataclasses.replace(near, rank=108, missing=())
     assert matching.likeness_sentence(county, district, far).endswith(
-        "68% alike West Sussex by "
-        + matching.groups_phrase(("size", "spend"))
-        + " (108th most alike)."
+        "68% alike West Sussex by " + groups_phrase(("size", "spend")) + " (108th most alike)."
     )
