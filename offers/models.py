@@ -14,17 +14,19 @@ added alongside these models.
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from councils.models import Authority, Membership
+from offers.search_document import TRIGGER_SQL
 
 
 class Office(models.TextChoices):
@@ -263,8 +265,8 @@ class Listing(models.Model):
         editable=False,
         help_text="Benchmark load from generate_synthetic_listings; never real or demo data.",
     )
-    # Full-text search document (offers/browse/search.py). A trigger keeps it
-    # current on every insert and update, and a GIN index serves it (migration 0005).
+    # Full-text search document (offers/search_document.py). A trigger keeps it
+    # current on every insert and update, and a GIN index serves it (Meta below).
     search_vector = SearchVectorField(null=True, editable=False)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -322,6 +324,35 @@ class Listing(models.Model):
                 fields=["changed_since_approval_at"],
                 name="listing_changed_since_approval",
                 condition=Q(changed_since_approval_at__isnull=False),
+            ),
+            # Full-text search (offers.browse.search).
+            GinIndex(fields=["search_vector"], name="offers_listing_search_gin"),
+            # Browse at national scale: the published count by visibility and expiry,
+            # and "newest first" on any page walks an index in order.
+            models.Index(
+                fields=["visibility", "expires_at"],
+                name="offers_listing_browse_count",
+                condition=Q(status="published"),
+            ),
+            models.Index(
+                F("published_at").desc(),
+                F("id").desc(),
+                name="offers_listing_browse_newest",
+                condition=Q(status="published"),
+            ),
+        ]
+        triggers = [
+            # Row by row as a listing is saved; search_vectors_refresh does every row
+            # after a bulk load or a rename (a rename does not touch the listing's row).
+            pgtrigger.Trigger(
+                name="listing_search_vector",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert
+                | pgtrigger.UpdateOf(  # type: ignore[no-untyped-call]  # pgtrigger is unannotated
+                    "title", "summary", "description", "service_id", "authority_id"
+                ),
+                declare=[("s", "RECORD"), ("f", "RECORD"), ("a", "RECORD")],
+                func=TRIGGER_SQL,
             ),
         ]
         constraints = [

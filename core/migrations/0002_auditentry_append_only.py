@@ -1,11 +1,11 @@
-"""On PostgreSQL, the database itself refuses to change or delete an audit entry.
+"""The database itself refuses to change or delete an audit entry.
 
 The model and admin refuse already; this catches raw SQL, a shell session and
 code that bypasses the model. One change is let through: `actor_id` becoming
 NULL while every other column stays the same, which is what ON DELETE SET NULL
 does when the actor's account is deleted. TRUNCATE (the test suite's flush) is
-not a row operation and is not blocked. SQLite (local development) has no
-such guard: its flush deletes rows one by one.
+not a row operation and is not blocked. (This once ran on PostgreSQL only, when
+SQLite was an embedded default; PostgreSQL is now the only database, ADR 9.)
 """
 
 from django.db import migrations
@@ -33,15 +33,8 @@ DROP FUNCTION IF EXISTS core_auditentry_append_only();
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)  # None: the "%" in RAISE is not a placeholder
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("core", "0001_initial")]
 
-    operations = [migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP))]
+    # RunSQL executes a string with params=None, so the "%" in RAISE is not a placeholder.
+    operations = [migrations.RunSQL(CREATE, DROP)]

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     # FORM_RENDERER (TemplatesSetting) finds Django's own widget templates here.
     "django.forms",
     "django_filters",
+    # Database triggers declared on models and installed by migrations (offers.Listing).
+    "pgtrigger",
     "allauth",
     "allauth.account",
     "allauth.mfa",

@@ -1,8 +1,9 @@
 """Free-text search over listings.
 
 PostgreSQL: a stored, weighted tsvector per listing (title A; summary, service,
-service family and authority name B; description C) kept current by a
-trigger (migration 0005) and served by a GIN index; queries are parsed with
+service family and authority name B; description C; offers/search_document.py)
+kept current by a trigger (django-pgtrigger, `Listing.Meta.triggers`) and served
+by a GIN index (`Listing.Meta.indexes`); queries are parsed with
 websearch_to_tsquery (so any user text is a valid query), ranked with
 ts_rank and highlighted with ts_headline. Words match by their English stem
 ("audits" finds "audit"), and only whole words are highlighted. PostgreSQL
@@ -22,20 +23,15 @@ from django.db.models import F, QuerySet
 from core.generations import generation
 from offers.browse.synonyms import expand_query
 from offers.models import Listing, SearchSynonym
+from offers.search_document import document_sql
 
 # Unicode private-use characters: never typed in a listing in practice, and
 # untouched by escaping, so they survive until they become <mark> tags.
 START = "\ue000"
 STOP = "\ue001"
 
-# The same document as the trigger in migration 0005 (keep the two together).
-_DOCUMENT_SQL = """
-    setweight(to_tsvector('english', coalesce(l.title, '')), 'A')
-    || setweight(to_tsvector('english', coalesce(l.summary, '')), 'B')
-    || setweight(to_tsvector('english', coalesce(s.name, '') || ' ' || coalesce(f.name, '')), 'B')
-    || setweight(to_tsvector('english', coalesce(a.name, '')), 'B')
-    || setweight(to_tsvector('english', coalesce(l.description, '')), 'C')
-"""
+# The same document the trigger computes (one definition for both).
+_DOCUMENT_SQL = document_sql(listing="l", service="s", family="f", authority="a")
 
 
 def _headline(field: str, query: SearchQuery) -> SearchHeadline:

@@ -1,8 +1,8 @@
 """Listing.is_synthetic and Listing.search_vector, with PostgreSQL's GIN index and trigger.
 
-The index and trigger exist on PostgreSQL only: SQLite has no tsvector, and
-there the column stays empty (offers/search.py falls back to icontains).
-The SQL is frozen here; offers/search.py holds the same document definition
+Written when SQLite was still an embedded default, this migration once skipped
+the SQL there; PostgreSQL is now the only database (ADR 9), so it runs as plain
+RunSQL. Later migrations move the trigger to django-pgtrigger. The SQL is frozen here; offers/search.py holds the same document definition
 for the bulk refresh, so change both together.
 """
 
@@ -63,16 +63,6 @@ BACKWARD = [
 ]
 
 
-def _run(statements: list[str]):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("councils", "0001_initial"),
@@ -94,5 +84,5 @@ class Migration(migrations.Migration):
             name="search_vector",
             field=SearchVectorField(editable=False, null=True),
         ),
-        migrations.RunPython(_run(FORWARD), _run(BACKWARD)),
+        migrations.RunSQL(FORWARD, BACKWARD),
     ]

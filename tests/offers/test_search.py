@@ -175,3 +175,46 @@ def _service_id(slug: str) -> int:
     from offers.models import Service
 
     return Service.objects.get(slug=slug).pk
+
+
+def test_the_database_has_the_indexes_and_trigger_the_model_declares():
+    """The search index, trigger and browse indexes are declared in Listing.Meta
+    (pgtrigger for the trigger), so the model is the whole story: each one is in
+    the migrated database, and the migrations match the models."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        in_db = connection.introspection.get_constraints(cursor, Listing._meta.db_table)
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'offers_listing'::regclass"
+            " AND NOT tgisinternal"
+        )
+        triggers = {name for (name,) in cursor.fetchall()}
+    for index in Listing._meta.indexes:
+        assert index.name in in_db, index.name
+    assert in_db["offers_listing_search_gin"]["type"] == "gin"
+    declared = {t.compile(Listing).sql.pgid for t in Listing._meta.triggers}  # type: ignore[attr-defined]  # pgtrigger's Meta option
+    assert declared == triggers - {"offers_listing_search_vector_trigger"}
+    assert "offers_listing_search_vector_trigger" not in triggers  # 0005's, replaced
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def test_the_trigger_follows_a_change_of_service():
+    from offers.models import Service
+
+    listing = published(
+        title="Shared team",
+        summary="One team.",
+        service=Service.objects.get(slug="building-control"),
+    )
+    listing.refresh_from_db()
+    assert "'payrol'" not in str(listing.search_vector)
+    # An UPDATE without save(): only the database trigger can refresh the vector.
+    Listing.objects.filter(pk=listing.pk).update(service=Service.objects.get(slug="payroll"))
+    listing.refresh_from_db()
+    assert "'payrol'" in str(listing.search_vector)
