@@ -229,6 +229,9 @@ class DigestItem:
     savings: str
     published_at: dt.datetime
     score: float
+    # The row itself, for the HTML part: it is the site's listing card. Left out of
+    # equality and the hash, so the item stays the key its render is reused under.
+    listing: Listing = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -325,6 +328,7 @@ def _item(
         savings=savings,
         published_at=listing.published_at or listing.created_at,
         score=scored.score if scored is not None else -1.0,
+        listing=listing,
     )
 
 
@@ -476,21 +480,23 @@ def digest_subject(*, count: int, frequency: str, suggestions: int = 0) -> str:
 def _fragments(
     items: Sequence[DigestItem | DigestSuggestion], fmt: str, cache: Fragments
 ) -> list[SafeString]:
-    """Each item rendered by its template (offers/email/digest_item.html or .txt; a
-    suggestion by groups/email/digest_suggestion.html or .txt), once per batch:
-    people matched the same way share the render. The renders stay the SafeStrings
-    the template engine returned, so digest.html outputs them as they are and
-    nothing is marked safe by hand."""
+    """Each item rendered by its template, once per batch: people matched the same
+    way share the render. A listing's HTML is the site's listing card
+    (offers/email/digest_card.html includes it and writes its styles inline), its
+    text offers/email/digest_item.txt; a suggestion's groups/email/digest_suggestion.*.
+    The renders stay the SafeStrings the template engine returned, so digest.html
+    outputs them as they are and nothing is marked safe here."""
     parts = []
     for item in items:
         key = (item, fmt)
         if key not in cache:
-            template = (
-                f"groups/email/digest_suggestion.{fmt}"
-                if isinstance(item, DigestSuggestion)
-                else f"offers/email/digest_item.{fmt}"
-            )
-            cache[key] = render_to_string(template, {"item": item})
+            if isinstance(item, DigestSuggestion):
+                template = f"groups/email/digest_suggestion.{fmt}"
+            elif fmt == "html":
+                template = "offers/email/digest_card.html"
+            else:
+                template = "offers/email/digest_item.txt"
+            cache[key] = render_to_string(template, {"item": item, "link_base": _absolute("")})
         parts.append(cache[key])
     return parts
 

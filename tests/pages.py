@@ -83,7 +83,63 @@ class _Reader(HTMLParser):
 def read_page(response) -> Page:
     """The page's results, count line, links and form controls."""
     assert response.status_code == 200
+    return read_html(response.content.decode())
+
+
+def read_html(html: str) -> Page:
+    """The same for markup that is not a response: an email's HTML part."""
     reader = _Reader()
-    reader.feed(response.content.decode())
+    reader.feed(html)
     reader.close()
     return reader.page
+
+
+@dataclass
+class Element:
+    """One element as parsed: its tag, attributes, text (whitespace collapsed) and the
+    classes of the elements around it."""
+
+    tag: str
+    attrs: dict[str, str | None]
+    within: frozenset[str]
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.parts).split())
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[Element] = []
+        self._open: list[Element] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        within = frozenset(c for e in self._open for c in e.classes)
+        element = Element(tag=tag, attrs=dict(attrs), within=within)
+        self.found.append(element)
+        if tag not in VOID:
+            self._open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open:
+            if self._open.pop().tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for element in self._open:
+            element.parts.append(data)
+
+
+def read_elements(html: str) -> list[Element]:
+    """Every element in document order, for tests that check how markup is built as
+    well as what it says (an email's inline styles, which elements exist)."""
+    reader = _Elements()
+    reader.feed(html)
+    reader.close()
+    return reader.found

@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.http import QueryDict
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 
 from core import generations
@@ -30,6 +31,7 @@ from offers.browse.selectors import browse_viewer, listing_browse
 from offers.models import Listing, Service
 from tests.factories import UserFactory, officer_of
 from tests.offers.factories import ADUR, ARUN, HARTLEPOOL, WEST_SUSSEX, make_listing
+from tests.pages import read_elements, read_html
 from tests.queries import counted_queries
 
 pytestmark = pytest.mark.django_db
@@ -207,9 +209,102 @@ def test_a_hostile_listing_is_text_in_the_digest_email() -> None:
     html = str(message.alternatives[0][0])
     assert "<script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Legal &amp; co" in html
-    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt; shared &quot;counsel&quot;" in html
+    # Read as a mail client reads it: the typed markup is the card's text, not elements.
+    elements = read_elements(html)
+    assert not [e for e in elements if e.tag in {"script", "img"}]
+    assert read_html(html).titles == ["<script>alert(1)</script> Legal & co"]
+    summaries = [e.text for e in elements if e.tag == "p" and "govuk-body" in e.classes]
+    assert summaries == ['<img src=x onerror="alert(2)"> shared "counsel"']
     # The plain-text part is text: shown as typed, not escaped twice.
     assert "<script>alert(1)</script> Legal & co" in message.body
+
+
+def _card_parts(html: str) -> list[list[Any]]:
+    """Each listing card in an email's HTML: the card's own element and those inside it."""
+    cards: list[list[Any]] = []
+    for element in read_elements(html):
+        if element.tag == "li" and "app-result-list__item" in element.classes:
+            cards.append([element])
+        elif "app-result-list__item" in element.within:
+            cards[-1].append(element)
+    return cards
+
+
+def test_digest_email_shows_the_sites_listing_card_with_its_styles_inline(
+    settings: Any,
+) -> None:
+    settings.SITE_URL = "https://portal.example"
+    officer = officer_of(ADUR)
+    run = _run()
+    _adur_needs_legal(run)
+    legal = _service("legal-services")
+    real = _published(run, authority=_council(WORTHING), service=legal, title="Worthing legal")
+    demo = _published(
+        run,
+        ago=dt.timedelta(days=3),
+        authority=_council(ARUN),
+        service=legal,
+        title="Arun legal",
+        is_demo=True,
+    )
+
+    _send(run, [officer])
+
+    html = str(cast(EmailMultiAlternatives, mail.outbox[0]).alternatives[0][0])
+    assert read_html(html).titles == ["Worthing legal", "Arun legal"]
+    elements = read_elements(html)
+    # Mail clients drop <style> and linked sheets: nothing may depend on them.
+    assert not [e for e in elements if e.tag in {"style", "link"}]
+    cards = _card_parts(html)
+    assert len(cards) == 2
+    for card, listing in zip(cards, (real, demo), strict=True):
+        styled = [e for e in card if e.classes]
+        assert styled and all(e.attrs.get("style") for e in styled), [
+            e.tag for e in styled if not e.attrs.get("style")
+        ]
+        (link,) = [e for e in card if e.tag == "a"]
+        assert link.attrs["href"] == "https://portal.example" + listing.get_absolute_url()
+        tags = {e.text: e.attrs.get("style") or "" for e in card if "govuk-tag" in e.classes}
+        assert "Offer" in tags and "background-color" in tags["Offer"]
+        text = card[0].text
+        assert "Why you are seeing this: Your council is looking for a partner for legal" in text
+        assert "Possible saving: up to £" in text
+        terms = [e.text for e in card if e.tag == "dt"]
+        details = [e.text for e in card if e.tag == "dd"]
+        facts = dict(zip(terms, details, strict=True))
+        assert facts["Council:"] == listing.authority.name
+        assert facts["Service:"] == "Legal services"
+    real_tags = {e.text for e in cards[0] if "govuk-tag" in e.classes}
+    demo_tags = {e.text for e in cards[1] if "govuk-tag" in e.classes}
+    assert "Demo" not in real_tags  # real data never looks like demo data
+    assert "Demo" in demo_tags
+
+
+def test_a_card_is_rendered_once_per_batch_for_everyone_matched_the_same_way() -> None:
+    officers = [officer_of(ADUR) for _ in range(3)]
+    run = _run()
+    _adur_needs_legal(run)
+    _published(
+        run, authority=_council(ARUN), service=_service("legal-services"), title="Arun legal"
+    )
+    renders: list[str] = []
+
+    def seen(sender: Any, template: Any, **kwargs: Any) -> None:
+        renders.append(template.name)
+
+    template_rendered.connect(seen)
+    try:
+        _send(run, officers)
+    finally:
+        template_rendered.disconnect(seen)
+
+    assert len(mail.outbox) == 3
+    htmls = [str(cast(EmailMultiAlternatives, m).alternatives[0][0]) for m in mail.outbox]
+    cards = {html[html.index("<ul") : html.index("</ul>")] for html in htmls}
+    assert len(cards) == 1 and "Arun legal" in next(iter(cards))
+    assert renders.count("offers/includes/listing_card.html") == 1
+    assert renders.count("offers/email/digest_item.txt") == 1
+    assert renders.count("offers/email/digest.html") == 3
 
 
 def test_nothing_new_sends_nothing_and_is_recorded_as_skipped() -> None:

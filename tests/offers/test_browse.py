@@ -364,3 +364,15 @@ def test_a_result_card_reads_whole_kilometres_and_the_uk_day(km, published, show
     text = " ".join(strip_tags(html.replace("</dt>", " </dt>")).split())
     assert f"Distance: {shown[0]} from Adur" in text
     assert f"Published: {shown[1]}" in text
+
+
+def test_the_card_on_the_site_has_relative_links_no_styles_and_no_digest_lines():
+    """The digest email shares this card; its absolute links, reason line and inline
+    styles are the email's only (offers/email/digest_card.html)."""
+    listing = make_listing(status=Listing.Status.PUBLISHED)
+
+    html = render_to_string("offers/includes/listing_card.html", {"listing": listing})
+
+    assert f'href="{listing.get_absolute_url()}"' in html
+    assert "style=" not in html
+    assert "Why you are seeing this" not in html and "Possible saving" not in html

@@ -1,0 +1,46 @@
+"""{% inlinecss %}: a stylesheet written into style attributes for HTML email, with the
+markup's escaping kept."""
+
+from django.template import Context, Template
+
+from tests.pages import read_elements
+
+CARD_CSS = "offers/email/listing_card.css"
+
+
+def _render(body: str, **context: object) -> str:
+    template = Template(
+        "{% load email_css %}{% inlinecss '" + CARD_CSS + "' %}" + body + "{% endinlinecss %}"
+    )
+    return template.render(Context(context))
+
+
+def test_classes_get_the_stylesheets_rules_as_style_attributes() -> None:
+    html = _render('<p class="govuk-body govuk-!-margin-bottom-0">Text</p><p>Plain</p>')
+
+    styled, plain = read_elements(html)
+    style = styled.attrs["style"] or ""
+    assert "font-size: 19px" in style
+    # The utility class comes after the body rule, so a mail client applies it last.
+    assert style.index("margin: 0 0 15px") < style.index("margin-bottom: 0")
+    assert "style" not in plain.attrs
+
+
+def test_escaped_text_stays_text_after_inlining() -> None:
+    typed = '<script>alert(1)</script> & <img src=x onerror="alert(2)">'
+
+    html = _render('<p class="govuk-body" title="{{ typed }}">{{ typed }}</p>', typed=typed)
+
+    # One element: the typed tags are text, and in the quoted attribute (where the
+    # serialiser leaves < and > as they are, which HTML allows) a value.
+    (p,) = read_elements(html)
+    assert p.text == typed and p.attrs["title"] == typed
+
+
+def test_a_linked_stylesheet_in_the_markup_is_never_fetched() -> None:
+    # Port 9 on localhost refuses connections: fetching it would raise an InlineError.
+    html = _render(
+        '<link rel="stylesheet" href="http://127.0.0.1:9/x.css"><p class="govuk-body">x</p>'
+    )
+
+    assert "font-size: 19px" in html
