@@ -16,13 +16,15 @@ def _render(body: str, **context: object) -> str:
 
 
 def test_classes_get_the_stylesheets_rules_as_style_attributes() -> None:
-    html = _render('<p class="govuk-body govuk-!-margin-bottom-0">Text</p><p>Plain</p>')
+    html = _render(
+        '<p class="govuk-body-s app-listing-card__why govuk-!-margin-bottom-0">Why</p><p>Plain</p>'
+    )
 
     styled, plain = read_elements(html)
     style = styled.attrs["style"] or ""
-    assert "font-size: 19px" in style
-    # The utility class comes after the body rule, so a mail client applies it last.
-    assert style.index("margin: 0 0 15px") < style.index("margin-bottom: 0")
+    assert "font-size: 16px" in style and "border-left: 5px solid #b1b4b6" in style
+    # Written in the stylesheet's order, so a mail client applies the later rule last.
+    assert style.index("margin: 0;") < style.index("margin-top: 10px")
     assert "style" not in plain.attrs
 
 
@@ -40,7 +42,7 @@ def test_escaped_text_stays_text_after_inlining() -> None:
 def test_a_linked_stylesheet_in_the_markup_is_never_fetched() -> None:
     # Port 9 on localhost refuses connections: fetching it would raise an InlineError.
     html = _render(
-        '<link rel="stylesheet" href="http://127.0.0.1:9/x.css"><p class="govuk-body">x</p>'
+        '<link rel="stylesheet" href="http://127.0.0.1:9/x.css"><p class="govuk-body-s">x</p>'
     )
 
-    assert "font-size: 19px" in html
+    assert "font-size: 16px" in html
