@@ -7,8 +7,9 @@ bumps it in its transaction and saves or deletes of the data held here bump it
 through the signals at the end of this module, so every process rebuilds on
 its first request after the generation's cache copy goes (at once on commit,
 or within GENERATION_CACHE_SECONDS); no request pays for the build otherwise.
-What varies per request (live listings, recorded arrangements, the savings
-rate) costs three small queries.
+Recorded arrangements, savings rates and the service costs organisations record
+are edited rarely and held in the same snapshot (their saves bump the generation
+too). What varies per request, the live listings, costs one query.
 """
 
 import threading
@@ -305,6 +306,15 @@ class _Snapshot:
     rate: matching.SavingsRate  # whole organisation
     family_rates: dict[int, matching.SavingsRate]
     line_names: dict[str, str]
+    # Service id -> GSS code -> (pounds a year, where from): the figures organisations
+    # recorded on their profiles (ServiceCost), edited as rarely as arrangements.
+    recorded_costs: dict[int, dict[str, tuple[float, str]]]
+
+    def family_rate(self, family_pk: int | None) -> matching.SavingsRate:
+        """The family's rate range; the whole-organisation rate if it has none."""
+        if family_pk is not None and family_pk in self.family_rates:
+            return self.family_rates[family_pk]
+        return self.rate
 
 
 _lock = threading.Lock()
@@ -323,6 +333,7 @@ def _load_snapshot(version: int) -> _Snapshot:
         rate=_savings_rate_from_db(),
         family_rates=_family_rates_from_db(),
         line_names=line_names,
+        recorded_costs=_recorded_costs_from_db(),
     )
 
 
@@ -396,10 +407,7 @@ def _family_rates_from_db() -> dict[int, matching.SavingsRate]:
 def savings_rate(*, family_pk: int | None = None) -> matching.SavingsRate:
     """A family's rate range (cached with the reference); the whole-organisation
     rate when `family_pk` is None or the family has no row."""
-    snapshot = _current_snapshot()
-    if family_pk is not None and family_pk in snapshot.family_rates:
-        return snapshot.family_rates[family_pk]
-    return snapshot.rate
+    return _current_snapshot().family_rate(family_pk)
 
 
 def whole_organisation_rate() -> matching.SavingsRate:
@@ -410,14 +418,22 @@ def _listing_cost(title: str) -> str:
     return f"listing “{title}” (stated annual value)"
 
 
+def _recorded_costs_from_db() -> dict[int, dict[str, tuple[float, str]]]:
+    """Every recorded figure, by service and organisation (one query, for the snapshot)."""
+    out: dict[int, dict[str, tuple[float, str]]] = {}
+    for service_pk, gss, value, year in ServiceCost.objects.values_list(
+        "service_id", "authority__gss_code", "annual_cost_gbp", "financial_year"
+    ):
+        out.setdefault(service_pk, {})[gss] = (float(value), f"own figure for the service ({year})")
+    return out
+
+
 def _recorded_costs(
-    out: dict[int, dict[str, tuple[float, str]]], service_pks: Sequence[int]
+    out: dict[int, dict[str, tuple[float, str]]], snapshot: _Snapshot
 ) -> dict[int, dict[str, tuple[float, str]]]:
-    """`out` with each organisation's own recorded figure put over its listing's (one query)."""
-    for service_pk, gss, value, year in ServiceCost.objects.filter(
-        service_id__in=service_pks
-    ).values_list("service_id", "authority__gss_code", "annual_cost_gbp", "financial_year"):
-        out[service_pk][gss] = (float(value), f"own figure for the service ({year})")
+    """`out` with each organisation's own recorded figure put over its listing's."""
+    for service_pk, costs in out.items():
+        costs.update(snapshot.recorded_costs.get(service_pk, {}))
     return out
 
 
@@ -426,7 +442,7 @@ def service_costs(
 ) -> dict[int, dict[str, tuple[float, str]]]:
     """Service id -> GSS code -> (pounds a year, where from): what an organisation
     recorded on its profile, else the stated annual value of its live listing for
-    the service (the oldest one). Two queries."""
+    the service (the oldest one). One query (the recorded figures are in the snapshot)."""
     pks = list(service_pks)
     out: dict[int, dict[str, tuple[float, str]]] = {pk: {} for pk in pks}
     listings = Listing.objects.published().filter(
@@ -439,12 +455,16 @@ def service_costs(
     ):
         if value:  # filtered above; the column is nullable
             out[service_pk][gss] = (float(value), _listing_cost(title))
-    return _recorded_costs(out, pks)
+    return _recorded_costs(out, _current_snapshot())
 
 
 def service_info(*, service: Service) -> matching.ServiceInfo:
     """The pure record for a Service (select_related its family to save a query)."""
-    line_names = _current_snapshot().line_names
+    return _service_info(service, _current_snapshot())
+
+
+def _service_info(service: Service, snapshot: _Snapshot) -> matching.ServiceInfo:
+    line_names = snapshot.line_names
     return matching.ServiceInfo(
         pk=service.pk,
         name=service.name,
@@ -466,12 +486,16 @@ class FamilyListings:
 
 
 def _family_listings(
-    *, service: Service, exclude_gss: str | None, include_signed_in: bool
+    *,
+    service: Service,
+    exclude_gss: str | None,
+    include_signed_in: bool,
+    snapshot: _Snapshot | None = None,
 ) -> FamilyListings:
     """Published, non-synthetic listings in the service's family, by organisation, and the
-    service's costs (stated annual values, then recorded figures): one query for the
-    listings, the asker's own included since its stated value is its cost base, and
-    one for the recorded figures. A ranking used to read the same listings twice."""
+    service's costs (stated annual values, then the recorded figures held in the
+    snapshot): one query, the asker's own listings included since its stated value is
+    its cost base. A ranking used to read the same listings twice."""
     listings = Listing.objects.published().filter(
         service__family_id=service.family_id, is_synthetic=False
     )
@@ -496,8 +520,8 @@ def _family_listings(
             by_council.setdefault(gss, []).append(
                 matching.ListingRef(pk, gss, kind, service_pk, service_name, fam, title)
             )
-    recorded = _recorded_costs({service.pk: costs}, [service.pk])[service.pk]
-    return FamilyListings(by_council=by_council, costs=recorded)
+    recorded = _recorded_costs({service.pk: costs}, snapshot or _current_snapshot())
+    return FamilyListings(by_council=by_council, costs=recorded[service.pk])
 
 
 @dataclass(frozen=True)
@@ -604,16 +628,18 @@ def partner_ranking(
     With `listing` (one of `authority`'s), the listing's limits apply and only
     the opposite kind of listing counts as complementary. `include_signed_in`
     lets signed-in-only listings count (pass True only for public-sector viewers).
-    Queries: the family's listings, recorded costs (+1 when the generation's cache
-    copy has gone, +4 on a rebuild).
+    Queries: the family's listings (+1 when the generation's cache copy has gone, +7
+    on a rebuild). The snapshot is taken once, so the generation is read once.
     """
-    reference = matching_reference()
+    snapshot = _current_snapshot()
+    reference = snapshot.reference
     origin = reference.by_gss.get(authority.gss_code)
     if origin is None:  # created since the snapshot was built: rebuild once
         matching_reference_clear()
-        reference = matching_reference()
+        snapshot = _current_snapshot()
+        reference = snapshot.reference
         origin = reference.by_gss[authority.gss_code]
-    info = service_info(service=service)
+    info = _service_info(service, snapshot)
     named: list[str] = []
     if listing is not None and listing.partner_scope == Listing.PartnerScope.NAMED:
         named = [a.gss_code for a in listing.named_partners.all()]
@@ -621,10 +647,13 @@ def partner_ranking(
     if listing is not None:
         kinds = frozenset({matching.NEED if listing.kind == Listing.Kind.OFFER else matching.OFFER})
     hub, shares = experience_signals(
-        arrangements_all(), origin=origin.gss_code, service_pk=service.pk
+        snapshot.arrangements, origin=origin.gss_code, service_pk=service.pk
     )
     family = _family_listings(
-        service=service, exclude_gss=origin.gss_code, include_signed_in=include_signed_in
+        service=service,
+        exclude_gss=origin.gss_code,
+        include_signed_in=include_signed_in,
+        snapshot=snapshot,
     )
     context = matching.Context(
         listings=family.by_council,
@@ -634,8 +663,8 @@ def partner_ranking(
         limits=_limits(listing, named, origin.region),
         only_kinds=only_kinds,
         weights=matching_weights(),
-        rate=savings_rate(family_pk=service.family_id),
-        whole_rate=whole_organisation_rate(),
+        rate=snapshot.family_rate(service.family_id),
+        whole_rate=snapshot.rate,
         service_costs=family.costs,
     )
     return matching.rank_partners(reference, origin, info, context)
@@ -676,8 +705,8 @@ class ListingScorer:
             ).values_list("listing_id", "authority__gss_code"):
                 self.named.setdefault(listing_pk, set()).add(gss)
         services = {x.service_id: x.service for x in listings}
-        self.arrangements = arrangements_all()
-        self.infos = {pk: service_info(service=s) for pk, s in services.items()}
+        self.arrangements = snapshot.arrangements
+        self.infos = {pk: _service_info(s, snapshot) for pk, s in services.items()}
         self.rates = {
             pk: snapshot.family_rates.get(s.family_id, snapshot.rate) for pk, s in services.items()
         }
@@ -872,6 +901,7 @@ for _model in (
     RuralUrban,
     SharedArrangement,
     SavingsAssumption,
+    ServiceCost,
 ):
     post_save.connect(
         _reference_changed, sender=_model, dispatch_uid=f"matching-save-{_model.__name__}"

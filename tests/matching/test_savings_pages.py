@@ -130,6 +130,21 @@ def test_an_officer_records_a_service_cost(client: Client):
     assert "£175,000" in client.get(COSTS_URL).content.decode()
 
 
+def test_a_cost_recorded_after_a_ranking_is_the_base_of_the_next_one(client: Client):
+    """Recorded costs live in the matching snapshot: recording one must move the
+    reference-data generation on, or rankings would keep the old base."""
+    before = next(s for s in _adur_payroll().suggestions if s.body.gss_code == WORTHING)
+    assert "Adur's own figure" not in before.savings.sentence
+    client.force_login(officer_of(ADUR))
+    post = {"service": "payroll", "annual_cost_gbp": "180000", "financial_year": "2025-26"}
+    assert client.post(COSTS_URL, post).status_code == 302
+    after = next(s for s in _adur_payroll().suggestions if s.body.gss_code == WORTHING)
+    assert "Adur's own figure for the service (2025-26)" in after.savings.sentence
+    client.post(COSTS_URL, {**post, "annual_cost_gbp": "175000"})
+    again = next(s for s in _adur_payroll().suggestions if s.body.gss_code == WORTHING)
+    assert again.savings.bases[0].pounds == 175_000
+
+
 def test_a_bad_cost_is_refused_with_an_error_summary(client: Client):
     client.force_login(officer_of(ADUR))
     response = client.post(
@@ -164,7 +179,7 @@ def test_staff_recording_a_cost_is_audited(client: Client):
 
 def test_one_ranking_reads_the_familys_listings_once_and_the_oldest_value_is_the_base():
     """The asker's listings give its cost base but are never its own candidates; a
-    ranking reads the listings of the family once, then the recorded costs."""
+    ranking reads the listings of the family once (the recorded costs are in the snapshot)."""
     adur, worthing = (Authority.objects.get(gss_code=c) for c in (ADUR, WORTHING))
     payroll = Service.objects.select_related("family").get(slug="payroll")
     for value, title in ((180_000, "Adur payroll"), (90_000, "Adur payroll, second")):
@@ -183,7 +198,7 @@ def test_one_ranking_reads_the_familys_listings_once_and_the_oldest_value_is_the
         "matching_servicecost" if "matching_servicecost" in q["sql"] else "offers_listing"
         for q in counted_queries(ctx)
     ]
-    assert tables == ["offers_listing", "matching_servicecost"]
+    assert tables == ["offers_listing"]
     s = next(s for s in ranking.suggestions if s.body.gss_code == WORTHING)
     assert "Adur's listing “Adur payroll” (stated annual value)" in s.savings.sentence
     assert [x.title for x in s.listings] == [
