@@ -307,18 +307,45 @@ class SpendComparison:
 
 
 class _Shared:
-    """What every suggestion of one ranking shares (kept once, not per candidate)."""
+    """What every suggestion of one ranking shares (kept once, not per candidate),
+    including the ranking's feature columns, from which a suggestion's points are
+    read when first asked for, and the scorer that fills a suggestion's details."""
 
-    __slots__ = ("costs", "origin", "rate", "reference", "service", "whole_rate")
+    __slots__ = (
+        "columns",
+        "costs",
+        "origin",
+        "rate",
+        "reference",
+        "scorer",
+        "service",
+        "whole_rate",
+    )
 
     def __init__(
-        self, reference: Reference, origin: Body, service: ServiceInfo, context: Context
+        self,
+        reference: Reference,
+        origin: Body,
+        service: ServiceInfo,
+        context: Context,
+        scorer: _Scorer,
     ) -> None:
         self.reference, self.origin, self.service = reference, origin, service
         self.rate, self.whole_rate, self.costs = (
             context.rate,
             context.whole_rate,
             context.service_costs,
+        )
+        self.scorer = scorer
+        # (factor, weight, feature of every candidate in the ranking's order), FACTORS order
+        self.columns: tuple[tuple[str, float, list[float | None]], ...] = ()
+
+    def points_of(self, row: int) -> tuple[tuple[str, float], ...]:
+        """(factor, points) of the ranking's `row`-th candidate, as `_Scorer.score` gives."""
+        return tuple(
+            (name, weight * value)
+            for name, weight, values in self.columns
+            if (value := values[row]) is not None
         )
 
     def spend_pair(self, body: Body) -> tuple[str, float | None, float | None]:
@@ -355,9 +382,10 @@ class SpendDetail:
 
 
 class Suggestion:
-    """One ranked candidate. Numbers are computed when ranking; sentences, the spend
-    comparison and the savings estimate are built on first access (from the same
-    numbers), so ranking 20,000 bodies does not format 100,000 sentences.
+    """One ranked candidate. The score is computed when ranking; the points per
+    factor, what each factor found, sentences, the spend comparison and the savings
+    estimate are worked out on first access (from the same numbers), so a ranking
+    of 20,000 bodies, or a page showing 20 of 500, does not format every sentence.
 
     `points` lists (factor, points) in FACTORS order; `score` is their sum.
     """
@@ -365,11 +393,12 @@ class Suggestion:
     __slots__ = (
         "_cache",
         "_details",
+        "_points",
+        "_row",
         "_shared",
         "body",
         "distance_km",
         "listings",
-        "points",
         "score",
     )
 
@@ -377,22 +406,41 @@ class Suggestion:
         self,
         body: Body,
         distance_km: float | None,
-        points: tuple[tuple[str, float], ...],
+        points: tuple[tuple[str, float], ...] | None,
         score: float,
         listings: tuple[ListingRef, ...],
-        details: dict[str, Any],
+        details: dict[str, Any] | None,
         shared: _Shared,
+        row: int = -1,
     ) -> None:
+        """`points` and `details` None: read on first access from the ranking's
+        columns (`row`) and by running the factors for this candidate alone."""
         self.body = body
         self.distance_km = distance_km
-        self.points = points
+        self._points = points
         self.score = score
         self.listings = listings
         # What each factor found, by factor name (ListingDetail, SpendDetail, ...),
-        # kept for the sentences and the spend comparison built on first access.
+        # for the sentences and the spend comparison.
         self._details = details
         self._shared = shared
+        self._row = row
         self._cache: dict[str, Any] | None = None
+
+    @property
+    def points(self) -> tuple[tuple[str, float], ...]:
+        if self._points is None:
+            self._points = self._shared.points_of(self._row)
+        return self._points
+
+    def _found(self) -> dict[str, Any]:
+        """What each factor found for this candidate: the factors run again for it
+        alone on first access (sentences are asked for a page's worth, not all)."""
+        if self._details is None:
+            details: dict[str, Any] = {}
+            self._shared.scorer.features(self.body, self.distance_km, details)
+            self._details = details
+        return self._details
 
     def __repr__(self) -> str:
         return f"<Suggestion {self.body.gss_code} {self.score:.2f}>"
@@ -419,7 +467,7 @@ class Suggestion:
         if "spend" not in cache:
             # Kept as a plain tuple while ranking (a dataclass per candidate costs more
             # than the rest of the factor); made a SpendDetail only when shown.
-            d = SpendDetail(*self._details["spend"])
+            d = SpendDetail(*self._found()["spend"])
             year, a, b, similarity = d.year, d.origin, d.candidate, d.similarity
             shared = self._shared
             common = year
@@ -535,7 +583,7 @@ class Suggestion:
 
     def detail(self, factor: str) -> Any:
         """What one factor found for this candidate (None if it recorded nothing)."""
-        return self._details.get(factor)
+        return self._found().get(factor)
 
     @property
     def shared(self) -> _Shared:
@@ -617,19 +665,32 @@ def tier_reason(body: Body, service: ServiceInfo) -> str:
     """'Worthing is a district council; adult social care is delivered by county and
     single-tier councils.' A body that is not a council is told by its kind:
     'Kent Fire and Rescue Authority does not deliver libraries.'"""
-    service_name = _service_phrase(service)
-    if body.kind != COUNCIL:
-        return f"{body.short_name} does not deliver {service_name}."
-    deliverers = [
-        TIER_DELIVERERS[t] for t in (UPPER, LOWER, UNITARY, NI_DISTRICT) if t in service.tiers
-    ]
-    if not deliverers:
-        bodies = [KIND_DELIVERERS[k] for k in KIND_DELIVERERS if k in service.kinds]
-        who = _and_list(bodies) + ", not councils" if bodies else "no council tier in our taxonomy"
-    else:
-        who = f"{_and_list(deliverers)} councils"
-    noun = TIER_NOUN.get(body.tier, "a council of another kind")
-    return f"{body.short_name} is {noun}; {service_name} is delivered by {who}."
+    return _TierReasons(service).reason(body)
+
+
+class _TierReasons:
+    """tier_reason for one service: the part naming who delivers it is the same for
+    every candidate, so a ranking with hundreds of exclusions builds it once."""
+
+    __slots__ = ("service_name", "who")
+
+    def __init__(self, service: ServiceInfo) -> None:
+        self.service_name = _service_phrase(service)
+        deliverers = [
+            TIER_DELIVERERS[t] for t in (UPPER, LOWER, UNITARY, NI_DISTRICT) if t in service.tiers
+        ]
+        if not deliverers:
+            bodies = [KIND_DELIVERERS[k] for k in KIND_DELIVERERS if k in service.kinds]
+            none = "no council tier in our taxonomy"
+            self.who = _and_list(bodies) + ", not councils" if bodies else none
+        else:
+            self.who = f"{_and_list(deliverers)} councils"
+
+    def reason(self, body: Body) -> str:
+        if body.kind != COUNCIL:
+            return f"{body.short_name} does not deliver {self.service_name}."
+        noun = TIER_NOUN.get(body.tier, "a council of another kind")
+        return f"{body.short_name} is {noun}; {self.service_name} is delivered by {self.who}."
 
 
 def _region_phrase(region: str) -> str:
@@ -1111,7 +1172,7 @@ class _Scorer:
         self, reference: Reference, origin: Body, service: ServiceInfo, context: Context
     ) -> None:
         self.weights = context.weights
-        self.shared = _Shared(reference, origin, service, context)
+        self.shared = _Shared(reference, origin, service, context, self)
         self.origin = origin
         self.service = service
         self.reference = reference
@@ -1144,7 +1205,7 @@ class _Scorer:
         # the weights in use give 0 adds 0 to every score, so it is skipped too (its
         # feature is still computed by `features`, for fitting and evaluation).
         self.weighted = tuple(
-            (f.feature, f.name, self.weights.weight(f.name))
+            (f, self.weights.weight(f.name))
             for f in self.factors
             if self.weights.weight(f.name) and f.applies(self)
         )
@@ -1169,19 +1230,43 @@ class _Scorer:
         return [(f.name, f.feature(self, candidate, km, details)) for f in self.factors]
 
     def score(self, candidate: Body, km: float | None) -> Suggestion:
+        """One candidate: the sum of weight x feature over the weighted factors, in order."""
         points: list[tuple[str, float]] = []
         details: dict[str, Any] = {}
         total = 0.0
-        for feature_of, name, weight in self.weighted:
-            feature = feature_of(self, candidate, km, details)
+        for factor, weight in self.weighted:
+            feature = factor.feature(self, candidate, km, details)
             if feature is not None:
                 got = weight * feature
-                points.append((name, got))
+                points.append((factor.name, got))
                 total += got
         own = self.listings.get(candidate.gss_code)
         return Suggestion(
             candidate, km, tuple(points), total, tuple(own) if own else (), details, self.shared
         )
+
+    def rank(self, pool: Sequence[tuple[Body, float | None]]) -> list[Suggestion]:
+        """Every candidate of `pool` scored as `score` would, factor by factor rather
+        than candidate by candidate: each factor gives its feature for the whole pool
+        at once (`Factor.column`), and each total adds weight x feature in the same
+        order, so the scores are the same floats. Points and details are left to
+        each suggestion's first access; one ranking uses these columns once."""
+        scratch: list[dict[str, Any]] = [{} for _ in pool]
+        columns = []
+        total = [0.0] * len(pool)
+        for factor, weight in self.weighted:
+            values = factor.column(self, pool, scratch)
+            columns.append((factor.name, weight, values))
+            total = [t if v is None else t + weight * v for t, v in zip(total, values, strict=True)]
+        self.shared.columns = tuple(columns)
+        listings, shared = self.listings, self.shared
+        out = []
+        for row, ((candidate, km), score) in enumerate(zip(pool, total, strict=True)):
+            own = listings.get(candidate.gss_code)
+            out.append(
+                Suggestion(candidate, km, None, score, tuple(own) if own else (), None, shared, row)
+            )
+        return out
 
 
 # --- Factors ------------------------------------------------------------------------------
@@ -1208,6 +1293,19 @@ class Factor(ABC):
 
     @abstractmethod
     def sentence(self, suggestion: Suggestion) -> str: ...
+
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        """`feature` for every (candidate, km) of a ranking's pool, in order. A factor
+        may give a faster form that must agree with `feature` (tests compare them on
+        the real data); `scratch` holds one details dict per candidate, shared by the
+        factors that use this default, so what one finds the next can reuse."""
+        feature = self.feature
+        return [feature(s, c, km, d) for (c, km), d in zip(pool, scratch, strict=True)]
 
     def describe(self, weights: Weights) -> str:
         """The label with any parameter spelt out, for the page's table of weights."""
@@ -1239,6 +1337,19 @@ class DistanceFactor(Factor):
         if km >= most:
             return 0.0
         return 1.0 - math.log1p(km / scale) / denominator
+
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        scale, most, denominator = s.distance_shape
+        log1p = math.log1p
+        return [
+            None if km is None else 0.0 if km >= most else 1.0 - log1p(km / scale) / denominator
+            for _c, km in pool
+        ]
 
     def sentence(self, suggestion: Suggestion) -> str:
         if suggestion.distance_km is None:
@@ -1275,6 +1386,19 @@ class DistanceRankFactor(Factor):
         details["distance_rank"] = rank
         return distance_rank_feature(rank, len(nearer))
 
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        nearer = s.nearer_km()
+        count, bisect_left = len(nearer), bisect.bisect_left
+        return [
+            None if km is None else distance_rank_feature(bisect_left(nearer, km) + 1, count)
+            for _c, km in pool
+        ]
+
     def sentence(self, suggestion: Suggestion) -> str:
         rank: int = suggestion.detail("distance_rank")
         shared = suggestion.shared
@@ -1305,6 +1429,21 @@ class BoundaryFactor(Factor):
         details["boundary"] = rank
         return boundary_feature(rank, s.neighbour_count)
 
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        neighbours, count, origin = s.neighbours, s.neighbour_count, s.origin.gss_code
+        ranks = s.reference.boundary_rank
+        return [
+            boundary_feature(ranks.get((origin, c.gss_code)), count)
+            if c.gss_code in neighbours
+            else None
+            for c, _km in pool
+        ]
+
     def sentence(self, suggestion: Suggestion) -> str:
         rank: int | None = suggestion.detail("boundary")
         origin = suggestion.shared.origin
@@ -1334,6 +1473,18 @@ class TwoTierFactor(Factor):
         if candidate.county and candidate.county == o.gss_code:
             return 1.0
         return None
+
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        county, own = s.origin.county, s.origin.gss_code
+        return [
+            1.0 if (county and county == c.gss_code) or (c.county and c.county == own) else None
+            for c, _km in pool
+        ]
 
     def sentence(self, suggestion: Suggestion) -> str:
         o, c = suggestion.shared.origin, suggestion.body
@@ -1377,6 +1528,20 @@ class OverlapFactor(Factor):
             return None
         return share[0]
 
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        if not s.origin.is_council:
+            return super().column(s, pool, scratch)
+        feature = self.feature  # a council asking: only bodies other than councils overlap it
+        return [
+            None if c.is_council else feature(s, c, km, d)
+            for (c, km), d in zip(pool, scratch, strict=True)
+        ]
+
     def sentence(self, suggestion: Suggestion) -> str:
         _most, of_origin, of_candidate = suggestion.detail("overlap")
         o, c = suggestion.shared.origin, suggestion.body
@@ -1409,6 +1574,15 @@ class CountyFactor(Factor):
         county = s.origin.county
         return 1.0 if county and county == candidate.county else None
 
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        county = s.origin.county
+        return [1.0 if county and county == c.county else None for c, _km in pool]
+
     def sentence(self, suggestion: Suggestion) -> str:
         return f"Both in the {suggestion.shared.origin.county_name or 'same county council'} area."
 
@@ -1425,6 +1599,15 @@ class CombinedAuthorityFactor(Factor):
     ) -> float | None:
         combined = s.origin.combined_authority
         return 1.0 if combined and combined == candidate.combined_authority else None
+
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        combined = s.origin.combined_authority
+        return [1.0 if combined and combined == c.combined_authority else None for c, _km in pool]
 
     def sentence(self, suggestion: Suggestion) -> str:
         name = suggestion.shared.origin.combined_authority_name
@@ -1443,6 +1626,15 @@ class RegionFactor(Factor):
     ) -> float | None:
         region = s.origin.region
         return 1.0 if region and region == candidate.region else None
+
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        region = s.origin.region
+        return [1.0 if region and region == c.region else None for c, _km in pool]
 
     def sentence(self, suggestion: Suggestion) -> str:
         return f"Both in {_region_phrase(suggestion.shared.origin.region)}."
@@ -1494,6 +1686,15 @@ class LikenessFactor(Factor):
             return None
         details["likeness"] = found
         return found.likeness
+
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        row = s.likeness
+        return [n.likeness if (n := row.get(c.gss_code)) is not None else None for c, _km in pool]
 
     def sentence(self, suggestion: Suggestion) -> str:
         n: Neighbour = suggestion.detail("likeness")
@@ -1572,6 +1773,15 @@ class SharesWithAskerFactor(Factor):
         details["shares_with_asker"] = tuple(what)
         return 1.0
 
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        shares = s.shares_with_asker
+        return [1.0 if shares.get(c.gss_code) else None for c, _km in pool]
+
     def sentence(self, suggestion: Suggestion) -> str:
         what: tuple[str, ...] = suggestion.detail("shares_with_asker")
         return (
@@ -1602,6 +1812,18 @@ class HubFactor(Factor):
             return None
         details["hub"] = found
         return hub_feature(found[0])
+
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        hub = s.hub
+        return [
+            hub_feature(f[0]) if (f := hub.get(c.gss_code)) and f[0] > 0 else None
+            for c, _km in pool
+        ]
 
     def sentence(self, suggestion: Suggestion) -> str:
         count, names = suggestion.detail("hub")
@@ -1652,6 +1874,33 @@ class SpendFactor(Factor):
         if year is None:
             return NEUTRAL_SPEND_FEATURE
         return 0.0 if similarity is None else similarity
+
+    def column(
+        self,
+        s: _Scorer,
+        pool: Sequence[tuple[Body, float | None]],
+        scratch: Sequence[dict[str, Any]],
+    ) -> list[float | None]:
+        line = s.service.ro_line
+        if not line:
+            return [0.0] * len(pool)
+        spend, known, origin_spend = s.spend, s.origin_known, s.origin_spend
+        population = s.origin.population
+        out: list[float | None] = []
+        for c, _km in pool:
+            feature = NEUTRAL_SPEND_FEATURE  # no year both report
+            theirs = spend.get((c.gss_code, line))
+            if theirs:
+                for year in known:  # the newest year both report, as `feature` finds it
+                    b = theirs.get(year)
+                    if b is not None:
+                        a = origin_spend[year]
+                        feature = 0.0  # not positive for both: no similarity
+                        if a is not None and a > 0 and b > 0:
+                            feature = spend_similarity(a, b, population, c.population)
+                        break
+            out.append(feature)
+        return out
 
     def sentence(self, suggestion: Suggestion) -> str:
         shared = suggestion.shared
@@ -1743,10 +1992,14 @@ def sort_key(suggestion: Suggestion) -> tuple[float, float, str]:
 def eligibility_reason(origin: Body, candidate: Body, service: ServiceInfo) -> str | None:
     """Why a candidate can never partner on this service, or None if it can."""
     if not candidate.is_current:
-        return f"{candidate.short_name} has been abolished."
+        return _abolished_reason(candidate)
     if not delivers(candidate, service):
         return tier_reason(candidate, service)
     return None
+
+
+def _abolished_reason(body: Body) -> str:
+    return f"{body.short_name} has been abolished."
 
 
 def asker_reason(origin: Body, service: ServiceInfo) -> str:
@@ -1788,15 +2041,17 @@ def _sift(
     pool = reference.bodies if candidates is None else candidates
     limits = context.limits
     only = context.only_kinds
+    tier_reasons = _TierReasons(service)
     for candidate in pool:
         if candidate.gss_code == origin.gss_code or (only and candidate.kind not in only):
             continue
         i = index.get(candidate.gss_code)
         km = row[i] if row is not None and i is not None else None
-        if not candidate.is_current or not delivers(candidate, service):
-            reason = eligibility_reason(origin, candidate, service) or ""
-            kind = "tier" if candidate.is_current else "abolished"
-            excluded.append(Exclusion(candidate, reason, kind))
+        if not candidate.is_current:  # eligibility_reason's two reasons, in its order
+            excluded.append(Exclusion(candidate, _abolished_reason(candidate), "abolished"))
+            continue
+        if not delivers(candidate, service):
+            excluded.append(Exclusion(candidate, tier_reasons.reason(candidate), "tier"))
             continue
         if limits.scope != "any":
             limited = limit_reason(candidate, km, limits)
@@ -1839,8 +2094,7 @@ def rank_partners(
             deliverers=tuple(deliverers_for(reference, origin, service)),
         )
     keep, excluded = _sift(reference, origin, service, context, candidates)
-    score = _Scorer(reference, origin, service, context).score
-    suggestions = [score(candidate, km) for candidate, km in keep]
+    suggestions = _Scorer(reference, origin, service, context).rank(keep)
     suggestions.sort(key=sort_key)
     excluded.sort(key=lambda e: (e.body.short_name, e.body.gss_code))
     return Ranking(
