@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from core.geo import EARTH_RADIUS_KM
 from councils.spend import comparison_year
 from matching.likeness import Likeness, Neighbour, groups_phrase
@@ -976,6 +978,32 @@ class Reference:
         self._cos = [math.cos(v) if v is not None else None for v in self._lat]
         self._rows: dict[str, list[float | None]] = {}
         self._nearer: dict[tuple[str, frozenset[str], frozenset[str]], list[float]] = {}
+        self._spend_tables: dict[str, tuple[dict[str, int], np.ndarray]] = {}
+        self._populations: np.ndarray | None = None
+
+    def spend_table(self, line: str) -> tuple[dict[str, int], np.ndarray]:
+        """Every body's figures on one line as a matrix (bodies in reference order x
+        years, NaN where none), with each year's column: what the spend factor reads
+        for a whole ranking at once. Built on first use per line and kept."""
+        found = self._spend_tables.get(line)
+        if found is None:
+            years = sorted(
+                {y for (_gss, ln), by_year in self.spend.items() if ln == line for y in by_year}
+            )
+            column = {y: j for j, y in enumerate(years)}
+            table = np.full((len(self.bodies), len(years)), np.nan)
+            for i, b in enumerate(self.bodies):
+                for y, value in (self.spend.get((b.gss_code, line)) or {}).items():
+                    if value is not None:
+                        table[i, column[y]] = value
+            found = self._spend_tables[line] = (column, table)
+        return found
+
+    def populations(self) -> np.ndarray:
+        """Every body's population in reference order, 0 where unknown."""
+        if self._populations is None:
+            self._populations = np.array([float(b.population or 0) for b in self.bodies])
+        return self._populations
 
     def eligible_distances(self, origin: str, service: ServiceInfo) -> list[float]:
         """Sorted km from `origin` to every current organisation, itself excepted, that
@@ -1881,25 +1909,34 @@ class SpendFactor(Factor):
         pool: Sequence[tuple[Body, float | None]],
         scratch: Sequence[dict[str, Any]],
     ) -> list[float | None]:
-        line = s.service.ro_line
+        line, known, index = s.service.ro_line, s.origin_known, s.reference.index
         if not line:
             return [0.0] * len(pool)
-        spend, known, origin_spend = s.spend, s.origin_known, s.origin_spend
-        population = s.origin.population
-        out: list[float | None] = []
-        for c, _km in pool:
-            feature = NEUTRAL_SPEND_FEATURE  # no year both report
-            theirs = spend.get((c.gss_code, line))
-            if theirs:
-                for year in known:  # the newest year both report, as `feature` finds it
-                    b = theirs.get(year)
-                    if b is not None:
-                        a = origin_spend[year]
-                        feature = 0.0  # not positive for both: no similarity
-                        if a is not None and a > 0 and b > 0:
-                            feature = spend_similarity(a, b, population, c.population)
-                        break
-            out.append(feature)
+        if not known:  # the asker reports no year: neutral for everyone
+            return [NEUTRAL_SPEND_FEATURE] * len(pool)
+        if any(c.gss_code not in index for c, _km in pool):
+            return super().column(s, pool, scratch)
+        # `feature` for the whole pool in NumPy: per candidate, the first of the asker's
+        # years (newest first) it has a figure for; then spend_similarity's arithmetic,
+        # the same operations in the same order, so the same floats.
+        columns, table = s.reference.spend_table(line)
+        rows = np.array([index[c.gss_code] for c, _km in pool], dtype=np.intp)
+        years = np.array([columns[y] for y in known], dtype=np.intp)
+        theirs = table[np.ix_(rows, years)]  # pool x the asker's years
+        has = ~np.isnan(theirs)
+        compared = has.any(axis=1)
+        first = has.argmax(axis=1)
+        b = theirs[np.arange(len(rows)), first]
+        a = np.array([s.origin_spend[y] for y in known], dtype=float)[first]
+        with np.errstate(divide="ignore", invalid="ignore"):  # lanes masked out below
+            similarity = np.minimum(a, b) / np.maximum(a, b)
+            own, their = s.origin.population, s.reference.populations()[rows]
+            if own:
+                per_a, per_b = a / own, b / their
+                per_head = (similarity + np.minimum(per_a, per_b) / np.maximum(per_a, per_b)) / 2
+                similarity = np.where(their > 0, per_head, similarity)
+        feature = np.where((a > 0) & (b > 0), similarity, 0.0)  # NaN > 0 is False
+        out: list[float | None] = np.where(compared, feature, NEUTRAL_SPEND_FEATURE).tolist()
         return out
 
     def sentence(self, suggestion: Suggestion) -> str:
