@@ -2082,14 +2082,14 @@ def _sift(
     for candidate in pool:
         if candidate.gss_code == origin.gss_code or (only and candidate.kind not in only):
             continue
-        i = index.get(candidate.gss_code)
-        km = row[i] if row is not None and i is not None else None
         if not candidate.is_current:  # eligibility_reason's two reasons, in its order
             excluded.append(Exclusion(candidate, _abolished_reason(candidate), "abolished"))
             continue
         if not delivers(candidate, service):
             excluded.append(Exclusion(candidate, tier_reasons.reason(candidate), "tier"))
             continue
+        i = index.get(candidate.gss_code)  # the distance only for those who could partner
+        km = row[i] if row is not None and i is not None else None
         if limits.scope != "any":
             limited = limit_reason(candidate, km, limits)
             if limited is not None:
