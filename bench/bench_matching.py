@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,7 +69,9 @@ from matching import scoring as matching  # noqa: E402
 from matching.likeness import Likeness  # noqa: E402
 from matching.selectors import (  # noqa: E402
     ADJACENCY_FIELDS,
+    _current_snapshot,
     _family_listings,
+    _service_info,
     adjacency_with_ranks,
     arrangements_all,
     experience_signals,
@@ -81,6 +84,7 @@ from matching.selectors import (  # noqa: E402
     service_info,
     successor_spend_fill,
 )
+from matching.views import SHOWN_FIRST  # noqa: E402
 from offers.models import Listing, Service  # noqa: E402
 
 SYNTHETIC = 20_000
@@ -245,6 +249,78 @@ def synthetic_reference(n: int, rng: random.Random) -> matching.Reference:
     return matching.Reference(bodies, adjacency, spend)
 
 
+def explain(suggestions: list[matching.Suggestion]) -> None:
+    """What the page reads of each suggestion it shows (and the CSV of all): the
+    reasons, the spend comparison and sentence, both savings estimates and "why not
+    higher?" against the one above."""
+    above = None
+    for s in suggestions:
+        _ = (s.reasons, s.spend_sentence, s.savings.sentence, s.whole_organisation.sentence)
+        if above is not None:
+            s.lacks(above)
+        above = s
+
+
+def phases(pairs: list[tuple[Authority, Service]]) -> list[str]:
+    """Where one ranking's time goes: partner_ranking's steps one by one (CPU median
+    over the pairs, ms), then the explanations the page builds afterwards."""
+    steps: dict[str, list[float]] = {}
+
+    def step(name: str, fn: Callable[[], object]) -> Any:
+        cpu = time.process_time()
+        result = fn()
+        steps.setdefault(name, []).append((time.process_time() - cpu) * 1000)
+        return result
+
+    for authority, service in pairs:
+        snapshot = step("generation read + snapshot", _current_snapshot)
+        reference = snapshot.reference
+        origin = reference.by_gss[authority.gss_code]
+        info = step("service record", partial(_service_info, service, snapshot))
+        hub, shares = step(
+            "experience signals",
+            partial(
+                experience_signals,
+                snapshot.arrangements,
+                origin=origin.gss_code,
+                service_pk=service.pk,
+            ),
+        )
+        family = step(
+            "listings query",
+            partial(
+                _family_listings,
+                service=service,
+                exclude_gss=origin.gss_code,
+                include_signed_in=False,
+                snapshot=snapshot,
+            ),
+        )
+        context = matching.Context(
+            listings=family.by_council,
+            hub=hub,
+            shares_with_asker=shares,
+            weights=matching_weights(),
+            rate=snapshot.family_rate(service.family_id),
+            whole_rate=snapshot.rate,
+            service_costs=family.costs,
+        )
+        if matching.asker_reason(origin, info):
+            continue  # ranks nothing
+        keep, _excluded = step(
+            "eligibility and exclusions", partial(matching._sift, reference, origin, info, context)
+        )
+        scorer = matching._Scorer(reference, origin, info, context)
+        suggestions = step("features and scores", partial(scorer.rank, keep))
+        step("sorting", partial(suggestions.sort, key=matching.sort_key))
+        step(f"explanations, the {SHOWN_FIRST} shown", partial(explain, suggestions[:SHOWN_FIRST]))
+        step("explanations, the rest (CSV)", partial(explain, suggestions[SHOWN_FIRST:]))
+    return [
+        f"  {name:41s} CPU median {statistics.median(values):6.2f} ms"
+        for name, values in steps.items()
+    ]
+
+
 def main() -> None:
     prepare()
     rng = random.Random(4)
@@ -323,6 +399,8 @@ def main() -> None:
     lines.append(f"  pure scoring only                         {summary(pure)}")
     lines.append(f"  naive baseline (6 queries per org, n=5)   {summary(naive)}")
     lines.append(f"  naive and fast orders identical: {same}")
+    lines.append("one ranking step by step (150 random pairs), then what the page builds:")
+    lines += phases(pairs)
 
     synthetic_rng = random.Random(7)
     start = time.perf_counter()
