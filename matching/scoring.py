@@ -23,6 +23,7 @@ import functools
 import json
 import math
 from abc import ABC, abstractmethod
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1279,7 +1280,7 @@ class _Scorer:
         at once (`Factor.column`), and each total adds weight x feature in the same
         order, so the scores are the same floats. Points and details are left to
         each suggestion's first access; one ranking uses these columns once."""
-        scratch: list[dict[str, Any]] = [{} for _ in pool]
+        scratch: defaultdict[int, dict[str, Any]] = defaultdict(dict)  # made when used
         columns = []
         total = [0.0] * len(pool)
         for factor, weight in self.weighted:
@@ -1326,14 +1327,15 @@ class Factor(ABC):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         """`feature` for every (candidate, km) of a ranking's pool, in order. A factor
         may give a faster form that must agree with `feature` (tests compare them on
-        the real data); `scratch` holds one details dict per candidate, shared by the
-        factors that use this default, so what one finds the next can reuse."""
+        the real data); `scratch` holds a details dict per candidate (by position in
+        the pool), shared by the factors that use this default, so what one finds the
+        next can reuse."""
         feature = self.feature
-        return [feature(s, c, km, d) for (c, km), d in zip(pool, scratch, strict=True)]
+        return [feature(s, c, km, scratch[row]) for row, (c, km) in enumerate(pool)]
 
     def describe(self, weights: Weights) -> str:
         """The label with any parameter spelt out, for the page's table of weights."""
@@ -1370,7 +1372,7 @@ class DistanceFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         scale, most, denominator = s.distance_shape
         log1p = math.log1p
@@ -1418,7 +1420,7 @@ class DistanceRankFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         nearer = s.nearer_km()
         count, bisect_left = len(nearer), bisect.bisect_left
@@ -1461,7 +1463,7 @@ class BoundaryFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         neighbours, count, origin = s.neighbours, s.neighbour_count, s.origin.gss_code
         ranks = s.reference.boundary_rank
@@ -1506,7 +1508,7 @@ class TwoTierFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         county, own = s.origin.county, s.origin.gss_code
         return [
@@ -1560,14 +1562,14 @@ class OverlapFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         if not s.origin.is_council:
             return super().column(s, pool, scratch)
         feature = self.feature  # a council asking: only bodies other than councils overlap it
         return [
-            None if c.is_council else feature(s, c, km, d)
-            for (c, km), d in zip(pool, scratch, strict=True)
+            None if c.is_council else feature(s, c, km, scratch[row])
+            for row, (c, km) in enumerate(pool)
         ]
 
     def sentence(self, suggestion: Suggestion) -> str:
@@ -1606,7 +1608,7 @@ class CountyFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         county = s.origin.county
         return [1.0 if county and county == c.county else None for c, _km in pool]
@@ -1632,7 +1634,7 @@ class CombinedAuthorityFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         combined = s.origin.combined_authority
         return [1.0 if combined and combined == c.combined_authority else None for c, _km in pool]
@@ -1659,7 +1661,7 @@ class RegionFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         region = s.origin.region
         return [1.0 if region and region == c.region else None for c, _km in pool]
@@ -1719,7 +1721,7 @@ class LikenessFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         row = s.likeness
         return [n.likeness if (n := row.get(c.gss_code)) is not None else None for c, _km in pool]
@@ -1805,7 +1807,7 @@ class SharesWithAskerFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         shares = s.shares_with_asker
         return [1.0 if shares.get(c.gss_code) else None for c, _km in pool]
@@ -1845,7 +1847,7 @@ class HubFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         hub = s.hub
         return [
@@ -1907,20 +1909,21 @@ class SpendFactor(Factor):
         self,
         s: _Scorer,
         pool: Sequence[tuple[Body, float | None]],
-        scratch: Sequence[dict[str, Any]],
+        scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
         line, known, index = s.service.ro_line, s.origin_known, s.reference.index
         if not line:
             return [0.0] * len(pool)
         if not known:  # the asker reports no year: neutral for everyone
             return [NEUTRAL_SPEND_FEATURE] * len(pool)
-        if any(c.gss_code not in index for c, _km in pool):
+        positions = [index.get(c.gss_code) for c, _km in pool]
+        if None in positions:  # candidates from outside the reference
             return super().column(s, pool, scratch)
         # `feature` for the whole pool in NumPy: per candidate, the first of the asker's
         # years (newest first) it has a figure for; then spend_similarity's arithmetic,
         # the same operations in the same order, so the same floats.
         columns, table = s.reference.spend_table(line)
-        rows = np.array([index[c.gss_code] for c, _km in pool], dtype=np.intp)
+        rows = np.array(positions, dtype=np.intp)
         years = np.array([columns[y] for y in known], dtype=np.intp)
         theirs = table[np.ix_(rows, years)]  # pool x the asker's years
         has = ~np.isnan(theirs)
