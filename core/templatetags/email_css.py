@@ -29,8 +29,15 @@ _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=
 
 
 def inline_css(html: str, *, css: str) -> SafeString:
-    """`html` (already rendered by the template engine) with `css` in style attributes."""
-    return mark_safe(_INLINER.inline_fragment(html, css))  # noqa: S308 - see the module docstring
+    """`html` (already rendered by the template engine) with `css` in style attributes.
+
+    Template tags leave lines of nothing but indentation, and every line costs the
+    MIME encoder of each email (a digest's cards were most of its lines). Outside
+    <pre> and <textarea>, which email fragments do not use, a line break is all the
+    whitespace a reader sees, so each line loses its indentation and empty ones go.
+    """
+    compact = "\n".join(line for line in (raw.strip() for raw in html.splitlines()) if line)
+    return mark_safe(_INLINER.inline_fragment(compact, css))  # noqa: S308 - see the module docstring
 
 
 class InlineCssNode(template.Node):

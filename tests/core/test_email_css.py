@@ -46,3 +46,21 @@ def test_a_linked_stylesheet_in_the_markup_is_never_fetched() -> None:
     )
 
     assert "font-size: 16px" in html
+
+
+def test_indentation_and_empty_lines_go_and_words_stay_apart() -> None:
+    body = (
+        '<p class="govuk-body-s">\n'
+        "    <strong>Offer</strong>\n"
+        "    {% if demo %}<strong>Demo</strong>{% endif %}\n"
+        "    \n"
+        "    <strong>Signed-in users only</strong>\n"
+        "</p>"
+    )
+
+    html = _render(body, demo=False)
+
+    (p, *strongs) = read_elements(html)
+    assert [s.text for s in strongs] == ["Offer", "Signed-in users only"]
+    assert p.text == "Offer Signed-in users only"
+    assert html.count("\n") == 3 and "\n " not in html
