@@ -34,6 +34,7 @@ Methods, all on the same pairs in the same run:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -242,6 +243,7 @@ class CaseBuilder:
             positive=positive,
             office=corpus.offices[x.service_slug],
             candidates=codes,
+            km=np.array([math.nan if km is None else km for km in kms], dtype=np.float64),
         )
         km_target = kms[positive] if positive is not None else None
         return Case(query, pair.row, rule, km_target)
@@ -275,6 +277,20 @@ RULE = "boundary or county, then near"
 DISTANCE = "distance only"
 RANDOM = "random (expected)"
 L2_GRID = (1e-3, 1e-2, 1e-1)
+# The distance feature's scale (km at which the log starts to bite), chosen inside
+# each training fold with the penalty; the base file's own scale is one of them.
+DISTANCE_SCALES = (5.0, 10.0, 20.0, 40.0)
+# Factors kept at the base file's points rather than fitted, and why (the reason
+# goes into a fitted file's `not_fitted`).
+HELD = {
+    "hub": (
+        "held at {base}'s {points:g} points, not fitted: a hub is a hub because of the "
+        "very arrangement cross-validation must leave out, so with each fold's own "
+        "arrangements out of the register only a handful of real partners run the "
+        "service for anyone else (lift about 0.2); this set cannot test it, and the "
+        "product keeps the leap-over behaviour it was built for"
+    ),
+}
 FAR_TAIL_KM = 60.0
 
 
@@ -301,6 +317,7 @@ class Evaluation:
     choice_reason: str
     methods: tuple[str, ...] = (SIMPLE, RICHER, HAND, RULE, DISTANCE)
     extra: dict[str, str] = field(default_factory=dict)
+    held: tuple[str, ...] = ()  # factors held at the base file's points, not fitted
 
     def metrics(
         self, method: str, results: Iterable[PairResult] | None = None
@@ -382,6 +399,47 @@ def points_from_fit(
     return {f: scaled[f] if f in fitted else base.weight(f) for f in matching.FACTORS}
 
 
+DISTANCE_COLUMN = matching.FACTORS.index("distance")
+
+
+def reshape_distance(query: learning.Query, shape: learning.Shape) -> learning.Query:
+    """The query with its distance column recomputed at `shape`'s distance_scale_km
+    (matching.scoring.distance_feature, vectorised; unknown km gives 0, as the
+    scorer's None does)."""
+    if query.km is None or "distance_scale_km" not in shape:
+        return query
+    scale, most = shape["distance_scale_km"], shape["distance_max_km"]
+    km = np.nan_to_num(query.km, nan=math.inf)
+    column = np.where(
+        km >= most, 0.0, 1.0 - np.log1p(np.minimum(km, most) / scale) / math.log1p(most / scale)
+    )
+    features = query.features.copy()
+    features[:, DISTANCE_COLUMN] = column
+    return dataclasses.replace(query, features=features)
+
+
+def procedure(
+    model: learning.Model,
+    base: matching.Weights,
+    *,
+    l2_grid: Sequence[float] = L2_GRID,
+    scales: Sequence[float] = DISTANCE_SCALES,
+    held: Iterable[str] = tuple(HELD),
+) -> learning.Procedure:
+    """How every fold's model (and the shipped fit) is made: penalty and distance scale
+    chosen by grouped cross-validation inside the training arrangements, the held
+    factors at the base file's points."""
+    most = base.param("distance_max_km")
+    return learning.Procedure(
+        model,
+        l2_grid=tuple(l2_grid),
+        shapes=tuple({"distance_scale_km": s, "distance_max_km": most} for s in scales),
+        reshape=reshape_distance,
+        held={f: base.weight(f) for f in held},
+        base_points=dict(base.values),
+    )
+
+
 def evaluate(
     arrangements: list[Arrangement],
     *,
@@ -389,12 +447,16 @@ def evaluate(
     folds: int = 5,
     seed: int = 2019,
     l2_grid: Sequence[float] = L2_GRID,
+    scales: Sequence[float] = DISTANCE_SCALES,
+    held: Iterable[str] = tuple(HELD),
 ) -> Evaluation:
     """Every method on every scorable pair, the matcher cross-validated (module docstring).
 
-    The L2 penalty of each fold's fit is chosen from `l2_grid` by grouped
-    cross-validation inside that fold's training arrangements (one value: no choice).
+    Each fold's model is made by `procedure`: its L2 penalty (from `l2_grid`) and
+    distance scale (from `scales`) are chosen by grouped cross-validation inside that
+    fold's training arrangements, and the `held` factors keep the base file's points.
     """
+    held = tuple(held)
     corpus = build_corpus(arrangements, base=base)
     if len(corpus.groups) < folds:
         raise EvaluationError(f"{len(corpus.groups)} arrangements are too few for {folds} folds")
@@ -405,7 +467,7 @@ def evaluate(
     richer = learning.Model("one weight per factor and office", matching.FACTORS, by_office=True)
     cv = {
         name: learning.cross_validate(
-            splits, model, choose_l2=learning.inner_l2_chooser(model, l2_grid)
+            splits, procedure(model, base, l2_grid=l2_grid, scales=scales, held=held)
         )
         for name, model in ((SIMPLE, simple), (RICHER, richer))
     }
@@ -415,12 +477,13 @@ def evaluate(
         fitted = cv[SIMPLE].fold_fits[fold]
         for i, case in enumerate(cases):
             q = case.query
+            shaped = cv[SIMPLE].test_queries[fold][i]  # features as the fold's fit shaped them
             n = len(q.candidates)
             r5, rr = learning.random_expectation(n, 5)
             r10, _ = learning.random_expectation(n, 10)
             weights = _scaled(fitted, q.office, base)
             scores = (
-                np.array([weights[f] for f in matching.FACTORS]) @ q.features.T
+                np.array([weights[f] for f in matching.FACTORS]) @ shaped.features.T
                 if n
                 else np.zeros(0)
             )
@@ -439,15 +502,15 @@ def evaluate(
                     random_recall5=r5 if q.positive is not None else 0.0,
                     random_recall10=r10 if q.positive is not None else 0.0,
                     random_rr=rr if q.positive is not None else 0.0,
-                    contributions=_points(weights, q.features[q.positive])
+                    contributions=_points(weights, shaped.features[q.positive])
                     if q.positive is not None
                     else {},
-                    top_contributions=_points(weights, q.features[top]) if n else {},
+                    top_contributions=_points(weights, shaped.features[top]) if n else {},
                     top_code=q.candidates[top] if n else "",
                 )
             )
     chosen, reason = choose_model(cv[SIMPLE], cv[RICHER])
-    return Evaluation(corpus, fold_sets, results, cv, chosen, reason)
+    return Evaluation(corpus, fold_sets, results, cv, chosen, reason, held=held)
 
 
 def choose_model(simple: learning.CVResult, richer: learning.CVResult) -> tuple[str, str]:
@@ -477,11 +540,24 @@ def fit_weights(
     folds: int = 5,
     seed: int = 2019,
     l2_grid: Sequence[float] = L2_GRID,
+    scales: Sequence[float] = DISTANCE_SCALES,
+    held: Iterable[str] = tuple(HELD),
 ) -> tuple[FittedWeights, Evaluation]:
-    """Cross-validate (the figures go into the file), then fit the chosen model on every
-    arrangement, each pair's experience from the other arrangements only."""
+    """Cross-validate (the figures go into the file), then make the chosen model on every
+    arrangement by the same procedure (penalty and distance scale chosen by grouped
+    cross-validation over all of them, held factors at the base points), each pair's
+    experience from the other arrangements only."""
+    held = tuple(held)
     arrangements = read_arrangements(path)
-    evaluation = evaluate(arrangements, base=base, folds=folds, seed=seed, l2_grid=l2_grid)
+    evaluation = evaluate(
+        arrangements,
+        base=base,
+        folds=folds,
+        seed=seed,
+        l2_grid=l2_grid,
+        scales=scales,
+        held=held,
+    )
     corpus = evaluation.corpus
     builder = CaseBuilder(corpus)
     queries = [
@@ -493,12 +569,17 @@ def fit_weights(
             "The by-office model won by more than the fold spread, but weights files hold "
             "one weight per factor; extend the scorer before shipping it."
         )
-    l2 = learning.inner_l2_chooser(model, l2_grid)(queries)
-    fitted = learning.fit(queries, model, l2=l2)
+    fitted = procedure(model, base, l2_grid=l2_grid, scales=scales, held=held).run(queries)
+    l2 = fitted.l2
     raw = model.weights_for(fitted.weights, "")
     points = points_from_fit(raw, fitted, base)
     not_fitted = [f for f in matching.FACTORS if f not in fitted.fitted]
     unfitted_note = f"no candidate has this feature in the data; kept {base.version}'s points"
+
+    def why_not(factor: str) -> str:
+        if factor in held:
+            return HELD[factor].format(base=base.version, points=base.weight(factor))
+        return unfitted_note
 
     def figures(method: str) -> dict[str, float]:
         r5, r10, mrr = evaluation.metrics(method)
@@ -525,8 +606,16 @@ def fit_weights(
         "base": base.version,
         "model": model.name,
         "l2": l2,
+        "chosen_by_inner_cv": {
+            "l2": list(l2_grid),
+            "distance_scale_km": list(scales),
+            "note": (
+                "chosen together, best MRR in 3-fold cross-validation grouped by "
+                "arrangement; in each outer fold only from that fold's training arrangements"
+            ),
+        },
         "fitted": list(fitted.fitted),
-        "not_fitted": dict.fromkeys(not_fitted, unfitted_note),
+        "not_fitted": {f: why_not(f) for f in not_fitted},
         "natural_weights": {f: round(v, 4) for f, v in raw.items()},
         "cross_validation": {
             "folds": len(evaluation.folds),
@@ -545,9 +634,22 @@ def fit_weights(
                 for f in cv.fold_metrics()
             ],
             "model_choice": evaluation.choice_reason,
+            "per_fold_choice": [
+                {"l2": f.l2, **dict(f.shape)} for f in evaluation.cv[SIMPLE].fold_fits
+            ],
+            "per_arrangement": {
+                m: dict(
+                    zip(
+                        ("recall@5", "recall@10", "mrr"),
+                        (round(v, 3) for v in evaluation.macro(m)),
+                        strict=True,
+                    )
+                )
+                for m in evaluation.methods
+            },
         },
         "weights": points,
-        "params": dict(base.params),
+        "params": {**dict(base.params), **dict(fitted.shape)},
     }
     return FittedWeights(data), evaluation
 

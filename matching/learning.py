@@ -51,6 +51,9 @@ class Query:
     positive: int | None  # row of the real partner; None when it cannot be ranked
     office: str = ""  # "back" or "front", for the by-office model
     candidates: tuple[str, ...] = ()
+    # km to each candidate (NaN unknown), so a feature's shape (the distance scale)
+    # can be chosen inside a fold by recomputing a column (`Procedure.reshape`).
+    km: FloatArray | None = None
 
     @property
     def rankable(self) -> bool:
@@ -164,6 +167,13 @@ class Model:
             return np.hstack([x, zeros])
         return np.hstack([zeros, x])
 
+    def blocks(self) -> list[list[int]]:
+        """Column indices that form one table of weights (one per office when by office)."""
+        n = len(self.factors)
+        if not self.by_office:
+            return [list(range(n))]
+        return [list(range(n)), list(range(n, 2 * n))]
+
     def weights_for(self, w: FloatArray, office: str) -> dict[str, float]:
         """Per-factor weights this model applies to a service of `office`."""
         n = len(self.factors)
@@ -180,6 +190,13 @@ class _Stacked:
     starts: IntArray  # first row of each query
     positives: IntArray  # row (in x) of each query's real partner
     counts: FloatArray  # candidates per query
+    # x transposed and contiguous: per-query sums along a contiguous row are about
+    # 20 times faster than np.add.reduceat down the columns of x.
+    xt: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+
+
+def _stacked(x: FloatArray, starts: IntArray, positives: IntArray, counts: FloatArray) -> _Stacked:
+    return _Stacked(x, starts, positives, counts, np.ascontiguousarray(x.T))
 
 
 def _stack(model: Model, queries: Sequence[Query]) -> _Stacked:
@@ -190,14 +207,12 @@ def _stack(model: Model, queries: Sequence[Query]) -> _Stacked:
     sizes = np.array([len(b) for b in blocks], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     positives = starts + np.array([q.positive for q in usable], dtype=np.int64)
-    return _Stacked(np.vstack(blocks), starts, positives, sizes.astype(np.float64))
+    return _stacked(np.vstack(blocks), starts, positives, sizes.astype(np.float64))
 
 
-def _objective(
-    w: FloatArray, data: _Stacked, l2: float, *, second: bool = False
-) -> tuple[float, FloatArray, FloatArray | None]:
-    """Mean negative log-likelihood of the real partners plus l2/2 |w|^2, its gradient
-    and (with `second`) its Hessian, all in closed form for the softmax."""
+def _loss(w: FloatArray, data: _Stacked, l2: float) -> tuple[float, FloatArray, FloatArray]:
+    """Mean negative log-likelihood of the real partners plus l2/2 |w|^2, with each
+    candidate's softmax probability and the scores (for the gradient)."""
     counts = data.counts.astype(np.int64)
     scores = data.x @ w
     top = np.maximum.reduceat(scores, data.starts)
@@ -206,13 +221,22 @@ def _objective(
     queries = len(data.starts)
     loss = float(np.sum(np.log(totals) + top - scores[data.positives])) / queries
     loss += 0.5 * l2 * float(w @ w)
-    p = shifted / np.repeat(totals, counts)
-    weighted = data.x * p[:, None]
-    expected = np.add.reduceat(weighted, data.starts, axis=0)  # per query E_p[x]
+    return loss, shifted / np.repeat(totals, counts), scores
+
+
+def _objective(
+    w: FloatArray, data: _Stacked, l2: float, *, second: bool = False
+) -> tuple[float, FloatArray, FloatArray | None]:
+    """The loss (`_loss`), its gradient and (with `second`) its Hessian, all in closed
+    form for the softmax."""
+    loss, p, _scores = _loss(w, data, l2)
+    queries = len(data.starts)
+    weighted = data.xt * p  # (columns, candidates)
+    expected = np.add.reduceat(weighted, data.starts, axis=1).T  # per query E_p[x]
     grad = (expected.sum(axis=0) - data.x[data.positives].sum(axis=0)) / queries + l2 * w
     if not second:
         return loss, grad, None
-    hessian = (weighted.T @ data.x - expected.T @ expected) / queries
+    hessian = (weighted @ data.x - expected.T @ expected) / queries
     hessian += l2 * np.eye(len(w))
     return loss, grad, hessian
 
@@ -227,9 +251,41 @@ class FitResult:
     l2: float
     loss: float
     iterations: int
+    held: tuple[str, ...] = ()  # columns held at fixed points, not fitted (`fit`)
+    # The feature parameters the queries were shaped with (Procedure.shapes), {} if none.
+    shape: Mapping[str, float] = field(default_factory=dict)
 
     def score(self, query: Query) -> FloatArray:
         return self.model.design(query) @ self.weights
+
+
+def _factor(column: str) -> str:
+    return column.split("@")[0]
+
+
+def _held_ties(
+    model: Model,
+    free: NDArray[np.bool_],
+    held: Mapping[str, float],
+    base_points: Mapping[str, float],
+) -> FloatArray:
+    """ties[h, f] = c_h for each held column h and each free column f of its block, where
+    c_h = held points / the base points the block's free factors share. The held weight
+    is then c_h x (sum of the block's fitted weights), so once the fitted weights are
+    rescaled to those base points (`to_points`) the held factor gets exactly its points."""
+    columns = model.columns
+    ties = np.zeros((len(columns), len(columns)))
+    for block in model.blocks():
+        members = [i for i in block if free[i]]
+        total = sum(base_points.get(_factor(columns[i]), 0.0) for i in members)
+        for h in block:
+            points = held.get(_factor(columns[h]))
+            if points is None or not members:  # a block with no data (no such office)
+                continue
+            if total <= 0:
+                raise ValueError("A held factor needs fitted factors with base points")
+            ties[h, members] = points / total
+    return ties
 
 
 def fit(
@@ -237,6 +293,8 @@ def fit(
     model: Model,
     *,
     l2: float = 1e-3,
+    held: Mapping[str, float] | None = None,
+    base_points: Mapping[str, float] | None = None,
     max_iterations: int = 100,
     tolerance: float = 1e-8,
 ) -> FitResult:
@@ -247,9 +305,24 @@ def fit(
     projection onto w >= 0. Stops when the projected gradient is below `tolerance`,
     the optimality condition of this bounded convex problem. Columns that are 0 for
     every candidate stay at 0 and are reported as not fitted.
+
+    `held` (factor -> points) keeps a factor at a fixed number of points instead of
+    fitting it, for a factor the data cannot inform for a stated reason (the hub: a
+    hub is a hub because of the arrangement cross-validation leaves out). Points are
+    on the scale where the fitted factors share the points `base_points` gives them,
+    so the held weight is tied to the fitted ones (`_held_ties`): w_h = c_h sum(w_f).
+    That keeps the fit one convex problem in the free weights (each free column
+    becomes x_f + c_h x_h) and the held factor still adds its points to every score
+    the fit is judged on, so the cross-validated figure is for exactly this model.
     """
     data = _stack(model, queries)
-    active = np.any(data.x != 0, axis=0)
+    held = held or {}
+    is_held = np.array([_factor(c) in held for c in model.columns], dtype=bool)
+    active = np.any(data.x != 0, axis=0) & ~is_held
+    ties = np.zeros((len(model.columns), len(model.columns)))
+    if held:
+        ties = _held_ties(model, active, held, base_points or {})
+        data = _stacked(data.x + data.x @ ties, data.starts, data.positives, data.counts)
     w = np.zeros(data.x.shape[1])
     loss, grad, hessian = _objective(w, data, l2, second=True)
     iterations = 0
@@ -266,7 +339,7 @@ def fit(
         t = 1.0
         for _ in range(40):
             trial = np.maximum(w + t * step, 0.0)
-            trial_loss, _g, _h = _objective(trial, data, l2)
+            trial_loss = _loss(trial, data, l2)[0]
             if trial_loss <= loss + 1e-4 * float(grad @ (trial - w)):
                 break
             t *= 0.5
@@ -274,8 +347,10 @@ def fit(
             break
         w = trial
         loss, grad, hessian = _objective(w, data, l2, second=True)
+    w = w + ties @ w  # the held columns' tied weights (0 when nothing is held)
     fitted = tuple(c for c, a in zip(model.columns, active, strict=True) if a)
-    return FitResult(model, w, fitted, l2, loss, iterations)
+    held_columns = tuple(c for c, h in zip(model.columns, is_held, strict=True) if h)
+    return FitResult(model, w, fitted, l2, loss, iterations, held_columns)
 
 
 # --- Cross-validation -------------------------------------------------------------------
@@ -322,59 +397,106 @@ def check_split(split: Split) -> None:
         raise ValueError(f"Arrangements in both train and test: {', '.join(sorted(shared))}")
 
 
-def cross_validate(
-    splits: Iterable[Split],
-    model: Model,
-    *,
-    choose_l2: Callable[[Sequence[Query]], float] | None = None,
-    l2: float = 1e-3,
-) -> CVResult:
-    """Fit on each split's train queries, rank its test queries. `choose_l2`, if given,
-    picks the penalty from the train queries alone (nested, so the test fold never
-    influences it)."""
-    result = CVResult(model)
-    for split in splits:
-        check_split(split)
-        penalty = choose_l2(split.train) if choose_l2 else l2
-        fitted = fit(split.train, model, l2=penalty)
-        result.fold_fits.append(fitted)
-        result.fold_ranks.append(
-            [rank_of(fitted.score(q), q.tie_order, q.positive) for q in split.test]
+Shape = Mapping[str, float]
+Reshape = Callable[[Query, Shape], Query]
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """Everything a fold's model is made by, so every choice sees only the queries it is
+    given: the model, the L2 penalties and feature shapes to choose among (a distance
+    scale, recomputed from `Query.km` by `reshape`), and the factors held at fixed
+    points. `run` chooses a shape and a penalty by grouped cross-validation inside the
+    queries (best MRR; ties to the larger penalty, then the earlier shape), then fits.
+    Cross-validation calls `run` on each fold's training queries: nested, so the fold
+    being scored influences neither the weights nor any choice."""
+
+    model: Model
+    l2_grid: tuple[float, ...] = (1e-3,)
+    shapes: tuple[Shape, ...] = ({},)
+    reshape: Reshape | None = None
+    held: Mapping[str, float] = field(default_factory=dict)
+    base_points: Mapping[str, float] = field(default_factory=dict)
+    inner_folds: int = 3
+    inner_seed: int = 7
+
+    def apply(self, queries: Sequence[Query], shape: Shape) -> list[Query]:
+        if not shape or self.reshape is None:
+            return list(queries)
+        return [self.reshape(q, shape) for q in queries]
+
+    def fit(self, queries: Sequence[Query], *, l2: float, shape: Shape) -> FitResult:
+        result = fit(
+            self.apply(queries, shape),
+            self.model,
+            l2=l2,
+            held=self.held,
+            base_points=self.base_points,
         )
-        result.test_queries.append(list(split.test))
-    return result
+        return FitResult(
+            result.model,
+            result.weights,
+            result.fitted,
+            result.l2,
+            result.loss,
+            result.iterations,
+            result.held,
+            dict(shape),
+        )
 
-
-def inner_l2_chooser(
-    model: Model, grid: Sequence[float], *, folds: int = 3, seed: int = 7
-) -> Callable[[Sequence[Query]], float]:
-    """A `choose_l2` that cross-validates (grouped) within the training queries and
-    returns the penalty with the best MRR; ties go to the larger penalty (simpler)."""
-
-    def choose(train: Sequence[Query]) -> float:
-        if len(grid) == 1:
-            return grid[0]
+    def choose(self, train: Sequence[Query]) -> tuple[Shape, float]:
+        """The (shape, penalty) with the best MRR in grouped inner cross-validation."""
+        if len(self.l2_grid) == 1 and len(self.shapes) == 1:
+            return self.shapes[0], self.l2_grid[0]
         sizes: dict[str, int] = {}
         for q in train:
             sizes[q.group] = sizes.get(q.group, 0) + 1
-        k = min(folds, len(sizes))
+        k = min(self.inner_folds, len(sizes))
         if k < 2:
-            return max(grid)
-        inner = grouped_folds(sizes, k, seed=seed)
-        best: tuple[float, float] | None = None
-        for penalty in sorted(grid, reverse=True):
-            ranks: list[int | None] = []
-            for fold in inner:
-                fit_on = [q for q in train if q.group not in fold]
-                scored = [q for q in train if q.group in fold]
-                fitted = fit(fit_on, model, l2=penalty)
-                ranks += [rank_of(fitted.score(q), q.tie_order, q.positive) for q in scored]
-            mrr = Metrics(tuple(ranks)).mrr()
-            if best is None or mrr > best[0] + 1e-12:
-                best = (mrr, penalty)
-        return best[1] if best is not None else max(grid)
+            return self.shapes[0], max(self.l2_grid)
+        inner = grouped_folds(sizes, k, seed=self.inner_seed)
+        best: tuple[float, Shape, float] | None = None
+        for shape in self.shapes:
+            shaped = self.apply(train, shape)
+            for penalty in sorted(self.l2_grid, reverse=True):
+                ranks: list[int | None] = []
+                for fold in inner:
+                    fit_on = [q for q in shaped if q.group not in fold]
+                    fitted = fit(
+                        fit_on,
+                        self.model,
+                        l2=penalty,
+                        held=self.held,
+                        base_points=self.base_points,
+                    )
+                    ranks += [
+                        rank_of(fitted.score(q), q.tie_order, q.positive)
+                        for q in shaped
+                        if q.group in fold
+                    ]
+                mrr = Metrics(tuple(ranks)).mrr()
+                if best is None or mrr > best[0] + 1e-12:
+                    best = (mrr, shape, penalty)
+        assert best is not None  # noqa: S101 (the grids are not empty)
+        return best[1], best[2]
 
-    return choose
+    def run(self, train: Sequence[Query]) -> FitResult:
+        shape, penalty = self.choose(train)
+        return self.fit(train, l2=penalty, shape=shape)
+
+
+def cross_validate(splits: Iterable[Split], procedure: Procedure) -> CVResult:
+    """For each split: `procedure.run` on its train queries alone (choices included),
+    then rank its test queries, shaped as that fold's model chose."""
+    result = CVResult(procedure.model)
+    for split in splits:
+        check_split(split)
+        fitted = procedure.run(split.train)
+        result.fold_fits.append(fitted)
+        test = procedure.apply(split.test, fitted.shape)
+        result.fold_ranks.append([rank_of(fitted.score(q), q.tie_order, q.positive) for q in test])
+        result.test_queries.append(test)
+    return result
 
 
 def to_points(weights: Mapping[str, float], total: float) -> dict[str, float]:

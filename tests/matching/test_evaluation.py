@@ -134,7 +134,10 @@ def _metrics(text: str) -> dict[str, tuple[float, ...]]:
 def test_evaluate_matching_prints_every_method_per_pair_per_arrangement_and_the_worst() -> None:
     out = io.StringIO()
     call_command(
-        "evaluate_matching", str(V1), "--folds", "3", "--l2", "0.01", "--worst", "3", stdout=out
+        "evaluate_matching",
+        str(V1),
+        *("--folds", "3", "--l2", "0.01", "--distance-scale", "10", "--worst", "3"),
+        stdout=out,
     )
     text = out.getvalue()
     metrics = _metrics(text)
@@ -147,6 +150,8 @@ def test_evaluate_matching_prints_every_method_per_pair_per_arrangement_and_the_
     assert "Per arrangement" in text and "Mid Kent Services" in text
     assert "Adur -> Worthing (building-control) [Adur and Worthing Councils]:" in text
     assert "3 folds grouped by arrangement" in text and "Model chosen:" in text
+    assert "distance scale 10 km" in text
+    assert "Held at the base file's points, not fitted: hub" in text
     far = re.search(
         r"Far tail, matching \(cross-validated\): (\d+) of (\d+) pairs beyond 60 km", text
     )
@@ -163,7 +168,12 @@ def test_fit_matching_weights_writes_a_file_that_loads_and_records_its_provenanc
     for shipped in matching.WEIGHTS_DIR.glob("*.json"):
         shutil.copy(shipped, tmp_path / shipped.name)
     monkeypatch.setattr(matching, "WEIGHTS_DIR", tmp_path)
-    args = ("fit_matching_weights", str(V1), "--name", "vtest", "--folds", "3", "--l2", "0.01")
+    args = (
+        "fit_matching_weights",
+        str(V1),
+        *("--name", "vtest", "--folds", "3", "--l2", "0.01"),
+        *("--distance-scale", "10", "--distance-scale", "40"),
+    )
     call_command(*args, stdout=io.StringIO())
     written = tmp_path / "vtest.json"
     weights = matching.load_weights_file(written)
@@ -176,6 +186,13 @@ def test_fit_matching_weights_writes_a_file_that_loads_and_records_its_provenanc
     assert weights.weight("listing_service") == matching.load_weights("v1").weight(
         "listing_service"
     )
+    # The hub is held at the base file's points, with the reason, not fitted.
+    assert "hub" not in data["fitted"] and "held at v1's 12 points" in data["not_fitted"]["hub"]
+    assert weights.weight("hub") == matching.load_weights("v1").weight("hub")
+    # The distance scale is the procedure's choice among those offered, and recorded.
+    assert weights.param("distance_scale_km") in (10.0, 40.0)
+    assert data["chosen_by_inner_cv"]["distance_scale_km"] == [10.0, 40.0]
+    assert "--distance-scale" in data["command"]
     with pytest.raises(CommandError, match="exists"):
         call_command(*args, stdout=io.StringIO())
 

@@ -125,7 +125,7 @@ def test_cross_validation_refuses_a_split_that_shares_an_arrangement() -> None:
     queries = _queries(np.array([2.0, 0, 0, 0, 0]), n_queries=12)
     leaky = learning.Split(train=queries[:7], test=queries[5:])  # arrangement 1 on both sides
     with pytest.raises(ValueError, match="arrangement 1"):
-        learning.cross_validate([leaky], learning.Model("s", FACTORS))
+        learning.cross_validate([leaky], learning.Procedure(learning.Model("s", FACTORS)))
 
 
 def test_cross_validation_scores_each_fold_with_a_model_fitted_without_it() -> None:
@@ -141,9 +141,7 @@ def test_cross_validation_scores_each_fold_with_a_model_fitted_without_it() -> N
         for f in folds
     ]
     result = learning.cross_validate(
-        splits,
-        learning.Model("s", FACTORS),
-        choose_l2=learning.inner_l2_chooser(learning.Model("s", FACTORS), (1e-3, 1e-1)),
+        splits, learning.Procedure(learning.Model("s", FACTORS), l2_grid=(1e-3, 1e-1))
     )
     assert sum(len(r) for r in result.fold_ranks) == len(queries)
     assert all(f.l2 in (1e-3, 1e-1) for f in result.fold_fits)
@@ -163,3 +161,92 @@ def test_points_keep_proportions_and_add_up() -> None:
     points = learning.to_points({"a": 3.0, "b": 1.0, "c": 0.0}, 80)
     assert points == {"a": 60.0, "b": 20.0, "c": 0.0}
     assert math.isclose(sum(points.values()), 80)
+
+
+def test_a_held_factor_gets_exactly_its_points_and_the_others_are_fitted_around_it() -> None:
+    # 'harmful' really pushes the partner down; held at 10 points it still adds them.
+    true = np.array([4.0, 1.5, 0.0, -2.0, 0.0])
+    base = {"strong": 30.0, "weak": 10.0, "noise": 5.0, "harmful": 10.0, "never": 0.0}
+    result = learning.fit(
+        _queries(true),
+        learning.Model("s", FACTORS),
+        l2=1e-4,
+        held={"harmful": 10.0},
+        base_points=base,
+    )
+    w = dict(zip(FACTORS, result.weights, strict=True))
+    assert result.held == ("harmful",)
+    assert "harmful" not in result.fitted and "never" not in result.fitted
+    fitted = {f: w[f] for f in result.fitted}
+    total = sum(base[f] for f in result.fitted)  # 45: the points the fitted factors share
+    points = learning.to_points(fitted, total)
+    assert sum(points.values()) == pytest.approx(total, abs=0.02)
+    # On the same scale the held factor is worth exactly its 10 points.
+    assert w["harmful"] * total / sum(fitted.values()) == pytest.approx(10.0)
+    assert w["strong"] > w["weak"] > 0
+    q = _queries(true, n_queries=1)[0]
+    assert np.allclose(result.score(q), q.features @ result.weights)
+
+
+def _shaped_queries(scale: float, *, n: int = 240, seed: int = 4) -> list[learning.Query]:
+    """Column 0 is a distance feature 1 - log1p(km/scale)/log1p(500/scale); the real
+    partner follows it at the true `scale`. Queries are built at another scale (50)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        km = rng.random(50) * 500
+        x = np.stack([_closeness(km, 50.0), rng.random(50)], axis=1)
+        utility = 6 * _closeness(km, scale) + x[:, 1] + rng.gumbel(size=50)
+        out.append(
+            learning.Query(
+                group=f"arrangement {i // 2}",
+                origin=f"o{i}",
+                target=f"t{i}",
+                service="s",
+                features=x,
+                tie_order=np.arange(50, dtype=np.int64),
+                positive=int(np.argmax(utility)),
+                km=km,
+            )
+        )
+    return out
+
+
+def _closeness(km: np.ndarray, scale: float) -> np.ndarray:
+    return 1 - np.log1p(km / scale) / np.log1p(500 / scale)
+
+
+def _reshape(q: learning.Query, shape: learning.Shape) -> learning.Query:
+    assert q.km is not None
+    x = q.features.copy()
+    x[:, 0] = _closeness(q.km, shape["scale"])
+    return learning.Query(
+        q.group, q.origin, q.target, q.service, x, q.tie_order, q.positive, km=q.km
+    )
+
+
+def test_a_procedure_chooses_the_feature_shape_from_its_training_queries_alone() -> None:
+    queries = _shaped_queries(2.0)
+    procedure = learning.Procedure(
+        learning.Model("s", ("distance", "other")),
+        shapes=({"scale": 50.0}, {"scale": 2.0}),
+        reshape=_reshape,
+    )
+    assert procedure.choose(queries)[0] == {"scale": 2.0}  # the true shape, not the first
+    sizes: dict[str, int] = {}
+    for q in queries:
+        sizes[q.group] = sizes.get(q.group, 0) + 1
+    splits = [
+        learning.Split(
+            [q for q in queries if q.group not in f], [q for q in queries if q.group in f]
+        )
+        for f in learning.grouped_folds(sizes, 3, seed=1)
+    ]
+    result = learning.cross_validate(splits, procedure)
+    for split, fitted, tested in zip(splits, result.fold_fits, result.test_queries, strict=True):
+        # each fold's choice is what its training queries alone give, and its test
+        # queries are scored shaped that way
+        assert fitted.shape == procedure.choose(split.train)[0]
+        assert np.allclose(
+            tested[0].features[:, 0], _closeness(tested[0].km, fitted.shape["scale"])
+        )

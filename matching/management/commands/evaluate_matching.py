@@ -14,8 +14,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from matching import scoring as matching
 from matching.evaluation import (
     DISTANCE,
+    DISTANCE_SCALES,
     FAR_TAIL_KM,
     HAND,
+    HELD,
     L2_GRID,
     RANDOM,
     RICHER,
@@ -54,6 +56,18 @@ class Command(BaseCommand):
         parser.add_argument("--folds", type=int, default=5)
         parser.add_argument("--seed", type=int, default=2019)
         parser.add_argument(
+            "--distance-scale",
+            type=float,
+            action="append",
+            help="distance scale (km) to try (repeat for a grid; default: chosen from "
+            f"{', '.join(f'{v:g}' for v in DISTANCE_SCALES)} by inner cross-validation)",
+        )
+        parser.add_argument(
+            "--fit-held",
+            action="store_true",
+            help=f"fit {', '.join(HELD)} too instead of holding it at the base points",
+        )
+        parser.add_argument(
             "--l2",
             type=float,
             action="append",
@@ -78,6 +92,8 @@ class Command(BaseCommand):
                 folds=options["folds"],
                 seed=options["seed"],
                 l2_grid=tuple(options["l2"] or L2_GRID),
+                scales=tuple(options["distance_scale"] or DISTANCE_SCALES),
+                held=() if options["fit_held"] else tuple(HELD),
             )
             also = read_arrangements(options["also"]) if options["also"] else None
         except (EvaluationError, FileNotFoundError) as exc:
@@ -166,7 +182,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"fold {i + 1}: {len(fold):>3} arrangements {pairs:>4} pairs | one weight "
                 f"per factor {a[0]:.3f} {a[1]:.3f} {a[2]:.3f} | by office "
-                f"{b[0]:.3f} {b[1]:.3f} {b[2]:.3f} | l2 {simple.fold_fits[i].l2:g}"
+                f"{b[0]:.3f} {b[1]:.3f} {b[2]:.3f} | l2 {simple.fold_fits[i].l2:g}, distance "
+                f"scale {simple.fold_fits[i].shape.get('distance_scale_km', 0):g} km"
             )
         s, r = simple.spread(), richer.spread()
         self.stdout.write(
@@ -174,6 +191,10 @@ class Command(BaseCommand):
             f" | by office {r[0]:.3f} {r[1]:.3f} {r[2]:.3f}"
         )
         self.stdout.write(f"Model chosen: {result.chosen} ({result.choice_reason})")
+        if result.held:
+            self.stdout.write(
+                f"Held at the base file's points, not fitted: {', '.join(result.held)}"
+            )
 
     def _far_tail(self, result: Evaluation) -> None:
         self.stdout.write("")

@@ -16,7 +16,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from matching import scoring as matching
-from matching.evaluation import L2_GRID, RANDOM, EvaluationError, fit_weights
+from matching.evaluation import (
+    DISTANCE_SCALES,
+    HELD,
+    L2_GRID,
+    RANDOM,
+    EvaluationError,
+    fit_weights,
+)
 
 
 class Command(BaseCommand):
@@ -28,6 +35,18 @@ class Command(BaseCommand):
         parser.add_argument("--base", default="v1", help="weights file for unfitted factors")
         parser.add_argument("--folds", type=int, default=5)
         parser.add_argument("--seed", type=int, default=2019)
+        parser.add_argument(
+            "--distance-scale",
+            type=float,
+            action="append",
+            help="distance scale (km) to try (repeat for a grid; default: chosen from "
+            f"{', '.join(f'{v:g}' for v in DISTANCE_SCALES)} by inner cross-validation)",
+        )
+        parser.add_argument(
+            "--fit-held",
+            action="store_true",
+            help=f"fit {', '.join(HELD)} too instead of holding it at the base points",
+        )
         parser.add_argument(
             "--l2",
             type=float,
@@ -60,6 +79,12 @@ class Command(BaseCommand):
                 "--seed",
                 str(options["seed"]),
                 *[arg for value in options["l2"] or () for arg in ("--l2", str(value))],
+                *[
+                    arg
+                    for value in options["distance_scale"] or ()
+                    for arg in ("--distance-scale", f"{value:g}")
+                ],
+                *(["--fit-held"] if options["fit_held"] else []),
             ]
         )
         try:
@@ -71,6 +96,8 @@ class Command(BaseCommand):
                 folds=options["folds"],
                 seed=options["seed"],
                 l2_grid=tuple(options["l2"] or L2_GRID),
+                scales=tuple(options["distance_scale"] or DISTANCE_SCALES),
+                held=() if options["fit_held"] else tuple(HELD),
             )
         except (EvaluationError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from exc
