@@ -20,6 +20,13 @@ arrangement. So no arrangement ever vouches for itself, in fitting or in scoring
 and seeding the public register from the same file changes nothing here: the
 database's SharedArrangement rows and live listings are never read.
 
+Each fold's model is made by one procedure (`procedure`) from that fold's training
+arrangements alone: the L2 penalty and the distance feature's scale are chosen
+together by grouped cross-validation inside them, and the `HELD` factors (the
+hub) keep the base file's points instead of being fitted, for the reason HELD
+gives. `fit_weights` makes the shipped file by the same procedure on every
+arrangement, so the cross-validated figure is the figure of that procedure.
+
 Methods, all on the same pairs in the same run:
   matching (cross-validated)     weights fitted on the other folds, one per factor;
   matching by office (CV)        a richer model: one weight per factor and office;

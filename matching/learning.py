@@ -20,7 +20,13 @@ Honesty rules built in:
   arrangement is in both the data a model was fitted on and the data it is scored
   on (`cross_validate` refuses a split that breaks this);
 - a factor whose feature is 0 for every training candidate (live listings: the
-  evaluation has none) is not fitted at all; `FitResult.fitted` says which were.
+  evaluation has none) is not fitted at all; `FitResult.fitted` says which were;
+- every choice a fold's model rests on (the L2 penalty, the distance feature's
+  scale) is made by `Procedure` from that fold's training queries alone, by
+  grouped cross-validation inside them, so the fold's figure is for a model that
+  saw nothing of the fold;
+- a factor the data cannot inform for a stated reason can be held at fixed points
+  (`fit(held=...)`), and the figure is then for exactly that model.
 """
 
 from __future__ import annotations

@@ -173,7 +173,7 @@ class Limits:
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 # The weights file in use. A new fit is a new file (v1.json, ...) and a one-line change
 # here, so a ranking can always be traced to the numbers that produced it.
-WEIGHTS_VERSION = "v1"
+WEIGHTS_VERSION = "v3"
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,7 @@ def test_evaluation_folds_never_share_an_arrangement_and_no_pair_vouches_for_its
 ) -> None:
     arrangements = evaluation.read_arrangements(_file(tmp_path, ROWS))
     result = evaluation.evaluate(
-        arrangements, base=matching.load_weights("v1"), folds=3, l2_grid=(0.01,)
+        arrangements, base=matching.load_weights("v1"), folds=3, l2_grid=(0.01,), scales=(10.0,)
     )
     folds = result.folds
     assert sorted(g for f in folds for g in f) == sorted({x.name for x in arrangements})

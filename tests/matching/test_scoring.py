@@ -1,6 +1,9 @@
 """Pure tests of matching/scoring.py: each factor, eligibility, limits, sentences, savings.
 
-No database: bodies, spend and listings are plain records built here.
+No database: bodies, spend and listings are plain records built here. The factors'
+mechanics are tested with the hand-set `v1` points (`V1`), whose numbers the
+assertions spell out; the fitted weights in use are tested where an officer would
+expect partners to rank (test_officer_expectations.py).
 """
 
 import dataclasses
@@ -66,6 +69,7 @@ def body(gss: str, lat: float, lon: float, **kwargs: object) -> Body:
 
 
 ORIGIN = body("E0", 51.0, 0.0, short_name="Origin")
+V1 = matching.load_weights("v1")
 
 
 def rank(
@@ -77,7 +81,7 @@ def rank(
     context: Context | None = None,
 ) -> matching.Ranking:
     reference = Reference([ORIGIN, *bodies], adjacency or [], spend or {})
-    return matching.rank_partners(reference, ORIGIN, service, context)
+    return matching.rank_partners(reference, ORIGIN, service, context or Context(weights=V1))
 
 
 def codes(ranking: matching.Ranking) -> list[str]:
@@ -96,7 +100,7 @@ def test_shared_boundary_lifts_a_candidate_past_a_nearer_one() -> None:
     lifted = rank([nearer, bordering], adjacency=[("E0", "E2")])
     assert codes(lifted) == ["E2", "E1"]
     top = lifted.suggestions[0]
-    assert dict(top.points)["boundary"] == matching.load_weights().weight("boundary")
+    assert dict(top.points)["boundary"] == V1.weight("boundary")
     assert "shares a boundary" in top.geography
 
 
@@ -111,7 +115,7 @@ def test_tier_ineligible_councils_never_appear_and_say_why() -> None:
     ]
     unitary = body("E6", 51.0, 0.0, tier="unitary", short_name="Brighton")
     reference = Reference([unitary, county, worthing])
-    care = matching.rank_partners(reference, unitary, ADULT_CARE)
+    care = matching.rank_partners(reference, unitary, ADULT_CARE, Context(weights=V1))
     assert codes(care) == ["E10"]
     assert care.excluded[0].reason == (
         "Worthing is a district council; adult social care is delivered by county and "
@@ -123,7 +127,9 @@ def test_an_asker_that_does_not_deliver_the_service_ranks_nothing_and_names_who_
     county = body("E10", 51.01, 0.0, tier="upper", short_name="Westshire", name="Westshire CC")
     adur = body("E7", 51.02, 0.0, short_name="Adur", county="E10")
     other = body("E8", 51.03, 0.0, tier="unitary")
-    ranking = matching.rank_partners(Reference([county, adur, other]), adur, ADULT_CARE)
+    ranking = matching.rank_partners(
+        Reference([county, adur, other]), adur, ADULT_CARE, Context(weights=V1)
+    )
     assert ranking.suggestions == () and ranking.excluded == ()
     assert ranking.asker_reason == (
         "Adur is a district council; adult social care is delivered by county and "
@@ -141,7 +147,9 @@ def test_abolished_councils_are_left_out() -> None:
 
 def test_radius_limit_is_respected_with_the_distance_in_the_reason() -> None:
     near, far = body("E1", 51.1, 0.0), body("E2", 52.0, 0.0)
-    ranking = rank([near, far], context=Context(limits=Limits(scope="radius", radius_km=30)))
+    ranking = rank(
+        [near, far], context=Context(weights=V1, limits=Limits(scope="radius", radius_km=30))
+    )
     assert codes(ranking) == ["E1"]
     km = haversine_km(51.0, 0.0, 52.0, 0.0)
     assert ranking.excluded[0].reason == (
@@ -153,11 +161,13 @@ def test_region_and_named_limits_are_respected() -> None:
     inside = body("E1", 51.1, 0.0)
     outside = body("E2", 51.2, 0.0, region="London")
     by_region = rank(
-        [inside, outside], context=Context(limits=Limits(scope="region", region="South East"))
+        [inside, outside],
+        context=Context(weights=V1, limits=Limits(scope="region", region="South East")),
     )
     assert codes(by_region) == ["E1"]
     named = rank(
-        [inside, outside], context=Context(limits=Limits(scope="named", named=frozenset({"E2"})))
+        [inside, outside],
+        context=Context(weights=V1, limits=Limits(scope="named", named=frozenset({"E2"}))),
     )
     assert codes(named) == ["E2"]
     assert named.excluded[0].reason == "E1 is not one of the councils the listing names."
@@ -169,7 +179,7 @@ def test_distance_sentence_matches_the_number() -> None:
     km = haversine_km(51.0, 0.0, 51.3, 0.2)
     assert suggestion.distance_km == pytest.approx(km)
     assert suggestion.contributions[0].sentence == f"{round(km)} km away"
-    weights = matching.load_weights()
+    weights = V1
     scale, most = weights.param("distance_scale_km"), weights.param("distance_max_km")
     feature = 1 - math.log1p(km / scale) / math.log1p(most / scale)
     assert suggestion.contributions[0].points == pytest.approx(weights.weight("distance") * feature)
@@ -217,7 +227,7 @@ def test_admin_rate_changes_the_estimate() -> None:
         ("E1", "599"): {"2017-18": 1000.0},
     }
     rate = SavingsRate(low_percent=1.0, high_percent=5.0, source="Test source")
-    s = rank([candidate], spend=spend, context=Context(rate=rate)).suggestions[0]
+    s = rank([candidate], spend=spend, context=Context(weights=V1, rate=rate)).suggestions[0]
     assert (s.savings.low_gbp, s.savings.high_gbp) == (
         pytest.approx(20_000),
         pytest.approx(100_000),
@@ -287,7 +297,9 @@ def test_a_successor_is_compared_on_its_predecessors_combined_figures() -> None:
     links = [("E1", "E06000066"), ("E2", "E06000066")]
     notes = successor_spend_fill(spend, links, {"E06000066": "Somerset"})
     reference = Reference([ORIGIN, candidate], [], spend, spend_notes=notes)
-    s = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL, Context()).suggestions[0]
+    s = matching.rank_partners(
+        reference, ORIGIN, BUILDING_CONTROL, Context(weights=V1)
+    ).suggestions[0]
     assert s.spend.year == "2021-22"
     assert s.spend.candidate_thousands == 3000.0
     assert dict(s.points)["spend"] == pytest.approx(8.0)
@@ -330,7 +342,7 @@ def test_complementary_listing_for_the_service_counts_most_then_the_family() -> 
     }
     ranking = rank(
         [none, family, same],
-        context=Context(listings=listings, complementary_kinds=frozenset({"offer"})),
+        context=Context(weights=V1, listings=listings, complementary_kinds=frozenset({"offer"})),
     )
     assert codes(ranking) == ["E1", "E2", "E3"]
     top = ranking.suggestions[0]
@@ -344,7 +356,8 @@ def test_same_kind_listing_is_not_complementary() -> None:
     other_need = body("E1", 51.2, 0.0)
     listings = {"E1": [_listing(1, "E1", "need", BUILDING_CONTROL)]}
     s = rank(
-        [other_need], context=Context(listings=listings, complementary_kinds=frozenset({"offer"}))
+        [other_need],
+        context=Context(weights=V1, listings=listings, complementary_kinds=frozenset({"offer"})),
     ).suggestions[0]
     assert not {"listing_service", "listing_family"} & set(dict(s.points))
     assert s.listings  # still shown as a live listing
@@ -374,7 +387,7 @@ def test_a_hub_partner_rises_past_nearer_councils_and_says_why() -> None:
     hub_council = body("E9", 51.6, 0.0, short_name="Hubton")  # 67 km: the farthest
     plain = rank([*near, hub_council])
     assert codes(plain)[-1] == "E9"
-    context = Context(hub={"E9": (6, ("Anglia Revenues Partnership",))})
+    context = Context(weights=V1, hub={"E9": (6, ("Anglia Revenues Partnership",))})
     ranked = rank([*near, hub_council], context=context)
     position = codes(ranked).index("E9")
     assert position < 3  # above the nearer councils that share nothing
@@ -388,7 +401,9 @@ def test_a_hub_partner_rises_past_nearer_councils_and_says_why() -> None:
 
 def test_sharing_another_service_with_the_asker_counts_strongly() -> None:
     near, partner = body("E1", 51.05, 0.0), body("E2", 51.3, 0.0, short_name="Worthing")
-    context = Context(shares_with_asker={"E2": ("ICT (Adur and Worthing shared services)",)})
+    context = Context(
+        weights=V1, shares_with_asker={"E2": ("ICT (Adur and Worthing shared services)",)}
+    )
     ranked = rank([near, partner], context=context)
     assert codes(ranked) == ["E2", "E1"]
     assert (
@@ -448,7 +463,7 @@ def test_score_is_the_weighted_sum_of_the_feature_vector() -> None:
         ("E1", "599"): {"2017-18": 1200.0},
     }
     reference = Reference([origin, neighbour, far], [("E0", "E1")], spend)
-    context = Context()
+    context = Context(weights=V1)
     ranking = matching.rank_partners(reference, origin, BUILDING_CONTROL, context)
     rows = {
         b.gss_code: (km, f)
@@ -476,7 +491,7 @@ def test_format_helpers() -> None:
 
 
 def test_distance_feature_is_monotone_and_does_not_saturate_in_the_far_tail() -> None:
-    weights = matching.load_weights()
+    weights = V1
     scale, most = weights.param("distance_scale_km"), weights.param("distance_max_km")
     values = [matching.distance_feature(km, scale, most) for km in range(0, 1201, 20)]
     assert values[0] == 1.0 and values[-1] == 0.0
@@ -504,6 +519,7 @@ def test_a_county_and_its_own_district_are_linked_with_a_sentence() -> None:
         reference,
         county,
         matching.ServiceInfo(9, "ICT", 20, "ICT", frozenset({"upper", "lower", "unitary"})),
+        Context(weights=V1),
     )
     top = ranking.suggestions[0]
     assert top.body.gss_code == "E1" and dict(top.points)["two_tier"] == 18.0
@@ -538,7 +554,7 @@ def _blue_light_world() -> tuple[Reference, Body]:
 
 def test_a_fire_authority_ranks_its_police_force_area_with_the_overlap_sentence() -> None:
     reference, fire = _blue_light_world()
-    ranking = matching.rank_partners(reference, fire, FIRE_SERVICE)
+    ranking = matching.rank_partners(reference, fire, FIRE_SERVICE, Context(weights=V1))
     police = next(s for s in ranking.suggestions if s.body.gss_code == "P1")
     assert ranking.suggestions[0] is police
     assert "Covers the same area as Kent Fire." in police.reasons
@@ -558,7 +574,7 @@ def test_an_organisation_with_no_location_is_ranked_without_distance() -> None:
         [("E1", "E2"), ("E2", "E3")],
         areas={"F1": {"E1": 1.0, "E2": 1.0}, "P1": {"E1": 1.0, "E2": 1.0}, "N2": {"E2": 1.0}},
     )
-    ranking = matching.rank_partners(reference, nowhere, FIRE_SERVICE)
+    ranking = matching.rank_partners(reference, nowhere, FIRE_SERVICE, Context(weights=V1))
     assert ranking.suggestions and all(s.distance_km is None for s in ranking.suggestions)
     assert all("distance" not in dict(s.points) for s in ranking.suggestions)
     top = ranking.suggestions[0]
@@ -583,7 +599,7 @@ def test_distance_rank_counts_everyone_who_delivers_and_says_so() -> None:
     assert reference.eligible_distances("E0", BUILDING_CONTROL) == sorted(
         reference.distance_km("E0", b.gss_code) or 0.0 for b in (near, middle, far)
     )
-    base = matching.load_weights()
+    base = V1
     # The weights in use give the rank 0 (so it adds nothing and is not scored): give it
     # points here to see its sentence.
     weights = dataclasses.replace(base, values={**base.values, "distance_rank": 10.0})
@@ -594,7 +610,7 @@ def test_distance_rank_counts_everyone_who_delivers_and_says_so() -> None:
         ]
         for s in ranking.suggestions
     }
-    in_use = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL)
+    in_use = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL, Context(weights=V1))
     assert all("distance_rank" not in dict(s.points) for s in in_use.suggestions)
     assert features == pytest.approx({"E1": 1.0, "E2": 1 - math.log(2) / math.log(3), "E3": 0.0})
     sentences = {s.body.gss_code: s.contributions for s in ranking.suggestions}
@@ -611,9 +627,12 @@ def test_distance_rank_is_the_same_under_a_listing_limit() -> None:
     candidate's rank (and so its points) does not depend on who else is shown."""
     near, middle, far = body("E1", 51.05, 0.0), body("E2", 51.2, 0.0), body("E3", 52.0, 0.0)
     reference = Reference([ORIGIN, near, middle, far])
-    free = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL)
+    free = matching.rank_partners(reference, ORIGIN, BUILDING_CONTROL, Context(weights=V1))
     limited = matching.rank_partners(
-        reference, ORIGIN, BUILDING_CONTROL, Context(limits=Limits(scope="radius", radius_km=30))
+        reference,
+        ORIGIN,
+        BUILDING_CONTROL,
+        Context(weights=V1, limits=Limits(scope="radius", radius_km=30)),
     )
     assert codes(limited) == ["E1", "E2"]
     assert [s.points for s in limited.suggestions] == [s.points for s in free.suggestions[:2]]
