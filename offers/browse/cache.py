@@ -14,10 +14,12 @@ What keeps it honest:
 - Beside the two fragments a third entry records the generations the page was
   built under (core.generations, read before the search ran): the listings
   generation, which offers.services bumps in the transaction that changes a
-  listing, and the reference-data generation (councils and the taxonomy in the
-  filter panel and on the cards). The same `MGET` reads the generations' cached
+  listing, the reference-data generation (councils and the taxonomy in the
+  filter panel and on the cards) and the search synonyms' generation (which
+  listings a search finds). The same `MGET` reads the generations' cached
   copies (core.generations.generations_with), and a page built under other
-  values is a miss, so once a change commits no older page is shown.
+  values is a miss, so once a change commits no older page is shown. A miss
+  builds under those same values (PageGenerations), so it reads none again.
 - An entry lives BROWSE_CACHE_SECONDS (default 60), and never past the first
   expiry date among the listings it shows: an expired listing is not shown
   even before the nightly expiry job bumps the generation. (The count may lag
@@ -33,7 +35,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -44,13 +46,26 @@ from django.utils.safestring import SafeString
 
 from core.generations import generations_with
 from councils.changes import REFERENCE_DATA_GENERATION
+from offers.browse.search import SYNONYMS_GENERATION
 from offers.changes import LISTINGS_GENERATION
 
 CONTENT_FRAGMENT = "offers.browse.content"  # templates/offers/browse/_content.html
 TITLE_FRAGMENT = "offers.browse.title"  # the page's <title>, which names the page number
 BUILT_UNDER = "offers.browse.built-under"  # the generations a stored page was built under
 # What a stored page depends on besides its key.
-PAGE_GENERATIONS = (LISTINGS_GENERATION, REFERENCE_DATA_GENERATION)
+PAGE_GENERATIONS = (LISTINGS_GENERATION, REFERENCE_DATA_GENERATION, SYNONYMS_GENERATION)
+
+
+class PageGenerations(NamedTuple):
+    """The values of PAGE_GENERATIONS, in order: what a stored page was built under.
+
+    A miss hands the reference-data and synonyms values on to the search
+    (offers.browse.selectors.listing_browse), so it builds under the very values it
+    records and asks the cache for neither again."""
+
+    listings: int
+    reference_data: int
+    synonyms: int
 
 
 @dataclass(frozen=True)
@@ -100,7 +115,7 @@ def browse_fragments(*, params: QueryDict, viewer: BrowseViewer) -> BrowseFragme
     )
 
 
-def browse_page_cached(*, keys: BrowseFragments) -> tuple[tuple[int, ...], BrowsePage | None]:
+def browse_page_cached(*, keys: BrowseFragments) -> tuple[PageGenerations, BrowsePage | None]:
     """The current generations (PAGE_GENERATIONS) and the stored page if it was built
     under them, else None: one cache round trip while the generations' copies are
     cached. Read before searching: a change committed during the search then makes
@@ -108,7 +123,7 @@ def browse_page_cached(*, keys: BrowseFragments) -> tuple[tuple[int, ...], Brows
     values, entries = generations_with(
         PAGE_GENERATIONS, [keys.content, keys.title, keys.built_under]
     )
-    current = tuple(values)
+    current = PageGenerations(*values)
     if not browse_cache_seconds():
         return current, None
     content, title = entries.get(keys.content), entries.get(keys.title)
@@ -130,20 +145,32 @@ def browse_cache_timeout(*, expiries: Iterable[datetime], now: float | None = No
 
 
 def browse_page_store(
-    *, keys: BrowseFragments, page: BrowsePage, built_under: tuple[int, ...], timeout: int
+    *,
+    keys: BrowseFragments,
+    page: BrowsePage,
+    built_under: PageGenerations,
+    timeout: int,
+    panel: "BrowsePanel",
 ) -> None:
-    """Store the page with the generations read before its search, in one `set_many`."""
+    """Store the page with the generations read before its search, and the filter
+    panel's pieces drawn for it, in one `set_many` (one round trip, not two).
+
+    The pieces live as long as the page: they are keyed on everything they show, so
+    that bounds memory, not staleness, and a piece every search shares (a run of
+    council options) is drawn again at most once a lifetime."""
     if timeout > 0:
         cache.set_many(
-            {keys.content: page.content, keys.title: page.title, keys.built_under: built_under},
+            {
+                **panel.new,
+                keys.content: page.content,
+                keys.title: page.title,
+                keys.built_under: tuple(built_under),
+            },
             timeout,
         )
 
 
 PANEL_FRAGMENT = "offers.browse.panel"  # one piece of the filter panel
-# Panel pieces are keyed on the reference-data generation and everything else they
-# show, so this bounds memory, not staleness.
-PANEL_CACHE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -162,9 +189,18 @@ class PanelPart:
     context: Callable[[], dict[str, Any]]
 
 
-def browse_panel(*, parts: Sequence[PanelPart], reference_stamp: int) -> dict[str, SafeString]:
-    """Each part's markup by name: the stored fragments in one `get_many`, the others
-    drawn by their templates and stored in one `set_many`.
+@dataclass(frozen=True)
+class BrowsePanel:
+    """The filter panel's pieces by name (`drawn`), and those not stored until now by
+    cache key (`new`: browse_page_store stores them with the page)."""
+
+    drawn: dict[str, SafeString]
+    new: dict[str, SafeString]
+
+
+def browse_panel(*, parts: Sequence[PanelPart], reference_stamp: int) -> BrowsePanel:
+    """Each part's markup: the stored fragments in one `get_many`, the others drawn
+    by their templates.
 
     Why pieces and not one fragment: the counts differ for almost every search, but
     most pieces do not (a family none of the results is in, the types of council of
@@ -183,6 +219,4 @@ def browse_panel(*, parts: Sequence[PanelPart], reference_stamp: int) -> dict[st
             html = render_to_string(part.template, part.context())
             new[key] = html
         drawn[part.name] = html
-    if new:
-        cache.set_many(new, PANEL_CACHE_SECONDS)
-    return drawn
+    return BrowsePanel(drawn=drawn, new=new)

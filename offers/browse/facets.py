@@ -16,14 +16,20 @@ nothing.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, OrderBy, QuerySet
 
 from offers.models import Listing
 
 # The columns the results are grouped by, in the query's order.
 _GROUPED = ("kind", "delivery_model", "service_id", "authority_id")
+# Which grouping set a row is of, its values, how many results: the rows _facet_counts reads.
+_COUNTS_SELECT = "SELECT {}, {}, COUNT(*)".format(
+    ", ".join(f"GROUPING({name})" for name in _GROUPED), ", ".join(_GROUPED)
+)
+_GROUP_BY = " GROUP BY GROUPING SETS ({}, ())".format(", ".join(f"({name})" for name in _GROUPED))
 
 
 @dataclass(frozen=True)
@@ -75,21 +81,74 @@ def listing_facet_counts(
     """Counts for every filter option over `results`, and their total, in one grouped
     query. `services` and `organisations` map the ids to what they count towards
     (offers.browse.filters.BrowseReference holds both)."""
-    inner = results.order_by().values(*_GROUPED)
-    inner_sql, params = inner.query.sql_with_params()
-    columns = ", ".join(_GROUPED)
-    grouping = ", ".join(f"GROUPING({name})" for name in _GROUPED)
-    sets = ", ".join(f"({name})" for name in _GROUPED)
-    sql = (
-        f"SELECT {grouping}, {columns}, COUNT(*) FROM ({inner_sql}) AS results"  # noqa: S608 - our column names; values are parameters
-        f" GROUP BY GROUPING SETS ({sets}, ())"
-    )
-    names = ("kind", "delivery_model", "service", "family", "nation", "region", "authority_type")
-    counts: dict[str, dict[str, int]] = {name: {} for name in (*names, "council")}
-    total = 0
+    inner_sql, params = results.order_by().values(*_GROUPED).query.sql_with_params()
+    sql = f"{_COUNTS_SELECT} FROM ({inner_sql}) AS results{_GROUP_BY}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return _facet_counts(rows, services=services, organisations=organisations)
+
+
+def listing_facet_counts_and_page(
+    results: QuerySet[Listing],
+    *,
+    services: Mapping[int, FacetService],
+    organisations: Mapping[int, FacetOrganisation],
+    number: int,
+    page_size: int,
+) -> tuple[FacetCounts, list[int]]:
+    """The counts of listing_facet_counts and the ids on page `number` of `results`
+    in their order (the last page if `number` is past it), from one reading of the
+    results.
+
+    Why: after a text search the search predicate (the GIN index, then each match's
+    stored vector rechecked) is most of a query's work; counting and then asking for
+    the page ran it twice. Here the results are read once into a MATERIALIZED CTE
+    (PostgreSQL 12+) holding the grouped columns and the sort keys; the counts group
+    it, and the page is its first `page_size` rows in `results`' ordering after the
+    earlier pages. The ids come back in no particular order: the page's rows are
+    fetched by id with the same ordering (offers.browse.selectors).
+    """
+    names: list[str] = []
+    terms: list[str] = []
+    for term in results.query.order_by:
+        if not (isinstance(term, OrderBy) and isinstance(term.expression, F)):
+            raise TypeError(f"results must be ordered by fields or annotations, not {term!r}")
+        field_name: str = term.expression.name  # type: ignore[attr-defined]  # F sets it
+        name = "id" if field_name == "pk" else field_name
+        names.append(name)
+        nulls = " NULLS LAST" if term.nulls_last else " NULLS FIRST" if term.nulls_first else ""
+        terms.append(
+            f"{connection.ops.quote_name(name)} {'DESC' if term.descending else 'ASC'}{nulls}"
+        )
+    columns = dict.fromkeys(["id", *_GROUPED, *names])  # in order, once each
+    inner_sql, params = results.order_by().values(*columns).query.sql_with_params()
+    sql = (
+        f"WITH results AS MATERIALIZED ({inner_sql}) "  # noqa: S608 - our column names; values are parameters
+        f"{_COUNTS_SELECT}, NULL::bigint FROM results{_GROUP_BY}"
+        " UNION ALL (SELECT 1, 1, 1, 1, NULL, NULL, NULL, NULL, NULL, id FROM results"
+        f" ORDER BY {', '.join(terms)} LIMIT %s"
+        # The page asked for, or the last one: as the paginator would number it.
+        " OFFSET (LEAST(%s, GREATEST(1, CEIL((SELECT COUNT(*) FROM results) / %s::numeric)))"
+        "::bigint - 1) * %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, page_size, number, page_size, page_size])
+        rows = cursor.fetchall()
+    ids = [row[9] for row in rows if row[9] is not None]
+    counts = [row[:9] for row in rows if row[9] is None]
+    return _facet_counts(counts, services=services, organisations=organisations), ids
+
+
+def _facet_counts(
+    rows: list[tuple[Any, ...]],
+    *,
+    services: Mapping[int, FacetService],
+    organisations: Mapping[int, FacetOrganisation],
+) -> FacetCounts:
+    names = ("kind", "delivery_model", "service", "family", "nation", "region", "authority_type")
+    counts: dict[str, dict[str, int]] = {name: {} for name in (*names, "council")}
+    total = 0
     for row in rows:
         flags, values, n = row[:4], row[4:8], int(row[8])
         kind, delivery_model, service_id, authority_id = values

@@ -14,12 +14,13 @@ a guess and never a server error. NUL characters are removed from free text
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cached_property, partial
 from math import radians
 from typing import Any, cast
 
 import django_filters
 from django import forms
+from django.contrib.postgres.search import SearchQuery
 from django.core.cache import cache
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
@@ -30,7 +31,7 @@ from councils.changes import reference_data_generation
 from councils.models import Authority, BodyArea
 from offers.browse.cache import PanelPart
 from offers.browse.facets import FacetCounts, FacetOrganisation, FacetService
-from offers.browse.search import listing_text_search
+from offers.browse.search import listing_search_annotate, search_query, search_synonyms
 from offers.models import Listing, Service
 
 # The checkbox groups drawn collapsed, below the distance (offers/browse/_content.html).
@@ -215,10 +216,13 @@ class ListingFilter(django_filters.FilterSet):
         self,
         *args: Any,
         own_gss: str = "",
+        reference_version: int | None = None,
+        synonyms_version: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.reference = browse_reference()
+        self.reference = browse_reference(version=reference_version)
+        self.synonyms_version = synonyms_version
         self.places = self.reference.places
         self.council_names = self.reference.council_names
         self.family_names = self.reference.families
@@ -289,18 +293,34 @@ class ListingFilter(django_filters.FilterSet):
     def filter_noop(self, queryset: QuerySet[Listing], name: str, value: Any) -> QuerySet[Listing]:
         return queryset  # applied together in filter_queryset: they interact
 
+    @cached_property
+    def search(self) -> SearchQuery:
+        """The text search's query, with the staff's synonyms: built once, as both the
+        filter and the annotations (rank, highlights) use it."""
+        synonyms = search_synonyms(version=self.synonyms_version)
+        return search_query(self.query, synonyms=synonyms)
+
     def filter_queryset(self, queryset: QuerySet[Listing]) -> QuerySet[Listing]:
         queryset = super().filter_queryset(queryset)
         if self.query:
-            queryset = listing_text_search(queryset, q=self.query)
+            queryset = queryset.filter(search_vector=self.search)
+        origin = self.origin
+        within = self.form.cleaned_data.get("within")
+        if origin is not None and within:
+            # The councils in range, found in Python with the pure formula
+            # (382 points): the database then gets a plain authority_id IN
+            # (...), which PostgreSQL combines well with the text index.
+            queryset = queryset.filter(authority_id__in=self.councils_within(origin, within))
+        return self.annotate_results(queryset)
+
+    def annotate_results(self, queryset: QuerySet[Listing]) -> QuerySet[Listing]:
+        """`queryset` with what a result shows and is sorted by (the search's rank and
+        highlights, the distance from the origin), in this search's order, and no
+        filter: offers.browse.selectors reads a page's rows by id with it."""
+        if self.query:
+            queryset = listing_search_annotate(queryset, query=self.search)
         origin = self.origin
         if origin is not None:
-            within = self.form.cleaned_data.get("within")
-            if within:
-                # The councils in range, found in Python with the pure formula
-                # (382 points): the database then gets a plain authority_id IN
-                # (...), which PostgreSQL combines well with the text index.
-                queryset = queryset.filter(authority_id__in=self.councils_within(origin, within))
             queryset = queryset.annotate(distance_km=distance_expression(origin))
         ordering = {
             "relevance": [F("rank").desc(), F("published_at").desc(), F("pk").desc()],
@@ -553,7 +573,7 @@ REFERENCE_CACHE_SECONDS = 3600
 _local: list[BrowseReference] = []
 
 
-def browse_reference() -> BrowseReference:
+def browse_reference(*, version: int | None = None) -> BrowseReference:
     """The councils and taxonomy for the filter panel, built under the current
     reference-data generation (councils.changes: the importer, admin saves and
     taxonomy edits bump it in their transaction).
@@ -561,9 +581,11 @@ def browse_reference() -> BrowseReference:
     This process's copy while the generation is the one it was built under, else the
     shared cache's build for that generation, else three queries and a build. The
     generation is read before the rows, so a change committed during a build makes
-    the next request build again.
+    the next request build again. `version`: the generation's value when the caller
+    has read it already (the browse page, with its cache entries).
     """
-    version = reference_data_generation()
+    if version is None:
+        version = reference_data_generation()
     if _local and _local[0].stamp == version:
         return _local[0]
     key = f"{REFERENCE_CACHE_KEY}:{version}"

@@ -44,14 +44,17 @@ def _headline(field: str, query: SearchQuery) -> SearchHeadline:
 SYNONYMS_GENERATION = "offers:synonyms"
 
 
-def search_synonyms() -> dict[str, list[str]]:
+def search_synonyms(*, version: int | None = None) -> dict[str, list[str]]:
     """The staff-kept synonym list, phrase -> synonyms.
 
     Read from the cache under the synonyms generation, which every change to
     the list bumps (offers.browse.services), so a search costs no query for it
-    and an edit applies to the next search.
+    and an edit applies to the next search. `version`: that generation's value when
+    the caller has read it already (the browse page reads it with its cache entries).
     """
-    key = f"{SYNONYMS_GENERATION}:{generation(SYNONYMS_GENERATION)}"
+    if version is None:
+        version = generation(SYNONYMS_GENERATION)
+    key = f"{SYNONYMS_GENERATION}:{version}"
     synonyms: dict[str, list[str]] | None = cache.get(key)
     if synonyms is None:
         synonyms = {
@@ -85,7 +88,16 @@ def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[List
     words; templates show them with `{{ listing|highlighted:"title" }}`.
     """
     query = search_query(q, synonyms=search_synonyms())
-    return queryset.filter(search_vector=query).annotate(
+    return listing_search_annotate(queryset.filter(search_vector=query), query=query)
+
+
+def listing_search_annotate(
+    queryset: QuerySet[Listing], *, query: SearchQuery
+) -> QuerySet[Listing]:
+    """`queryset` annotated with `rank`, `title_marked` and `summary_marked` for `query`,
+    and not filtered by it (listing_text_search filters; the browse page also reads a
+    page's rows by id, found by the search already)."""
+    return queryset.annotate(
         rank=SearchRank(F("search_vector"), query),
         title_marked=_headline("title", query),
         summary_marked=_headline("summary", query),

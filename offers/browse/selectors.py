@@ -4,11 +4,16 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 from councils.models import User
 from councils.selectors import membership_current
-from offers.browse.cache import BrowseViewer
-from offers.browse.facets import FacetCounts, listing_facet_counts
+from offers.browse.cache import BrowseViewer, PageGenerations
+from offers.browse.facets import (
+    FacetCounts,
+    listing_facet_counts,
+    listing_facet_counts_and_page,
+)
 from offers.browse.filters import ListingFilter
 from offers.models import Listing
 from offers.selectors import listings_browsable
@@ -31,15 +36,22 @@ def browse_viewer(*, user: User | AnonymousUser) -> BrowseViewer:
     )
 
 
-def listing_browse(*, params: Any, viewer: BrowseViewer) -> ListingFilter:
+def listing_browse(
+    *, params: Any, viewer: BrowseViewer, generations: PageGenerations | None = None
+) -> ListingFilter:
     """The /listings/ filterset. Call `is_valid()` first; `.qs` is then ordered and filtered.
 
     A signed-in officer's own council is the default place distances are measured from.
+    `generations`: the values the page cache read (offers.browse.cache), so the
+    reference data and the synonyms are those the page is recorded as built under,
+    and neither generation is asked for again.
     """
     return ListingFilter(
         data=params,
         queryset=listings_browsable(public_sector=viewer.public_sector),
         own_gss=viewer.own_gss,
+        reference_version=generations.reference_data if generations else None,
+        synonyms_version=generations.synonyms if generations else None,
     )
 
 
@@ -62,37 +74,57 @@ _RESULT_FIELDS = (
 )
 
 
-def listing_browse_page(*, filterset: ListingFilter, number: int, count: int) -> Page[Listing]:
-    """Page `number` of a valid filterset's `count` results (the last page if past the
-    end); after a text search each row has `title_marked` and `summary_marked`.
+def _card_fields(results: QuerySet[Listing]) -> QuerySet[Listing]:
+    return results.select_related(None).select_related("authority", "service").only(*_RESULT_FIELDS)
 
-    `count` comes from the facet query (listing_browse_facets), so this is one query
-    for the page's rows, none when there are no results, and a page past the end is
-    the last page's query, not a COUNT first. offers.browse.cache stores the rendered
-    page, so this runs only for a search nobody made in the last minute.
+
+def listing_browse_results(
+    *, filterset: ListingFilter, number: int
+) -> tuple[FacetCounts, Page[Listing]]:
+    """The counts beside the filter options (with the total) and page `number` of a valid
+    filterset's results (the last page if past the end); after a text search each row
+    has `title_marked` and `summary_marked`.
+
+    Two queries, one when there are no results; a page past the end costs no COUNT
+    first. After a text search the first query also returns the page's ids
+    (offers.browse.facets.listing_facet_counts_and_page), so the search runs once
+    and the second query reads 20 rows by id; without one the counts come from an
+    index-only scan (the listing_browse_facets index) and the page from the
+    published_at order, which a shared scan would only slow down. offers.browse.cache
+    stores the rendered page, so this runs only for a search nobody made in the last
+    minute.
     """
-    results = (
-        filterset.qs.select_related(None)
-        .select_related("authority", "service")
-        .only(*_RESULT_FIELDS)
-    )
+    reference = filterset.reference
+    results = filterset.qs
+    ids: list[int] | None = None
+    if filterset.query:
+        facets, ids = listing_facet_counts_and_page(
+            results,
+            services=reference.facet_services,
+            organisations=reference.facet_organisations,
+            number=max(1, number),
+            page_size=PAGE_SIZE,
+        )
+    else:
+        facets = listing_facet_counts(
+            results,
+            services=reference.facet_services,
+            organisations=reference.facet_organisations,
+        )
+    count = facets.total
     number = min(max(1, number), max(1, -(-count // PAGE_SIZE)))
-    start = (number - 1) * PAGE_SIZE
-    rows: list[Listing] = list(results[start : start + PAGE_SIZE]) if count else []
+    page_rows: list[Listing] = []
+    if ids:
+        # By id alone: with the search predicate too, PostgreSQL would run the
+        # text index again rather than read 20 rows by primary key.
+        by_id = filterset.annotate_results(Listing.objects.filter(pk__in=ids))
+        page_rows = list(_card_fields(by_id))  # in the filterset's order
+    elif ids is None and count:
+        start = (number - 1) * PAGE_SIZE
+        page_rows = list(_card_fields(results)[start : start + PAGE_SIZE])
     paginator: Paginator[Any] = Paginator([], PAGE_SIZE)
     paginator.count = count  # a cached_property: set, it runs no COUNT query
-    return Page(rows, number, paginator)
-
-
-def listing_browse_facets(*, filterset: ListingFilter) -> FacetCounts:
-    """How many of a valid filterset's results have each filter value, and how many
-    results there are: one grouped query."""
-    reference = filterset.reference
-    return listing_facet_counts(
-        filterset.qs,
-        services=reference.facet_services,
-        organisations=reference.facet_organisations,
-    )
+    return facets, Page(page_rows, number, paginator)
 
 
 MAP_LAYER = "ltla"  # districts and unitaries: a county or another body is drawn as their union

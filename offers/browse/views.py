@@ -21,6 +21,7 @@ from offers.browse.cache import (
     BrowseFragments,
     BrowsePage,
     BrowseViewer,
+    PageGenerations,
     browse_cache_timeout,
     browse_fragments,
     browse_page_cached,
@@ -31,8 +32,7 @@ from offers.browse.selectors import (
     PAGE_SIZE,
     browse_viewer,
     listing_browse,
-    listing_browse_facets,
-    listing_browse_page,
+    listing_browse_results,
     listing_results_map,
 )
 from offers.models import Listing
@@ -68,20 +68,18 @@ def _browse_build(
     *,
     viewer: BrowseViewer,
     keys: BrowseFragments,
-    built_under: tuple[int, ...],
+    built_under: PageGenerations,
 ) -> tuple[BrowsePage, dict[str, Any]]:
-    filterset = listing_browse(params=request.GET, viewer=viewer)
+    filterset = listing_browse(params=request.GET, viewer=viewer, generations=built_under)
     valid = filterset.is_valid()
     requested = _requested_page(request)
     if valid:
-        filterset.facets = listing_browse_facets(filterset=filterset)  # with the total
-        page = listing_browse_page(
-            filterset=filterset, number=requested, count=filterset.facets.total
-        )
+        filterset.facets, page = listing_browse_results(filterset=filterset, number=requested)
     else:
         page = Paginator(Listing.objects.none(), PAGE_SIZE).get_page(1)
     parts = filterset.panel_parts()
     panel = browse_panel(parts=parts, reference_stamp=filterset.reference.stamp)
+    pieces = panel.drawn
     # A page past the end shows the last page and says so.
     missing = requested if requested > 1 and requested != page.number else None
     context: dict[str, Any] = {
@@ -90,9 +88,9 @@ def _browse_build(
         "selected": filterset.selected(),
         "tags": filterset.tags(),
         # The filter panel's pieces, from their stored fragments where they have one.
-        "panel": panel,
-        "panel_families": [panel[p.name] for p in parts if p.name.startswith("family-")],
-        "panel_near": [panel[p.name] for p in parts if p.name.startswith("near-")],
+        "panel": pieces,
+        "panel_families": [pieces[p.name] for p in parts if p.name.startswith("family-")],
+        "panel_near": [pieces[p.name] for p in parts if p.name.startswith("near-")],
         "effective_sort": filterset.effective_sort if valid else "",
         "page_obj": page,
         "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),
@@ -114,6 +112,7 @@ def _browse_build(
             page=built,
             built_under=built_under,
             timeout=browse_cache_timeout(expiries=expiries),
+            panel=panel,
         )
     return built, context
 
