@@ -97,7 +97,7 @@ def listing_facet_counts_and_page(
     number: int,
     page_size: int,
 ) -> tuple[FacetCounts, list[int]]:
-    """The counts of listing_facet_counts and the ids on page `number` of `results`
+    """The counts of listing_facet_counts and the ids on page `number` of `results`,
     in their order (the last page if `number` is past it), from one reading of the
     results.
 
@@ -121,21 +121,25 @@ def listing_facet_counts_and_page(
         terms.append(
             f"{connection.ops.quote_name(name)} {'DESC' if term.descending else 'ASC'}{nulls}"
         )
+    order = "ORDER BY " + ", ".join(terms)
     columns = dict.fromkeys(["id", *_GROUPED, *names])  # in order, once each
     inner_sql, params = results.order_by().values(*columns).query.sql_with_params()
     sql = (
         f"WITH results AS MATERIALIZED ({inner_sql}) "  # noqa: S608 - our column names; values are parameters
         f"{_COUNTS_SELECT}, NULL::bigint FROM results{_GROUP_BY}"
-        " UNION ALL (SELECT 1, 1, 1, 1, NULL, NULL, NULL, NULL, NULL, id FROM results"
-        f" ORDER BY {', '.join(terms)} LIMIT %s"
+        # The page's ids, each with its place on the page (in the count's column).
+        f" UNION ALL SELECT 1, 1, 1, 1, NULL, NULL, NULL, NULL, ROW_NUMBER() OVER ({order}), id"
+        f" FROM (SELECT * FROM results {order} LIMIT %s"
         # The page asked for, or the last one: as the paginator would number it.
         " OFFSET (LEAST(%s, GREATEST(1, CEIL((SELECT COUNT(*) FROM results) / %s::numeric)))"
-        "::bigint - 1) * %s)"
+        "::bigint - 1) * %s) AS page"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, page_size, number, page_size, page_size])
         rows = cursor.fetchall()
-    ids = [row[9] for row in rows if row[9] is not None]
+    ids = [
+        row[9] for row in sorted((row for row in rows if row[9] is not None), key=lambda r: r[8])
+    ]
     counts = [row[:9] for row in rows if row[9] is None]
     return _facet_counts(counts, services=services, organisations=organisations), ids
 

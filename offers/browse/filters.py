@@ -313,15 +313,20 @@ class ListingFilter(django_filters.FilterSet):
             queryset = queryset.filter(authority_id__in=self.councils_within(origin, within))
         return self.annotate_results(queryset)
 
-    def annotate_results(self, queryset: QuerySet[Listing]) -> QuerySet[Listing]:
+    def annotate_results(
+        self, queryset: QuerySet[Listing], *, for_display: bool = False
+    ) -> QuerySet[Listing]:
         """`queryset` with what a result shows and is sorted by (the search's rank and
         highlights, the distance from the origin), in this search's order, and no
-        filter: offers.browse.selectors reads a page's rows by id with it."""
+        filter. `for_display`: only what a result shows, unordered: offers.browse.selectors
+        reads a page's rows by id with it, in the order the search found them."""
         if self.query:
-            queryset = listing_search_annotate(queryset, query=self.search)
+            queryset = listing_search_annotate(queryset, query=self.search, rank=not for_display)
         origin = self.origin
         if origin is not None:
             queryset = queryset.annotate(distance_km=distance_expression(origin))
+        if for_display:
+            return queryset
         ordering = {
             "relevance": [F("rank").desc(), F("published_at").desc(), F("pk").desc()],
             "nearest": [

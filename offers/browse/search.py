@@ -92,13 +92,15 @@ def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[List
 
 
 def listing_search_annotate(
-    queryset: QuerySet[Listing], *, query: SearchQuery
+    queryset: QuerySet[Listing], *, query: SearchQuery, rank: bool = True
 ) -> QuerySet[Listing]:
-    """`queryset` annotated with `rank`, `title_marked` and `summary_marked` for `query`,
-    and not filtered by it (listing_text_search filters; the browse page also reads a
-    page's rows by id, found by the search already)."""
+    """`queryset` annotated with `rank` (unless `rank=False`), `title_marked` and
+    `summary_marked` for `query`, and not filtered by it (listing_text_search filters;
+    the browse page also reads a page's rows by id, found and sorted by the search
+    already, and needs only the highlights)."""
+    if rank:
+        queryset = queryset.annotate(rank=SearchRank(F("search_vector"), query))
     return queryset.annotate(
-        rank=SearchRank(F("search_vector"), query),
         title_marked=_headline("title", query),
         summary_marked=_headline("summary", query),
     )

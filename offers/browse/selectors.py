@@ -117,8 +117,9 @@ def listing_browse_results(
     if ids:
         # By id alone: with the search predicate too, PostgreSQL would run the
         # text index again rather than read 20 rows by primary key.
-        by_id = filterset.annotate_results(Listing.objects.filter(pk__in=ids))
-        page_rows = list(_card_fields(by_id))  # in the filterset's order
+        by_id = filterset.annotate_results(Listing.objects.filter(pk__in=ids), for_display=True)
+        found = {row.pk: row for row in _card_fields(by_id)}
+        page_rows = [found[pk] for pk in ids if pk in found]  # in the search's order
     elif ids is None and count:
         start = (number - 1) * PAGE_SIZE
         page_rows = list(_card_fields(results)[start : start + PAGE_SIZE])
