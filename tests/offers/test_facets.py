@@ -5,12 +5,15 @@ import re
 
 import pytest
 from django.db.models import Count
+from django.http import QueryDict
 from django.urls import reverse
 
 from core import generations
 from councils.models import Authority
+from offers.browse.cache import BrowseViewer
 from offers.browse.facets import listing_facet_counts
 from offers.browse.filters import browse_reference
+from offers.browse.selectors import PAGE_SIZE, listing_browse, listing_browse_results
 from offers.models import Listing, Service
 
 from .factories import ADUR, HARTLEPOOL, make_listing
@@ -158,3 +161,50 @@ def test_no_results_cost_one_query_and_a_page_past_the_end_two(
         response = client.get("/listings/?page=9")
     assert "There is no page 9" in response.content.decode()
     assert "3</strong> listings found" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=building",  # by relevance (equal ranks: then newest, then id)
+        "q=building&sort=newest",
+        f"q=building&near={ADUR}&sort=nearest",
+        f"q=building&near={ADUR}&within=300",
+    ],
+)
+def test_after_a_text_search_one_reading_gives_the_counts_and_every_page(query):
+    """The counts and each page's rows, from the shared scan (the counts query also
+    numbers the page's ids), are those of grouping and slicing the results themselves."""
+    gss_codes = (ADUR, HARTLEPOOL, "E06000043", "W06000015", "S12000036")
+    ict = Service.objects.get(slug="ict-infrastructure-and-support")
+    for n in range(47):
+        published(
+            title=f"Building control {n}",
+            kind=Listing.Kind.NEED if n % 3 else Listing.Kind.OFFER,
+            authority=Authority.objects.get(gss_code=gss_codes[n % len(gss_codes)]),
+            **({"service": ict} if n % 4 == 0 else {}),
+        )
+    published(title="Payroll, not found")
+    for number in (1, 2, 3, 4, 999):
+        filterset = listing_browse(params=QueryDict(query), viewer=BrowseViewer(False))
+        assert filterset.is_valid()
+        facets, page = listing_browse_results(filterset=filterset, number=number)
+        results = filterset.qs
+        for name, column in {
+            "kind": "kind",
+            "service": "service__slug",
+            "nation": "authority__nation",
+        }.items():
+            grouped = results.order_by().values(column).annotate(n=Count("pk"))
+            assert facets.counts[name] == {str(r[column]): r["n"] for r in grouped if r[column]}
+        total = results.count()
+        assert facets.total == total
+        last = -(-total // PAGE_SIZE)
+        assert page.number == min(number, last)
+        start = (page.number - 1) * PAGE_SIZE
+        expected = list(results[start : start + PAGE_SIZE])
+        assert [row.pk for row in page.object_list] == [row.pk for row in expected]
+        shown = page.object_list[0]
+        assert shown.title_marked == expected[0].title_marked  # the highlights are on the rows
+        if "near" in query:
+            assert shown.distance_km == pytest.approx(expected[0].distance_km)
