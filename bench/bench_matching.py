@@ -326,8 +326,8 @@ def main() -> None:
     rng = random.Random(4)
     lines = [
         f"bench_matching {dt.datetime.now():%Y-%m-%d %H:%M}  db={connection.vendor}  "
-        f"python {platform.python_version()}  cpus={os.cpu_count()} (2 shared cores on the "
-        "build machine; other work was running)"
+        f"python {platform.python_version()}  cpus={os.cpu_count()}  "
+        f"load average at start {os.getloadavg()[0]:.1f}"
     ]
 
     matching_reference_clear()
