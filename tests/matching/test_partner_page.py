@@ -168,3 +168,19 @@ def test_a_fire_area_run_by_a_council_says_who_runs_it(client: Client) -> None:
         URL, {"council": ADUR, "service": "ict-infrastructure-and-support", "kind": "fire"}
     ).content.decode()
     assert "Its service is run by West Sussex County Council." in html
+
+
+def test_a_saving_without_figures_says_not_enough_data_once_and_what_is_missing(
+    client: Client,
+) -> None:
+    """Emergency services control rooms have no revenue outturn line: each
+    suggestion says why there is no estimate, without "Not enough data (Not enough
+    data: ...)" as the page once printed."""
+    bedfordshire_fire = "E31000002"
+    html = client.get(
+        URL, {"council": bedfordshire_fire, "service": "emergency-services-control-rooms"}
+    ).content.decode()
+    text = " ".join(html.split())
+    assert text.count("Not enough data to estimate savings: each organisation needs") >= 10
+    assert "Not enough data <span" not in text
+    assert "(Not enough data" not in text
