@@ -26,8 +26,9 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -1591,18 +1592,20 @@ class OverlapFactor(Factor):
         )
 
 
-class CountyFactor(Factor):
-    name = "county"
-    label = "Same county council area"
+class _SameAreaFactor(Factor):
+    """1 when the candidate's `attribute` (a county, combined authority or region)
+    is the asker's, when the asker has one."""
+
+    attribute: ClassVar[str]
 
     def applies(self, s: _Scorer) -> bool:
-        return bool(s.origin.county)
+        return bool(getattr(s.origin, self.attribute))
 
     def feature(
         self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
     ) -> float | None:
-        county = s.origin.county
-        return 1.0 if county and county == candidate.county else None
+        area = getattr(s.origin, self.attribute)
+        return 1.0 if area and area == getattr(candidate, self.attribute) else None
 
     def column(
         self,
@@ -1610,61 +1613,33 @@ class CountyFactor(Factor):
         pool: Sequence[tuple[Body, float | None]],
         scratch: defaultdict[int, dict[str, Any]],
     ) -> list[float | None]:
-        county = s.origin.county
-        return [1.0 if county and county == c.county else None for c, _km in pool]
+        area, of = getattr(s.origin, self.attribute), attrgetter(self.attribute)
+        return [1.0 if area and area == of(c) else None for c, _km in pool]
+
+
+class CountyFactor(_SameAreaFactor):
+    name = "county"
+    label = "Same county council area"
+    attribute = "county"
 
     def sentence(self, suggestion: Suggestion) -> str:
         return f"Both in the {suggestion.shared.origin.county_name or 'same county council'} area."
 
 
-class CombinedAuthorityFactor(Factor):
+class CombinedAuthorityFactor(_SameAreaFactor):
     name = "combined_authority"
     label = "Same combined authority"
-
-    def applies(self, s: _Scorer) -> bool:
-        return bool(s.origin.combined_authority)
-
-    def feature(
-        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
-    ) -> float | None:
-        combined = s.origin.combined_authority
-        return 1.0 if combined and combined == candidate.combined_authority else None
-
-    def column(
-        self,
-        s: _Scorer,
-        pool: Sequence[tuple[Body, float | None]],
-        scratch: defaultdict[int, dict[str, Any]],
-    ) -> list[float | None]:
-        combined = s.origin.combined_authority
-        return [1.0 if combined and combined == c.combined_authority else None for c, _km in pool]
+    attribute = "combined_authority"
 
     def sentence(self, suggestion: Suggestion) -> str:
         name = suggestion.shared.origin.combined_authority_name
         return f"Both in {name or 'the same combined authority'}."
 
 
-class RegionFactor(Factor):
+class RegionFactor(_SameAreaFactor):
     name = "region"
     label = "Same region or nation"
-
-    def applies(self, s: _Scorer) -> bool:
-        return bool(s.origin.region)
-
-    def feature(
-        self, s: _Scorer, candidate: Body, km: float | None, details: dict[str, Any]
-    ) -> float | None:
-        region = s.origin.region
-        return 1.0 if region and region == candidate.region else None
-
-    def column(
-        self,
-        s: _Scorer,
-        pool: Sequence[tuple[Body, float | None]],
-        scratch: defaultdict[int, dict[str, Any]],
-    ) -> list[float | None]:
-        region = s.origin.region
-        return [1.0 if region and region == c.region else None for c, _km in pool]
+    attribute = "region"
 
     def sentence(self, suggestion: Suggestion) -> str:
         return f"Both in {_region_phrase(suggestion.shared.origin.region)}."

@@ -14,11 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from matching import scoring as matching
 from matching.evaluation import (
     DISTANCE,
-    DISTANCE_SCALES,
     FAR_TAIL_KM,
     HAND,
-    HELD,
-    L2_GRID,
     RANDOM,
     RICHER,
     RULE,
@@ -30,6 +27,7 @@ from matching.evaluation import (
     km_text,
     read_arrangements,
 )
+from matching.management.fitting_options import add_fitting_arguments, fitting_choices
 
 SHORT = {SIMPLE: "cv", RICHER: "office", HAND: "hand", RULE: "rule", DISTANCE: "dist"}
 
@@ -53,27 +51,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--base", default="v1", help="weights file for the hand-set line")
-        parser.add_argument("--folds", type=int, default=5)
-        parser.add_argument("--seed", type=int, default=2019)
-        parser.add_argument(
-            "--distance-scale",
-            type=float,
-            action="append",
-            help="distance scale (km) to try (repeat for a grid; default: chosen from "
-            f"{', '.join(f'{v:g}' for v in DISTANCE_SCALES)} by inner cross-validation)",
-        )
-        parser.add_argument(
-            "--fit-held",
-            action="store_true",
-            help=f"fit {', '.join(HELD)} too instead of holding it at the base points",
-        )
-        parser.add_argument(
-            "--l2",
-            type=float,
-            action="append",
-            help="L2 penalty to try (repeat for a grid; default: chosen from "
-            f"{', '.join(map(str, L2_GRID))} by inner cross-validation)",
-        )
+        add_fitting_arguments(parser)
         parser.add_argument(
             "--also", type=Path, help="another file whose rows to report on their own"
         )
@@ -89,11 +67,7 @@ class Command(BaseCommand):
             result = evaluate(
                 read_arrangements(file),
                 base=base,
-                folds=options["folds"],
-                seed=options["seed"],
-                l2_grid=tuple(options["l2"] or L2_GRID),
-                scales=tuple(options["distance_scale"] or DISTANCE_SCALES),
-                held=() if options["fit_held"] else tuple(HELD),
+                **fitting_choices(options),
             )
             also = read_arrangements(options["also"]) if options["also"] else None
         except (EvaluationError, FileNotFoundError) as exc:

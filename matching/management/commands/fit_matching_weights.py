@@ -17,13 +17,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from matching import scoring as matching
 from matching.evaluation import (
-    DISTANCE_SCALES,
-    HELD,
-    L2_GRID,
     RANDOM,
     EvaluationError,
     fit_weights,
 )
+from matching.management.fitting_options import add_fitting_arguments, fitting_choices
 
 
 class Command(BaseCommand):
@@ -33,27 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--name", required=True, help="version name of the new file, e.g. v1")
         parser.add_argument("--base", default="v1", help="weights file for unfitted factors")
-        parser.add_argument("--folds", type=int, default=5)
-        parser.add_argument("--seed", type=int, default=2019)
-        parser.add_argument(
-            "--distance-scale",
-            type=float,
-            action="append",
-            help="distance scale (km) to try (repeat for a grid; default: chosen from "
-            f"{', '.join(f'{v:g}' for v in DISTANCE_SCALES)} by inner cross-validation)",
-        )
-        parser.add_argument(
-            "--fit-held",
-            action="store_true",
-            help=f"fit {', '.join(HELD)} too instead of holding it at the base points",
-        )
-        parser.add_argument(
-            "--l2",
-            type=float,
-            action="append",
-            help="L2 penalty to try (repeat for a grid; default: chosen from "
-            f"{', '.join(map(str, L2_GRID))} by inner cross-validation)",
-        )
+        add_fitting_arguments(parser)
         parser.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     def handle(self, *args: Any, file: Path, name: str, **options: Any) -> None:
@@ -93,11 +71,7 @@ class Command(BaseCommand):
                 base=matching.load_weights(options["base"]),
                 version=version,
                 command=command,
-                folds=options["folds"],
-                seed=options["seed"],
-                l2_grid=tuple(options["l2"] or L2_GRID),
-                scales=tuple(options["distance_scale"] or DISTANCE_SCALES),
-                held=() if options["fit_held"] else tuple(HELD),
+                **fitting_choices(options),
             )
         except (EvaluationError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from exc
