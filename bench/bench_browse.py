@@ -269,6 +269,13 @@ def main() -> None:
         help="a Redis database for the bench alone (it is cleared); '' for per-process memory",
     )
     parser.add_argument("--skip-load", action="store_true", help="reuse 50,000 listings if present")
+    parser.add_argument(
+        "--miss-paths",
+        type=Path,
+        help="the cache-miss run's searches, one path a line (default: drawn from this "
+        "database); give both sides of a before/after comparison the same file, so "
+        "they answer the same searches",
+    )
     args = parser.parse_args()
 
     wrk_path = ensure_wrk()
@@ -277,7 +284,7 @@ def main() -> None:
     env = bench_env(database_url, args.redis_url)
     prepare(env, skip_load=args.skip_load)
     counts = query_counts(env)
-    rotate = miss_paths(env)
+    rotate = args.miss_paths.resolve() if args.miss_paths else miss_paths(env)
 
     server = start_server(env, args.workers, args.port)
     results: dict[str, dict[str, float]] = {}
