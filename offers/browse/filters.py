@@ -159,6 +159,14 @@ def distance_expression(place: Place) -> Any:
     return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(h, output_field=FloatField()))
 
 
+def distance_from(place: Place, latitude: float | None, longitude: float | None) -> float | None:
+    """distance_expression's distance in Python (None where the council has no
+    centroid): a page's 20 rows are measured here rather than in SQL."""
+    if latitude is None or longitude is None:
+        return None
+    return haversine_km(place.latitude, place.longitude, latitude, longitude)
+
+
 class ListingFilter(django_filters.FilterSet):
     q = TextFilter(
         label="Search",
@@ -316,17 +324,28 @@ class ListingFilter(django_filters.FilterSet):
     def annotate_results(
         self, queryset: QuerySet[Listing], *, for_display: bool = False
     ) -> QuerySet[Listing]:
-        """`queryset` with what a result shows and is sorted by (the search's rank and
-        highlights, the distance from the origin), in this search's order, and no
-        filter. `for_display`: only what a result shows, unordered: offers.browse.selectors
-        reads a page's rows by id with it, in the order the search found them."""
-        if self.query:
-            queryset = listing_search_annotate(queryset, query=self.search, rank=not for_display)
-        origin = self.origin
-        if origin is not None:
-            queryset = queryset.annotate(distance_km=distance_expression(origin))
+        """`queryset` in this search's order, annotated with what it is sorted by and
+        nothing more (the search's rank; the distance from the origin when sorting by
+        it), and no filter. `for_display`: only the highlights a result shows, unordered:
+        offers.browse.selectors reads a page's rows by id with it, in the order the
+        search found them, and measures their distances in Python (distance_from).
+
+        Why not everything everywhere: the counts query reads only the sort keys, and
+        each expression costs the ORM more to build and compile than PostgreSQL to run.
+        """
+        query = self.query
         if for_display:
-            return queryset
+            return (
+                listing_search_annotate(queryset, query=self.search, rank=False)
+                if query
+                else queryset
+            )
+        sort = self.effective_sort
+        if sort == "relevance":
+            queryset = listing_search_annotate(queryset, query=self.search, highlights=False)
+        origin = self.origin
+        if sort == "nearest" and origin is not None:
+            queryset = queryset.annotate(distance_km=distance_expression(origin))
         ordering = {
             "relevance": [F("rank").desc(), F("published_at").desc(), F("pk").desc()],
             "nearest": [
@@ -335,7 +354,7 @@ class ListingFilter(django_filters.FilterSet):
                 F("pk").desc(),
             ],
             "newest": [F("published_at").desc(), F("pk").desc()],
-        }[self.effective_sort]
+        }[sort]
         return queryset.order_by(*ordering)
 
     # -- display ------------------------------------------------------------

@@ -92,14 +92,16 @@ def listing_text_search(queryset: QuerySet[Listing], *, q: str) -> QuerySet[List
 
 
 def listing_search_annotate(
-    queryset: QuerySet[Listing], *, query: SearchQuery, rank: bool = True
+    queryset: QuerySet[Listing], *, query: SearchQuery, rank: bool = True, highlights: bool = True
 ) -> QuerySet[Listing]:
-    """`queryset` annotated with `rank` (unless `rank=False`), `title_marked` and
-    `summary_marked` for `query`, and not filtered by it (listing_text_search filters;
-    the browse page also reads a page's rows by id, found and sorted by the search
-    already, and needs only the highlights)."""
+    """`queryset` annotated with `rank` (unless `rank=False`) and `title_marked` and
+    `summary_marked` (unless `highlights=False`) for `query`, and not filtered by it
+    (listing_text_search filters; the browse page sorts its results by rank and reads
+    a page's rows by id, found and sorted by the search already, with the highlights)."""
     if rank:
         queryset = queryset.annotate(rank=SearchRank(F("search_vector"), query))
+    if not highlights:
+        return queryset
     return queryset.annotate(
         title_marked=_headline("title", query),
         summary_marked=_headline("summary", query),

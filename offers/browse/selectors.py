@@ -14,7 +14,7 @@ from offers.browse.facets import (
     listing_facet_counts,
     listing_facet_counts_and_page,
 )
-from offers.browse.filters import ListingFilter
+from offers.browse.filters import ListingFilter, distance_from
 from offers.models import Listing
 from offers.selectors import listings_browsable
 
@@ -70,6 +70,8 @@ _RESULT_FIELDS = (
     "expires_at",
     "authority__name",
     "authority__kind",  # the card says "Council" or "Organisation"
+    "authority__latitude",  # the distance, measured in Python (distance_from)
+    "authority__longitude",
     "service__name",
 )
 
@@ -83,7 +85,8 @@ def listing_browse_results(
 ) -> tuple[FacetCounts, Page[Listing]]:
     """The counts beside the filter options (with the total) and page `number` of a valid
     filterset's results (the last page if past the end); after a text search each row
-    has `title_marked` and `summary_marked`.
+    has `title_marked` and `summary_marked`, and with a place to measure from,
+    `distance_km` (from the councils' centroids, in Python: filters.distance_from).
 
     Two queries, one when there are no results; a page past the end costs no COUNT
     first. After a text search the first query also returns the page's ids
@@ -118,11 +121,16 @@ def listing_browse_results(
         # By id alone: with the search predicate too, PostgreSQL would run the
         # text index again rather than read 20 rows by primary key.
         by_id = filterset.annotate_results(Listing.objects.filter(pk__in=ids), for_display=True)
-        found = {row.pk: row for row in _card_fields(by_id)}
+        found = {row.pk: row for row in _card_fields(by_id).order_by()}
         page_rows = [found[pk] for pk in ids if pk in found]  # in the search's order
     elif ids is None and count:
         start = (number - 1) * PAGE_SIZE
         page_rows = list(_card_fields(results)[start : start + PAGE_SIZE])
+    origin = filterset.origin
+    if origin is not None:
+        for row in page_rows:
+            authority = row.authority
+            row.distance_km = distance_from(origin, authority.latitude, authority.longitude)  # type: ignore[attr-defined]  # as the card reads it
     paginator: Paginator[Any] = Paginator([], PAGE_SIZE)
     paginator.count = count  # a cached_property: set, it runs no COUNT query
     return facets, Page(page_rows, number, paginator)
