@@ -390,18 +390,9 @@ class ListingFilter(django_filters.FilterSet):
 
     def tags(self) -> list[FilterTag]:
         """One removable tag per chosen value (for valid choices only)."""
-        labels: dict[str, dict[str, str]] = {
-            name: _choice_labels(self.form.fields[name])
-            for name in (
-                "kind",
-                "family",
-                "service",
-                "nation",
-                "region",
-                "authority_type",
-                "delivery_model",
-            )
-        }
+        # Value -> label of each checkbox group with a value chosen, made when first
+        # needed: most searches tick none, and each costs a pass over its choices.
+        labels: dict[str, dict[str, str]] = {}
         tags: list[FilterTag] = []
         label: str | None
         for name in self.filters:
@@ -423,6 +414,8 @@ class ListingFilter(django_filters.FilterSet):
                     if label is None:
                         continue
                 else:
+                    if name not in labels:
+                        labels[name] = _choice_labels(self.form.fields[name])
                     label = labels[name].get(value)
                     if label is None:
                         continue
