@@ -456,25 +456,35 @@ class ListingFilter(django_filters.FilterSet):
         """The filter panel's pieces as offers.browse.cache.browse_panel draws and stores
         them: the "Offers or needs" group (`kind`), one piece per service family
         (`family-0`, ...), the council options in runs (`near-0`, ...) and the
-        collapsed groups (COLLAPSED_GROUPS). Each names what its markup shows besides the
-        reference data: the values asked for (valid or not: an unknown one still opens
-        its group), the field's errors and the counts beside its boxes."""
+        collapsed groups (COLLAPSED_GROUPS) as one piece (`collapsed`: their counts come
+        from the same results, so a search that changes one changes the others, and one
+        piece is one render and one cache entry, not four). Each names what its markup
+        shows besides the reference data: the values asked for (valid or not: an unknown
+        one still opens its group), the fields' errors and the counts beside their boxes."""
         errors = self.form.errors
-        parts: list[PanelPart] = []
-        for name in ("kind", *COLLAPSED_GROUPS):
-            parts.append(
-                PanelPart(
-                    name=name,
-                    template="offers/browse/_checkboxes.html",
-                    vary_on=(
-                        # As the template reads it: a blank value still opens the group.
-                        repr(self.form[name].value()),
-                        tuple(str(e) for e in errors.get(name, [])),
-                        self._counts_of(self.reference.checkboxes[name]),
-                    ),
-                    context=partial(self._checkbox_group_context, name),
-                )
+
+        def group_vary_on(name: str) -> tuple[Any, ...]:
+            return (
+                # As the template reads it: a blank value still opens the group.
+                repr(self.form[name].value()),
+                tuple(str(e) for e in errors.get(name, [])),
+                self._counts_of(self.reference.checkboxes[name]),
             )
+
+        parts = [
+            PanelPart(
+                name="kind",
+                template="offers/browse/_checkboxes.html",
+                vary_on=group_vary_on("kind"),
+                context=partial(self._checkbox_group_context, "kind"),
+            ),
+            PanelPart(
+                name="collapsed",
+                template="offers/browse/_collapsed_groups.html",
+                vary_on=tuple(group_vary_on(name) for name in COLLAPSED_GROUPS),
+                context=self._collapsed_groups_context,
+            ),
+        ]
         families = set(self._selected("family"))
         services = set(self._selected("service"))
         service_errors = bool(errors.get("family") or errors.get("service"))
@@ -527,6 +537,9 @@ class ListingFilter(django_filters.FilterSet):
             "items": self.checkbox_items(name),
             "collapsed": name in COLLAPSED_GROUPS,
         }
+
+    def _collapsed_groups_context(self) -> dict[str, Any]:
+        return {"groups": [self._checkbox_group_context(name) for name in COLLAPSED_GROUPS]}
 
     def _service_group_context(
         self, group: ServiceGroup, chosen: set[str], is_open: bool
