@@ -196,7 +196,12 @@ MFA_TOTP_ISSUER = "Find a shared service partner"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
-USE_I18N = True
+# The service is in English only, so Django's translation machinery is off, as
+# its docs advise when it is not used: every date, number and URL a page renders
+# asked for the active language (a browse miss about 150 times). Dates and
+# numbers still take en-gb's formats (LANGUAGE_CODE), and no template or message
+# is translated today. A Welsh version would turn this back on.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"

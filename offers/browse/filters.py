@@ -12,7 +12,7 @@ a guess and never a server error. NUL characters are removed from free text
 (PostgreSQL cannot store or compare them).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from math import radians
@@ -139,9 +139,10 @@ def _checkboxes(label: str, **extra: Any) -> django_filters.MultipleChoiceFilter
 
 def _choice_labels(field: forms.Field) -> dict[str, str]:
     """Value -> label for a MultipleChoiceFilter's form field."""
-    # Django has normalised its choices to a list of (value, label) pairs (none has
-    # groups); the stub types the attribute as everything the setter accepts.
-    choices = cast(list[tuple[object, object]], cast(forms.ChoiceField, field).choices)
+    # Django gives its choices as (value, label) pairs (none has groups), a list or,
+    # for the callables ListingFilter sets, an iterator over the callable's; the stub
+    # types the attribute as everything the setter accepts.
+    choices = cast(Iterable[tuple[object, object]], cast(forms.ChoiceField, field).choices)
     return {str(k): str(v) for k, v in choices}
 
 
@@ -235,9 +236,13 @@ class ListingFilter(django_filters.FilterSet):
         self.council_names = self.reference.council_names
         self.family_names = self.reference.families
         self.family_services = self.reference.family_services
-        self.filters["region"].extra["choices"] = [(r, r) for r in self.reference.regions]
-        self.filters["family"].extra["choices"] = list(self.reference.families.items())
-        self.filters["service"].extra["choices"] = self.reference.services
+        # Callables (Django 5 takes them for choices): the form deep-copies its fields
+        # on every request, and a callable is copied as a reference where a list of
+        # 90 services was copied pair by pair. Called only when a value is checked.
+        reference = self.reference
+        self.filters["region"].extra["choices"] = lambda: [(r, r) for r in reference.regions]
+        self.filters["family"].extra["choices"] = lambda: list(reference.families.items())
+        self.filters["service"].extra["choices"] = lambda: reference.services
         self.own_place: Place | None = self.places.get(own_gss) if own_gss else None
         # Set once the search has run (offers.browse.views): the counts beside the options.
         self.facets: FacetCounts | None = None
