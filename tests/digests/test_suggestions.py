@@ -135,9 +135,14 @@ def test_a_standing_suggestion_is_repeated_beside_new_listings_but_sends_nothing
     assert mail.outbox == []
 
     # A new payroll offer near Adur: sent, with the consortium still suggested.
-    _publish(WORTHING, Listing.Kind.OFFER, "payroll", title="Worthing payroll bureau")
     rerun, _batches = digests.digest_run_start(
         frequency=DigestFrequency.DAILY, period_start=timezone.localdate() + dt.timedelta(days=1)
+    )
+    offer = _publish(WORTHING, Listing.Kind.OFFER, "payroll", title="Worthing payroll bureau")
+    # Published within the daily window, whatever the hour: before 07:00 "now" is
+    # in the previous day's window, so the time is set from the run, as elsewhere.
+    Listing.objects.filter(pk=offer.pk).update(
+        published_at=rerun.window_end - dt.timedelta(hours=1)
     )
     DigestPreference.objects.update_or_create(
         user=officer, defaults={"frequency": DigestFrequency.DAILY}
