@@ -204,7 +204,7 @@ def test_figures_cost_the_same_queries_at_any_size(market, extra):
 
 @pytest.mark.parametrize("extra", [0, 40])
 def test_market_page_costs_the_same_queries_at_any_size_and_fewer_once_cached(
-    market, client, extra
+    market, client, extra, steady_generations
 ):
     """The whole page, charts and map data included: a fixed number of queries when
     its figures are computed, whatever the number of listings and organisations with

@@ -53,7 +53,7 @@ def test_unknown_service_shows_an_error_not_a_ranking(client: Client) -> None:
 
 
 def test_find_partner_queries_do_not_grow_with_listings(
-    client: Client, django_assert_max_num_queries: object
+    client: Client, django_assert_max_num_queries: object, steady_generations: None
 ) -> None:
     for gss in (ARUN, WORTHING, "E07000227", "E07000228"):
         make_listing(authority=Authority.objects.get(gss_code=gss), status=Listing.Status.PUBLISHED)
@@ -219,7 +219,7 @@ def test_reference_cache_is_reused_and_rebuilt_after_an_edit() -> None:
 
 
 def test_rank_listings_for_authority_orders_by_partner_fit(
-    django_assert_max_num_queries: object,
+    django_assert_max_num_queries: object, steady_generations: None
 ) -> None:
     west_sussex = Authority.objects.get(gss_code=WEST_SUSSEX)
     far = Authority.objects.get(gss_code="E07000244")  # East Suffolk

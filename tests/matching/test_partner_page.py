@@ -89,7 +89,7 @@ def test_the_kind_filter_ranks_only_that_kind(client: Client) -> None:
 
 
 def test_a_profile_lists_its_most_similar_organisations(
-    client: Client, django_assert_max_num_queries: object
+    client: Client, django_assert_max_num_queries: object, steady_generations: None
 ) -> None:
     similar = most_similar(authority=Authority.objects.get(gss_code=ADUR))
     assert len(similar) == 5

@@ -8,7 +8,6 @@ from django.db.models import Count
 from django.http import QueryDict
 from django.urls import reverse
 
-from core import generations
 from councils.models import Authority
 from offers.browse.cache import BrowseViewer
 from offers.browse.facets import listing_facet_counts
@@ -70,13 +69,6 @@ def test_the_page_shows_counts_beside_the_options_and_they_follow_the_search(cli
     assert count_beside(html, "id_kind") == 1
     assert count_beside(html, "id_kind-1") == 0
     assert "1</strong> listing found" in html
-
-
-@pytest.fixture
-def steady_generations(monkeypatch):
-    """The generations' cached copies live a second; on a loaded machine one could expire
-    between requests and add its one small read. Counted here: the page's own queries."""
-    monkeypatch.setattr(generations, "GENERATION_CACHE_SECONDS", 300)
 
 
 def test_counts_cost_one_query_however_many_listings_and_options(
